@@ -4,9 +4,11 @@ The citizens are synthetic; posts and purchases are abstract categories. scoresi
 a scoring system does to a society; it never scores a real person.
 """
 
-from scoresim.errors import ScenarioError
-from scoresim.scenario import Scenario
-
 __version__ = "0.1.0"
 
-__all__ = ["Scenario", "ScenarioError", "__version__"]
+from scoresim.errors import ScenarioError  # noqa: E402
+from scoresim.results import Run  # noqa: E402
+from scoresim.scenario import Scenario  # noqa: E402
+from scoresim.simulation import Simulation, simulate  # noqa: E402
+
+__all__ = ["Run", "Scenario", "ScenarioError", "Simulation", "__version__", "simulate"]

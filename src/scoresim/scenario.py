@@ -264,8 +264,15 @@ class Scenario(_Section):
 
     @classmethod
     def load(cls, path: str | Path) -> Scenario:
-        """Load a TOML scenario file, resolved against its ``base`` preset (default ``seed``)."""
-        return cls.from_dict(_read_toml(Path(path)), source=str(path))
+        """Load a TOML scenario file, resolved against its ``base`` preset (default ``seed``).
+
+        A file that sets no ``name`` is named after its stem.
+        """
+        path = Path(path)
+        data = _read_toml(path)
+        if "name" not in data:
+            data = {"name": path.stem, "description": f"scenario file {path.name}", **data}
+        return cls.from_dict(data, source=str(path))
 
     @classmethod
     def resolve(cls, name_or_path: str) -> Scenario:

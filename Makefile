@@ -1,0 +1,35 @@
+# scoresim: `make run` sets everything up and runs the main job; `make test` runs the test suite.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+AGENTS ?= 10000
+STEPS  ?= 312
+SEED   ?= 1
+
+.PHONY: run test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed $@
+
+run: $(VENV)/.installed
+	$(BIN)/scoresim run seed --seed $(SEED) --set population.agents=$(AGENTS) --set steps=$(STEPS) --out results/seed-$(SEED)
+	$(BIN)/scoresim run control --seed $(SEED) --set population.agents=$(AGENTS) --set steps=$(STEPS) --out results/control-$(SEED)
+	$(BIN)/scoresim summary results/seed-$(SEED) results/control-$(SEED)
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -n 2 -q
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests benchmarks
+
+clean:
+	rm -rf $(VENV) results .pytest_cache

@@ -1,0 +1,163 @@
+"""The ``scoresim`` command line.
+
+Bad input (an unknown field, a wrong type, a value out of range, a missing or malformed file)
+ends with one line on standard error naming the field or file and the reason, exit status 2,
+no traceback and no output folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from scoresim.errors import ScenarioError
+from scoresim.scenario import Scenario, preset_descriptions
+
+EXIT_USAGE = 2
+
+#: Last-step metrics compared by ``scoresim summary`` (and ``make run``).
+HEADLINE = (
+    ("critical_posts", "critical posts per capita"),
+    ("loyal_posts", "loyal posts per capita"),
+    ("falsification_gap", "falsification gap"),
+    ("pluralistic_ignorance", "pluralistic ignorance"),
+    ("isolated", "isolated share"),
+    ("employment", "employment"),
+    ("employment_poor", "employment, poor tier"),
+    ("wealth_gini", "wealth Gini"),
+    ("score_dissent_corr", "score-dissent correlation"),
+    ("adoption", "enrolled share"),
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, as for every other bad input
+        self.exit(EXIT_USAGE, f"scoresim: error: {message} (see 'scoresim --help')\n")
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """``FIELD=VALUE`` with VALUE read as a TOML literal (a bare word is a string).
+
+    Examples
+    --------
+    >>> parse_override("graph.rewire=1.0"), parse_override("graph.kind=sbm")
+    (('graph.rewire', 1.0), ('graph.kind', 'sbm'))
+    """
+    field, sep, raw = text.partition("=")
+    field = field.strip()
+    if not sep or not field:
+        raise ScenarioError(f"--set {text!r}: expected FIELD=VALUE")
+    try:
+        return field, tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        if raw.strip() and raw.strip().replace("_", "").replace("-", "").isalnum():
+            return field, raw.strip()
+        raise ScenarioError(f"{field}: cannot read value {raw!r} (use a TOML literal)") from None
+
+
+def load_scenario(name_or_path: str, overrides: Sequence[str] = (), seed: int | None = None) -> Scenario:
+    """A preset or file, with ``--set`` overrides and ``--seed`` applied, validated."""
+    scenario = Scenario.resolve(name_or_path)
+    changes = dict(parse_override(o) for o in overrides)
+    if seed is not None:
+        changes["seed"] = seed
+    return scenario.with_overrides(changes) if changes else scenario
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from scoresim.progress import run_with_progress
+
+    scenario = load_scenario(args.scenario, args.set, args.seed)
+    out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-{scenario.seed}"
+    run = run_with_progress(scenario, label=f"{scenario.name} (seed {scenario.seed})")
+    run.save(out)
+    print(f"results: {out}")
+    return 0
+
+
+def _cmd_presets(args: argparse.Namespace) -> int:
+    for name, description in preset_descriptions().items():
+        print(f"{name:<12} {description}")
+    return 0
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    print(load_scenario(args.scenario, args.set).to_toml(), end="")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    scenario = Scenario.load(args.file)
+    print(f"{args.file}: valid ({scenario.population.agents} agents, {scenario.steps} steps)")
+    return 0
+
+
+def _cmd_summary(args: argparse.Namespace) -> int:
+    from scoresim.progress import print_comparison
+    from scoresim.results import Run
+
+    runs = {}
+    for folder in args.runs:
+        if not (Path(folder) / "metrics.parquet").exists():
+            raise ScenarioError(f"{folder}: not a run folder (no metrics.parquet)")
+        run = Run.load(folder)
+        runs[f"{run.scenario.name} (seed {run.seed})"] = run.metrics.iloc[-1].to_dict()
+    print_comparison(runs, HEADLINE)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="scoresim", description="Agent-based simulator of social credit scoring systems.")
+    parser.add_argument("--version", action="version", version=f"scoresim {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run a scenario and write its results")
+    run.add_argument("scenario", nargs="?", default="seed", help="preset name or TOML file (default: seed)")
+    run.add_argument("--seed", type=int, help="random seed (overrides the scenario's)")
+    run.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                     help="override a field by its dotted path, e.g. graph.rewire=1.0")  # fmt: skip
+    run.add_argument("--out", help="output folder (default: results/<scenario>-<seed>)")
+    run.set_defaults(func=_cmd_run)
+
+    sub.add_parser("presets", help="list the bundled presets").set_defaults(func=_cmd_presets)
+
+    show = sub.add_parser("show", help="print a resolved scenario as TOML")
+    show.add_argument("scenario", help="preset name or TOML file")
+    show.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE")
+    show.set_defaults(func=_cmd_show)
+
+    validate = sub.add_parser("validate", help="check a scenario file")
+    validate.add_argument("file")
+    validate.set_defaults(func=_cmd_validate)
+
+    summary = sub.add_parser("summary", help="compare the last step of run folders side by side")
+    summary.add_argument("runs", nargs="+", metavar="RUN_DIR")
+    summary.set_defaults(func=_cmd_summary)
+    return parser
+
+
+def _version() -> str:
+    from scoresim import __version__
+
+    return __version__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``scoresim`` command."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ScenarioError as exc:
+        print(f"scoresim: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("scoresim: interrupted; no results written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

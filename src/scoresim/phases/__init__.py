@@ -1,0 +1,5 @@
+"""The phases of one step, MODEL.md section 2, one module each, run in this order."""
+
+from scoresim.phases.record import StepRecord
+
+__all__ = ["StepRecord"]

@@ -1,0 +1,35 @@
+"""What one step leaves for later phases and for the metrics (not part of the agent state)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class StepRecord:
+    """Per-step transient quantities, filled in by the phases in order.
+
+    Counts are per agent (length ``n``) unless said otherwise.
+    """
+
+    t: int
+    critical_by_topic: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int64))
+    loyal: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    neutral: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    desirable: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    undesirable: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    groceries: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    detected_critical: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    false_positives: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    sanctioned: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    loans_denied: int = 0
+    travel_denied: int = 0
+    edges_dropped: int = 0
+    edges_added: int = 0
+
+    @property
+    def critical(self) -> np.ndarray:
+        """Critical posts per agent, all topics, detected or not."""
+        return self.critical_by_topic.sum(axis=0)

@@ -1,0 +1,171 @@
+"""Results of a run: tables, the resolved scenario, and their files.
+
+A run folder holds ``metrics.parquet``, ``agents.parquet``, ``edges.parquet``, ``scenario.toml``
+and ``summary.json``. It is written into a temporary sibling folder and renamed into place at the
+end, so an interrupted run never leaves a folder that looks complete, and an earlier result in
+the same place is replaced only once the new one is whole.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from scoresim.scenario import Scenario
+
+if TYPE_CHECKING:
+    from scoresim.graph import Graph
+    from scoresim.society import Society
+
+INTEGER_METRICS = ("step", "edges", "loans_denied", "travel_denied")
+AGENT_COLUMNS = ("id", "dissent0", "dissent", "expressed", "fear", "censor", "buy_conform",
+                 "score", "tier", "enrolled", "employed", "wealth", "degree")  # fmt: skip
+RUN_FILES = ("metrics.parquet", "agents.parquet", "edges.parquet", "scenario.toml", "summary.json")
+
+
+def version() -> str:
+    from scoresim import __version__
+
+    return __version__
+
+
+def metrics_frame(rows: list[dict[str, float]], columns: list[str]) -> pd.DataFrame:
+    """Metrics rows as a DataFrame with the given column order (counts as int64)."""
+    frame = pd.DataFrame(rows, columns=columns).astype("float64")
+    for col in INTEGER_METRICS:
+        frame[col] = frame[col].astype("int64")
+    return frame
+
+
+def agents_frame(society: Society, tier_names: tuple[str, ...]) -> pd.DataFrame:
+    """Final agent state, one row per agent; ``tier`` is null for agents never enrolled."""
+    names = np.array(tier_names, dtype=object)[society.tier]
+    return pd.DataFrame({
+        "id": np.arange(society.n, dtype=np.int64),
+        "dissent0": society.dissent0,
+        "dissent": society.dissent,
+        "expressed": society.expressed,
+        "fear": society.fear,
+        "censor": society.censor,
+        "buy_conform": society.buy_conform,
+        "score": society.score,
+        "tier": pd.array(np.where(society.enrolled, names, None), dtype="string"),
+        "enrolled": society.enrolled.copy(),
+        "employed": society.employed.copy(),
+        "wealth": society.wealth,
+        "degree": society.graph.degree.astype(np.int64),
+    })  # fmt: skip
+
+
+def edges_frame(graph: Graph) -> pd.DataFrame:
+    """Final edges, ``src < dst``, sorted."""
+    return pd.DataFrame({"src": graph.src.copy(), "dst": graph.dst.copy()})
+
+
+@dataclass
+class Run:
+    """A finished (or paused) simulation: tables plus the resolved scenario that made them.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from scoresim import Scenario, simulate
+    >>> run = simulate(Scenario.preset("seed").with_overrides({"population.agents": 100, "steps": 2}))
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     folder = run.save(f"{d}/out")
+    ...     sorted(p.name for p in folder.iterdir())
+    ['agents.parquet', 'edges.parquet', 'metrics.parquet', 'scenario.toml', 'summary.json']
+    """
+
+    scenario: Scenario
+    metrics: pd.DataFrame
+    agents: pd.DataFrame
+    edges: pd.DataFrame
+    wall_seconds: float = 0.0
+
+    @property
+    def seed(self) -> int:
+        return self.scenario.seed
+
+    def summary(self) -> dict[str, Any]:
+        """Version, seed, wall time, size and the last metrics row."""
+        last = {c: self.metrics[c].iloc[-1] for c in self.metrics} if len(self.metrics) else {}
+        return {
+            "version": version(),
+            "scenario": self.scenario.name,
+            "run_key": self.scenario.key(),
+            "seed": self.seed,
+            "wall_seconds": round(self.wall_seconds, 3),
+            "agents": self.scenario.population.agents,
+            "steps": int(len(self.metrics)),
+            "last": {k: _json_number(v) for k, v in last.items()},
+        }
+
+    def save(self, folder: str | Path) -> Path:
+        """Write the run folder atomically and return its path."""
+        folder = Path(folder)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+        try:
+            meta = {"scoresim.version": version(), "scoresim.seed": str(self.seed),
+                    "scoresim.scenario": self.scenario.to_toml()}  # fmt: skip
+            _write_parquet(self.metrics, tmp / "metrics.parquet", meta)
+            _write_parquet(self.agents, tmp / "agents.parquet", meta)
+            _write_parquet(self.edges, tmp / "edges.parquet", meta)
+            (tmp / "scenario.toml").write_text(self.scenario.to_toml())
+            (tmp / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n")
+            _replace_folder(tmp, folder)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path) -> Run:
+        """Read a run folder written by :meth:`save`."""
+        folder = Path(folder)
+        summary = json.loads((folder / "summary.json").read_text())
+        return cls(
+            scenario=Scenario.load(folder / "scenario.toml"),
+            metrics=pd.read_parquet(folder / "metrics.parquet"),
+            agents=pd.read_parquet(folder / "agents.parquet"),
+            edges=pd.read_parquet(folder / "edges.parquet"),
+            wall_seconds=float(summary.get("wall_seconds", 0.0)),
+        )
+
+
+def _json_number(v: Any) -> Any:
+    if isinstance(v, float | np.floating):
+        return None if math.isnan(v) else float(v)
+    if isinstance(v, np.integer):
+        return int(v)
+    return v
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path, meta: dict[str, str]) -> None:
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), **meta})
+    pq.write_table(table, path)
+
+
+def _replace_folder(tmp: Path, folder: Path) -> None:
+    """Rename ``tmp`` to ``folder``, replacing an existing one only after the new one is whole."""
+    if folder.exists():
+        old = folder.with_name(f".{folder.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(folder, old)
+        os.replace(tmp, folder)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, folder)

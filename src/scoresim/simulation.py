@@ -1,0 +1,158 @@
+"""The step loop: a society advanced phase by phase, one metrics row per step.
+
+Random streams: one ``numpy.random.Generator`` per purpose, spawned from ``SeedSequence(seed)``
+in the fixed order of :data:`STREAMS`. The population and the graph have streams of their own,
+so two scenarios that differ only in policy start from the same society; each phase has its own,
+so a change in one phase does not reshuffle the draws of another.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+import numpy as np
+import pandas as pd
+
+from scoresim.graph import build_graph
+from scoresim.metrics import metric_columns, metrics_row
+from scoresim.params import Params
+from scoresim.phases.activity import activity
+from scoresim.phases.adaptation import adaptation
+from scoresim.phases.adoption import adoption
+from scoresim.phases.consequences import consequences
+from scoresim.phases.network import network
+from scoresim.phases.record import StepRecord
+from scoresim.phases.scoring import scoring
+from scoresim.results import Run, agents_frame, edges_frame, metrics_frame
+from scoresim.scenario import Scenario
+from scoresim.society import Society
+
+Phase = Callable[[Society, Params, np.random.Generator, StepRecord], None]
+
+#: MODEL.md section 2, in order. A new mechanism is a new phase module and one line here.
+PHASES: tuple[Phase, ...] = (adoption, activity, scoring, consequences, adaptation, network)
+STREAMS: tuple[str, ...] = ("population", "graph", *(p.__name__ for p in PHASES))
+
+
+class Simulation:
+    """A scenario advancing step by step; state and metrics readable between steps.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The resolved scenario.
+    seed : int, optional
+        Overrides ``scenario.seed``; the recorded scenario carries the seed used.
+
+    Examples
+    --------
+    >>> from scoresim import Scenario, Simulation
+    >>> sc = Scenario.preset("seed").with_overrides({"population.agents": 300, "steps": 5})
+    >>> sim = Simulation(sc, seed=7)
+    >>> row = sim.step()
+    >>> row["step"], sim.t
+    (1, 1)
+    >>> run = sim.run()
+    >>> len(run.metrics), sim.done
+    (5, True)
+    """
+
+    def __init__(self, scenario: Scenario, seed: int | None = None) -> None:
+        if seed is not None and seed != scenario.seed:
+            scenario = scenario.with_overrides({"seed": int(seed)})
+        self.scenario = scenario
+        self.seed = scenario.seed
+        self.params = Params.from_scenario(scenario)
+        sequences = np.random.SeedSequence(self.seed).spawn(len(STREAMS))
+        self.rngs = {name: np.random.default_rng(s) for name, s in zip(STREAMS, sequences, strict=True)}
+        started = time.perf_counter()
+        graph = build_graph(scenario, self.rngs["graph"])
+        self.society = Society.initial(scenario, self.rngs["population"], graph)
+        self.t = 0
+        self.rows: list[dict[str, float]] = []
+        self.record: StepRecord | None = None
+        self.phase_seconds = dict.fromkeys([*STREAMS[2:], "metrics"], 0.0)
+        self.setup_seconds = time.perf_counter() - started
+        self.wall_seconds = self.setup_seconds
+
+    @property
+    def done(self) -> bool:
+        """Whether the horizon ``scenario.steps`` is reached."""
+        return self.t >= self.scenario.steps
+
+    def step(self) -> dict[str, float]:
+        """Advance one step (all phases in order) and return its metrics row."""
+        if self.done:
+            raise RuntimeError(f"the horizon of {self.scenario.steps} steps is reached")
+        started = time.perf_counter()
+        rec = StepRecord(t=self.t + 1)
+        for phase in PHASES:
+            t0 = time.perf_counter()
+            phase(self.society, self.params, self.rngs[phase.__name__], rec)
+            self.phase_seconds[phase.__name__] += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        row = metrics_row(self.society, self.params, rec)
+        self.phase_seconds["metrics"] += time.perf_counter() - t0
+        self.rows.append(row)
+        self.record = rec
+        self.t += 1
+        self.wall_seconds += time.perf_counter() - started
+        return row
+
+    def steps(self, n: int | None = None) -> Iterator[dict[str, float]]:
+        """Advance ``n`` steps (default: to the horizon), yielding each metrics row."""
+        remaining = self.scenario.steps - self.t if n is None else n
+        for _ in range(remaining):
+            yield self.step()
+
+    def run(self, n: int | None = None) -> Run:
+        """Advance ``n`` steps (default: to the horizon) and return the result so far."""
+        for _ in self.steps(n):
+            pass
+        return self.result()
+
+    @property
+    def metrics(self) -> pd.DataFrame:
+        """The metrics rows so far, one per step."""
+        return metrics_frame(self.rows, metric_columns(self.params))
+
+    @property
+    def row(self) -> dict[str, float] | None:
+        """The last metrics row, or None before the first step."""
+        return self.rows[-1] if self.rows else None
+
+    def result(self) -> Run:
+        """A :class:`Run` of the state now."""
+        return Run(
+            scenario=self.scenario,
+            metrics=self.metrics,
+            agents=agents_frame(self.society, self.params.tiers.names),
+            edges=edges_frame(self.society.graph),
+            wall_seconds=self.wall_seconds,
+        )
+
+
+def simulate(scenario: Scenario, seed: int | None = None) -> Run:
+    """Run ``scenario`` to its horizon.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The resolved scenario.
+    seed : int, optional
+        Overrides ``scenario.seed``.
+
+    Returns
+    -------
+    Run
+        Metrics, final agents, final edges and the resolved scenario.
+
+    Examples
+    --------
+    >>> from scoresim import Scenario, simulate
+    >>> run = simulate(Scenario.preset("seed").with_overrides({"population.agents": 200, "steps": 3}))
+    >>> list(run.metrics["step"])
+    [1, 2, 3]
+    """
+    return Simulation(scenario, seed).run()

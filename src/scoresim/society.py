@@ -1,0 +1,110 @@
+"""The society: one numpy array per agent state variable (struct of arrays) and the graph.
+
+MODEL.md section 1. The population is drawn from its own random stream, in a fixed order, so it
+depends only on the seed and the ``population`` fields; initial enrolment takes the last draw of
+that stream (one uniform per agent), so ``adoption.initial`` changes nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+
+from scoresim.graph import Graph
+from scoresim.scenario import Scenario
+from scoresim.tiers import TierTable
+
+
+@dataclass
+class Society:
+    """Agent state at the end of the last phase that ran. Arrays have length ``n``."""
+
+    # fixed traits
+    dissent0: np.ndarray
+    fear: np.ndarray
+    import_taste: np.ndarray
+    post_rate: np.ndarray
+    buy_rate: np.ndarray
+    income: np.ndarray
+    # changing state
+    dissent: np.ndarray
+    employed: np.ndarray
+    enrolled: np.ndarray
+    score: np.ndarray
+    censor: np.ndarray
+    buy_conform: np.ndarray
+    risk: np.ndarray
+    gaming: np.ndarray
+    has_loan: np.ndarray
+    defaulted: np.ndarray
+    wealth: np.ndarray
+    tier: np.ndarray
+    climate: np.ndarray
+    graph: Graph = field(repr=False)
+
+    @property
+    def n(self) -> int:
+        return int(self.dissent.size)
+
+    @property
+    def expressed(self) -> np.ndarray:
+        """Publicly expressed dissent, ``dissent * (1 - censor)``."""
+        return self.dissent * (1.0 - self.censor)
+
+    @classmethod
+    def initial(
+        cls, scenario: Scenario, population_rng: np.random.Generator, graph: Graph
+    ) -> Society:
+        """Step 0 of MODEL.md section 1.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from scoresim import Scenario
+        >>> from scoresim.graph import Graph
+        >>> s = Scenario.preset("seed").with_overrides({"population.agents": 4})
+        >>> g = Graph(4, np.array([0, 1]), np.array([1, 2]))
+        >>> soc = Society.initial(s, np.random.default_rng(0), g)
+        >>> soc.score.tolist(), soc.censor.tolist()
+        ([600.0, 600.0, 600.0, 600.0], [0.0, 0.0, 0.0, 0.0])
+        """
+        p, rng, n = scenario.population, population_rng, scenario.population.agents
+        dissent0 = rng.beta(p.dissent.a, p.dissent.b, n)
+        fear = rng.beta(p.fear.a, p.fear.b, n)
+        import_taste = rng.beta(p.import_taste.a, p.import_taste.b, n)
+        post_rate = rng.gamma(p.post_rate_shape, p.post_rate / p.post_rate_shape, n)
+        buy_rate = rng.gamma(p.buy_rate_shape, p.buy_rate / p.buy_rate_shape, n)
+        income = rng.lognormal(p.income_mu, p.income_sigma, n)
+        employed = rng.random(n) < p.employed
+        enrolled = rng.random(n) < scenario.adoption.initial
+        base = scenario.policy.score.base
+        score = np.full(n, base)
+        tiers = TierTable.from_scenario(scenario)
+        zeros = np.zeros(n)
+        return cls(
+            dissent0=dissent0,
+            fear=fear,
+            import_taste=import_taste,
+            post_rate=post_rate,
+            buy_rate=buy_rate,
+            income=income,
+            dissent=dissent0.copy(),
+            employed=employed,
+            enrolled=enrolled,
+            score=score,
+            censor=zeros.copy(),
+            buy_conform=zeros.copy(),
+            risk=zeros.copy(),
+            gaming=zeros.copy(),
+            has_loan=np.zeros(n, bool),
+            defaulted=np.zeros(n, bool),
+            wealth=zeros.copy(),
+            tier=tiers.of_agents(score, enrolled),
+            climate=zeros.copy(),
+            graph=graph,
+        )
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The per-agent arrays by name (the graph excluded)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "graph"}

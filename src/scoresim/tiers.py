@@ -1,0 +1,64 @@
+"""The tier table of MODEL.md section 2.4 as arrays indexed by tier number."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from scoresim.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class TierTable:
+    """Tiers ordered by their lower bound; tier ``t`` holds scores in ``[min_score[t], min_score[t+1])``.
+
+    Examples
+    --------
+    >>> from scoresim import Scenario
+    >>> t = TierTable.from_scenario(Scenario.preset("seed"))
+    >>> t.of(np.array([350.0, 449.9, 450.0, 600.0, 950.0])).tolist()
+    [0, 0, 1, 2, 3]
+    >>> t.names[t.base]
+    'good'
+    """
+
+    names: tuple[str, ...]
+    min_score: np.ndarray
+    loan_approval: np.ndarray
+    hire_multiplier: np.ndarray
+    reach: np.ndarray
+    travel_ban: np.ndarray
+    public: np.ndarray
+    base: int  # the tier holding score.base: what non-enrolled agents get
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> TierTable:
+        tiers = scenario.tiers
+        mins = np.array([t.min_score for t in tiers])
+        base = int(np.searchsorted(mins, scenario.policy.score.base, side="right") - 1)
+        return cls(
+            names=tuple(t.name for t in tiers),
+            min_score=mins,
+            loan_approval=np.array([t.loan_approval for t in tiers]),
+            hire_multiplier=np.array([t.hire_multiplier for t in tiers]),
+            reach=np.array([t.reach for t in tiers]),
+            travel_ban=np.array([t.travel_ban for t in tiers]),
+            public=np.array([t.public for t in tiers]),
+            base=base,
+        )
+
+    def of(self, score: np.ndarray) -> np.ndarray:
+        """Tier number of each score (int8)."""
+        idx = np.searchsorted(self.min_score, score, side="right") - 1
+        return np.clip(idx, 0, len(self.names) - 1).astype(np.int8)
+
+    def of_agents(self, score: np.ndarray, enrolled: np.ndarray) -> np.ndarray:
+        """Tier number per agent; non-enrolled agents get the tier holding ``score.base``."""
+        return np.where(enrolled, self.of(score), np.int8(self.base)).astype(np.int8)
+
+    def gap_to_next(self, score: np.ndarray) -> np.ndarray:
+        """Points to the next tier's lower bound (0 in the top tier)."""
+        tier = self.of(score)
+        upper = np.append(self.min_score[1:], np.nan)[tier]
+        return np.where(tier == len(self.names) - 1, 0.0, upper - score)
