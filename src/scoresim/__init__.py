@@ -6,9 +6,9 @@ a scoring system does to a society; it never scores a real person.
 
 __version__ = "0.1.0"
 
-from scoresim.errors import ScenarioError  # noqa: E402
-from scoresim.results import Run  # noqa: E402
-from scoresim.scenario import Scenario  # noqa: E402
-from scoresim.simulation import Simulation, simulate  # noqa: E402
+from scoresim.errors import ScenarioError
+from scoresim.results import Run
+from scoresim.scenario import Scenario
+from scoresim.simulation import Simulation, simulate
 
 __all__ = ["Run", "Scenario", "ScenarioError", "Simulation", "__version__", "simulate"]

@@ -59,7 +59,9 @@ def parse_override(text: str) -> tuple[str, Any]:
         raise ScenarioError(f"{field}: cannot read value {raw!r} (use a TOML literal)") from None
 
 
-def load_scenario(name_or_path: str, overrides: Sequence[str] = (), seed: int | None = None) -> Scenario:
+def load_scenario(
+    name_or_path: str, overrides: Sequence[str] = (), seed: int | None = None
+) -> Scenario:
     """A preset or file, with ``--set`` overrides and ``--seed`` applied, validated."""
     scenario = Scenario.resolve(name_or_path)
     changes = dict(parse_override(o) for o in overrides)
@@ -111,12 +113,16 @@ def _cmd_summary(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="scoresim", description="Agent-based simulator of social credit scoring systems.")
+    parser = _Parser(
+        prog="scoresim", description="Agent-based simulator of social credit scoring systems."
+    )
     parser.add_argument("--version", action="version", version=f"scoresim {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="run a scenario and write its results")
-    run.add_argument("scenario", nargs="?", default="seed", help="preset name or TOML file (default: seed)")
+    run.add_argument(
+        "scenario", nargs="?", default="seed", help="preset name or TOML file (default: seed)"
+    )
     run.add_argument("--seed", type=int, help="random seed (overrides the scenario's)")
     run.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                      help="override a field by its dotted path, e.g. graph.rewire=1.0")  # fmt: skip

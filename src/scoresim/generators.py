@@ -109,8 +109,42 @@ def canonical_edges(src, dst) -> EdgeList:
     if lo.size == 0:
         return _empty()
     base = int(hi.max()) + 1  # key = lo * base + hi < 2**62: no overflow
-    key = np.unique(lo * base + hi)
+    key = _sorted_unique(lo * base + hi)
     return (key // base).astype(np.int32), (key % base).astype(np.int32)
+
+
+def _sorted_unique(x: np.ndarray) -> np.ndarray:
+    """Sorted distinct values of ``x`` (``np.unique`` is several times slower for int64)."""
+    x = np.sort(x)
+    if x.size < 2:
+        return x
+    keep = np.empty(x.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(x[1:], x[:-1], out=keep[1:])
+    return x[keep]
+
+
+def _first_occurrences(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the first occurrence of each distinct value of ``x``, and those values sorted.
+
+    Fast when repeats are rare: only the repeated values go through a stable argsort.
+    """
+    first = np.ones(x.size, dtype=bool)
+    xs = np.sort(x)
+    if x.size < 2:
+        return np.flatnonzero(first), xs
+    same = xs[1:] == xs[:-1]
+    if same.any():
+        repeated = _sorted_unique(xs[1:][same])
+        at = np.flatnonzero(_isin_sorted(x, repeated))
+        order = np.argsort(x[at], kind="stable")
+        sub = x[at][order]
+        later = np.empty(sub.size, dtype=bool)
+        later[0] = False
+        np.equal(sub[1:], sub[:-1], out=later[1:])
+        first[at[order[later]]] = False
+        xs = xs[np.concatenate(([True], ~same))]
+    return np.flatnonzero(first), xs
 
 
 def _from_keys(key: np.ndarray, n: int) -> EdgeList:
@@ -221,7 +255,7 @@ def _ws_rewire(
             if placed is not None and placed.size:
                 taken |= _isin_sorted(key, placed)
         free = np.flatnonzero(~taken)
-        new_keys, first = np.unique(key[free], return_index=True)
+        first, new_keys = _first_occurrences(key[free])
         win = free[first]  # first draw of each distinct free edge
         far[pending[win]] = w[win]
         moved[pending[win]] = True
@@ -521,8 +555,9 @@ def _distinct(rng: np.random.Generator, pairs: int, p: float, accept: float, dra
     """``Binomial(pairs, p)`` distinct keys, uniform among the ``pairs`` possible ones.
 
     ``draw(k)`` makes ``k`` attempts and returns the keys of the accepted ones (iid uniform over
-    the possible keys), in draw order; ``accept`` is the expected acceptance rate. The first
-    ``count`` distinct keys of an iid uniform sequence form a uniform ``count``-subset.
+    the possible keys); ``accept`` is the expected acceptance rate. Given its size, the set of
+    distinct values of an iid uniform sequence is a uniform subset, and so is a uniform subset
+    of it: the surplus is dropped uniformly at random.
     """
     count = int(rng.binomial(pairs, p))
     if count == 0:
@@ -530,14 +565,15 @@ def _distinct(rng: np.random.Generator, pairs: int, p: float, accept: float, dra
     # Draws needed for `count` distinct keys on average (coupon collector), with some slack.
     share = min(count / pairs, 0.999)
     attempts = int(-pairs * math.log1p(-share) * 1.002 / accept) + 64
-    seq = draw(attempts)
-    while True:
-        uniq, first = np.unique(seq, return_index=True)
-        if uniq.size >= count:
-            first.sort()
-            return seq[first[:count]]
-        missing = count - uniq.size
-        seq = np.concatenate([seq, draw(int(missing / accept * 1.1) + 64)])
+    keys = _sorted_unique(draw(attempts))
+    while keys.size < count:
+        missing = count - keys.size
+        more = draw(int(missing / accept * 1.1) + 64)
+        keys = _sorted_unique(np.concatenate([keys, more]))
+    if keys.size > count:
+        drop = rng.choice(keys.size, size=keys.size - count, replace=False)
+        keys = np.delete(keys, drop)
+    return keys
 
 
 # --------------------------------------------------------------------------- edge list file

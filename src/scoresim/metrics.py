@@ -28,7 +28,7 @@ def metric_columns(params: Params) -> list[str]:
 
 
 def gini(x: np.ndarray) -> float:
-    """Gini coefficient ``sum_i (2i - n - 1) x_(i) / (n sum x)`` over sorted ``x``; NaN if undefined.
+    """Gini ``sum_i (2i - n - 1) x_(i) / (n sum x)`` over sorted ``x``; NaN if undefined.
 
     Examples
     --------
@@ -74,8 +74,13 @@ def metrics_row(society: Society, params: Params, rec: StepRecord) -> dict[str, 
 
     if n_enrolled:
         p10, p50, p90 = np.percentile(score_e, [10, 50, 90])
-        row |= {"score_mean": float(score_e.mean()), "score_sd": float(score_e.std()),
-                "score_p10": float(p10), "score_p50": float(p50), "score_p90": float(p90)}  # fmt: skip
+        row |= {
+            "score_mean": float(score_e.mean()),
+            "score_sd": float(score_e.std()),
+            "score_p10": float(p10),
+            "score_p50": float(p50),
+            "score_p90": float(p90),
+        }
         counts = np.bincount(tier_e, minlength=len(tiers.names))
         row |= {f"tier_{name}": counts[k] / n_enrolled for k, name in enumerate(tiers.names)}
     else:

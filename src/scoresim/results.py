@@ -81,7 +81,8 @@ class Run:
     --------
     >>> import tempfile
     >>> from scoresim import Scenario, simulate
-    >>> run = simulate(Scenario.preset("seed").with_overrides({"population.agents": 100, "steps": 2}))
+    >>> small = Scenario.preset("seed").with_overrides({"population.agents": 100, "steps": 2})
+    >>> run = simulate(small)
     >>> with tempfile.TemporaryDirectory() as d:
     ...     folder = run.save(f"{d}/out")
     ...     sorted(p.name for p in folder.iterdir())
@@ -108,7 +109,7 @@ class Run:
             "seed": self.seed,
             "wall_seconds": round(self.wall_seconds, 3),
             "agents": self.scenario.population.agents,
-            "steps": int(len(self.metrics)),
+            "steps": len(self.metrics),
             "last": {k: _json_number(v) for k, v in last.items()},
         }
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import itertools
 import json
 import tomllib
 from importlib import resources
@@ -230,10 +231,12 @@ class Scenario(_Section):
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:
         mins = [t.min_score for t in self.tiers]
-        if any(b <= a for a, b in zip(mins, mins[1:], strict=False)):
+        if any(b <= a for a, b in itertools.pairwise(mins)):
             raise ValueError("tiers: min_score must be strictly increasing")
         if mins[0] > self.policy.score.min:
-            raise ValueError("tiers.0.min_score: the lowest tier must start at or below policy.score.min")
+            raise ValueError(
+                "tiers.0.min_score: the lowest tier must start at or below policy.score.min"
+            )
         names = [t.name for t in self.tiers]
         if len(set(names)) != len(names):
             raise ValueError("tiers: tier names must be unique")
@@ -431,7 +434,11 @@ def _one_line(exc: ValidationError, source: str) -> str:
         msg = "unknown field"
     elif err["type"] == "missing":
         msg = "required field is missing"
-    elif "input" in err and err["type"] not in ("value_error",) and not isinstance(err["input"], dict):
+    elif (
+        "input" in err
+        and err["type"] not in ("value_error",)
+        and not isinstance(err["input"], dict)
+    ):
         msg = f"{msg} (got {err['input']!r})"
     if ":" in msg.split(" ")[0]:  # a model validator already names its field
         field, _, reason = msg.partition(": ")

@@ -65,7 +65,9 @@ class Simulation:
         self.seed = scenario.seed
         self.params = Params.from_scenario(scenario)
         sequences = np.random.SeedSequence(self.seed).spawn(len(STREAMS))
-        self.rngs = {name: np.random.default_rng(s) for name, s in zip(STREAMS, sequences, strict=True)}
+        self.rngs = {
+            name: np.random.default_rng(s) for name, s in zip(STREAMS, sequences, strict=True)
+        }
         started = time.perf_counter()
         graph = build_graph(scenario, self.rngs["graph"])
         self.society = Society.initial(scenario, self.rngs["population"], graph)
@@ -151,7 +153,8 @@ def simulate(scenario: Scenario, seed: int | None = None) -> Run:
     Examples
     --------
     >>> from scoresim import Scenario, simulate
-    >>> run = simulate(Scenario.preset("seed").with_overrides({"population.agents": 200, "steps": 3}))
+    >>> small = Scenario.preset("seed").with_overrides({"population.agents": 200, "steps": 3})
+    >>> run = simulate(small)
     >>> list(run.metrics["step"])
     [1, 2, 3]
     """

@@ -63,11 +63,11 @@ class Society:
         >>> import numpy as np
         >>> from scoresim import Scenario
         >>> from scoresim.graph import Graph
-        >>> s = Scenario.preset("seed").with_overrides({"population.agents": 4})
-        >>> g = Graph(4, np.array([0, 1]), np.array([1, 2]))
+        >>> s = Scenario.preset("seed").with_overrides({"population.agents": 20})
+        >>> g = Graph(20, np.array([0, 1]), np.array([1, 2]))
         >>> soc = Society.initial(s, np.random.default_rng(0), g)
-        >>> soc.score.tolist(), soc.censor.tolist()
-        ([600.0, 600.0, 600.0, 600.0], [0.0, 0.0, 0.0, 0.0])
+        >>> soc.score[:3].tolist(), soc.censor[:3].tolist()
+        ([600.0, 600.0, 600.0], [0.0, 0.0, 0.0])
         """
         p, rng, n = scenario.population, population_rng, scenario.population.agents
         dissent0 = rng.beta(p.dissent.a, p.dissent.b, n)

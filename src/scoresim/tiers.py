@@ -11,7 +11,7 @@ from scoresim.scenario import Scenario
 
 @dataclass(frozen=True)
 class TierTable:
-    """Tiers ordered by their lower bound; tier ``t`` holds scores in ``[min_score[t], min_score[t+1])``.
+    """Tiers by lower bound; tier ``t`` holds scores in ``[min_score[t], min_score[t+1])``.
 
     Examples
     --------

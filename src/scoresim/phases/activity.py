@@ -28,7 +28,9 @@ def purchase_probabilities(society: Society, params: Params) -> tuple[np.ndarray
     """``(p_undesirable, p_desirable)`` per agent."""
     a = params.scenario.activity
     p_u = society.import_taste * (1.0 - society.buy_conform)
-    p_d = np.minimum(1.0 - p_u, a.desirable_share * (1.0 + a.desirable_conform_gain * society.buy_conform))
+    p_d = np.minimum(
+        1.0 - p_u, a.desirable_share * (1.0 + a.desirable_conform_gain * society.buy_conform)
+    )
     return p_u, p_d
 
 

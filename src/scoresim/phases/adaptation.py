@@ -1,4 +1,4 @@
-"""Phase 5, adaptation: risk, self-censorship, conformity, gaming, and the spiral of silence (MODEL.md 2.5).
+"""Phase 5, adaptation: risk, self-censorship, conformity, gaming, spiral of silence (MODEL.md 2.5).
 
 Enrolled agents learn from sanctions on themselves and their friends (an exponentially weighted
 risk), censor what they express, conform their purchases, and game the score with loyal posts.
@@ -40,7 +40,11 @@ def adaptation(society: Society, params: Params, rng: np.random.Generator, rec: 
     gap = tiers.gap_to_next(society.score[who])
     society.gaming[who] = np.minimum(
         ad.gaming_cap,
-        fear * (ad.gaming_gap_weight * gap / ad.gaming_gap_scale + ad.gaming_public_weight * public_friends),
+        fear
+        * (
+            ad.gaming_gap_weight * gap / ad.gaming_gap_scale
+            + ad.gaming_public_weight * public_friends
+        ),
     )
 
     society.climate = graph.neighbour_mean(expressed_before, empty=society.dissent)

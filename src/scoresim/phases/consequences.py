@@ -15,7 +15,9 @@ from scoresim.phases.record import StepRecord
 from scoresim.society import Society
 
 
-def consequences(society: Society, params: Params, rng: np.random.Generator, rec: StepRecord) -> None:
+def consequences(
+    society: Society, params: Params, rng: np.random.Generator, rec: StepRecord
+) -> None:
     """Apply the perks and penalties of each agent's tier."""
     eco, tiers, n = params.scenario.economy, params.tiers, society.n
     tier = tiers.of_agents(society.score, society.enrolled)
@@ -40,4 +42,6 @@ def consequences(society: Society, params: Params, rng: np.random.Generator, rec
     banned = society.enrolled & tiers.travel_ban[tier]
     rec.travel_denied = int(np.count_nonzero((u_travel < eco.travel) & banned))
 
-    society.wealth += society.income * society.employed * (1.0 + eco.loan_income_bonus * society.has_loan)
+    society.wealth += (
+        society.income * society.employed * (1.0 + eco.loan_income_bonus * society.has_loan)
+    )

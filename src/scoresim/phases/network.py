@@ -40,9 +40,9 @@ def replacements(
     tries = u_replace < params.scenario.network.replace_prob
     i, u_k, u_l = i[tries], u_k[tries], u_l[tries]
     k = g.indices[g.indptr[i] + (u_k * g.degree[i]).astype(np.int64)]
-    l = g.indices[g.indptr[k] + (u_l * g.degree[k]).astype(np.int64)].astype(np.int64)
-    ok = (l != i) & (society.score[l] >= pol.low_threshold)
-    keys = g.key(i[ok], l[ok])
+    fof = g.indices[g.indptr[k] + (u_l * g.degree[k]).astype(np.int64)].astype(np.int64)
+    ok = (fof != i) & (society.score[fof] >= pol.low_threshold)
+    keys = g.key(i[ok], fof[ok])
     return np.unique(keys[~g.has_edges(keys)])
 
 

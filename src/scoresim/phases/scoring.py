@@ -1,4 +1,4 @@
-"""Phase 3, scoring: detected events, friend terms and decay move enrolled agents' scores (MODEL.md 2.3).
+"""Phase 3, scoring: detections, friend terms and decay move enrolled scores (MODEL.md 2.3).
 
 Detection thins each post category binomially (only enrolled agents are watched). The friend
 term is a DeGroot / Friedkin-Johnsen style pull towards the mean score of enrolled friends;
@@ -16,8 +16,12 @@ from scoresim.society import Society
 
 
 def event_points(
-    rec: StepRecord, params: Params, detected_by_topic: np.ndarray, loyal: np.ndarray,
-    false_positives: np.ndarray, who: np.ndarray,
+    rec: StepRecord,
+    params: Params,
+    detected_by_topic: np.ndarray,
+    loyal: np.ndarray,
+    false_positives: np.ndarray,
+    who: np.ndarray,
 ) -> np.ndarray:
     """Points from this step's detected posts and purchases of agents ``who``, before the clip."""
     pol = params.scenario.policy
@@ -54,7 +58,10 @@ def scoring(society: Society, params: Params, rng: np.random.Generator, rec: Ste
     s = score[who]
     pull = np.where(friends > 0, friend_total / np.maximum(friends, 1.0) - s, 0.0)
     new = (
-        s + events + pol.friend_weight * pull - pol.low_friend_penalty * low_friends
+        s
+        + events
+        + pol.friend_weight * pull
+        - pol.low_friend_penalty * low_friends
         - pol.decay * (s - pol.score.base)
     )
     score[who] = np.clip(new, pol.score.min, pol.score.max)
