@@ -6,7 +6,7 @@ AGENTS ?= 10000
 STEPS  ?= 312
 SEED   ?= 1
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench bench-large bench-mesa bench-agree clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,19 @@ test: $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks
+
+# Benchmarks (issue 5): figures and targets, never timed unit tests. See benchmarks/README.md.
+bench: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/bench.py
+
+bench-large: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/bench.py --large
+
+bench-mesa: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/mesa_model.py
+
+bench-agree: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/check_agreement.py --jobs 2
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

@@ -11,6 +11,7 @@ import argparse
 import sys
 import tomllib
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +113,92 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from scoresim.experiments.compare import arms, compare
+    from scoresim.experiments.console import RunProgress, print_headline
+
+    overrides = dict(parse_override(o) for o in args.set)
+    treatment, control, _, _ = arms(args.scenario, args.against, overrides, args.seed)
+    seed = treatment.seed
+    out = Path(args.out) if args.out else Path("results") / f"compare-{treatment.name}-{seed}"
+    label = f"{treatment.name} vs {control.name}"
+    try:
+        with RunProgress(label, total=2 * args.replications) as progress:
+            result = compare(treatment, control, args.replications, seed, args.workers,
+                             on_run=lambda o: progress.update(o.ok))  # fmt: skip
+    except RuntimeError as exc:
+        print(f"scoresim: error: {exc}; no results written", file=sys.stderr)
+        return 1
+    print_headline(result.headline, f"{label}: effects at week {treatment.steps}, "
+                   f"{args.replications} paired replications (95% CI)")  # fmt: skip
+    result.save(out)
+    print(f"results: {out} ({result.wall_seconds:.1f} s, {args.workers} workers)")
+    return 0
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from scoresim.experiments.console import RunProgress
+    from scoresim.experiments.spec import SweepSpec
+    from scoresim.experiments.sweep import default_database, run_sweep
+
+    spec = SweepSpec.load(args.file)
+    db = Path(args.db) if args.db else default_database(spec)
+    state: dict[str, Any] = {}
+
+    with ExitStack() as stack:
+
+        def start(todo: int, skipped: int) -> None:
+            print(f"sweep {spec.name}: {todo} runs to do, {skipped} already done ({db})",
+                  flush=True)  # fmt: skip
+            progress = RunProgress(f"sweep {spec.name}", total=todo, lines=True)
+            state["progress"] = stack.enter_context(progress)
+
+        def finished(point: Any, output: Any) -> None:
+            state["progress"].update(output.ok, f"run {point.run_key} point {point.point} "
+                                                f"replication {point.replication}")  # fmt: skip
+
+        report = run_sweep(spec, db, args.workers, args.backend, args.address,
+                           on_start=start, on_run=finished)  # fmt: skip
+    print(f"results: {report.database} ({report.done} done, {report.failed} failed, "
+          f"{report.skipped} skipped as already done, {report.wall_seconds:.1f} s)")
+    if report.failed:
+        print(f"scoresim: {report.failed} runs failed; their errors are in the runs table; "
+              "rerun the sweep to retry them", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    from scoresim.experiments.console import print_frame
+    from scoresim.experiments.sensitivity import sensitivity, write_table
+
+    table = sensitivity(args.db)
+    db = Path(args.db)
+    out = Path(args.out) if args.out else db.with_name(f"{db.stem}-sensitivity.csv")
+    print_frame(table, f"{table.attrs['method'].capitalize()} indices (95% CI half-widths)")
+    write_table(table, out)
+    print(f"results: {out}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from scoresim.report import write_report
+
+    out = write_report(args.path, args.out)
+    print(f"report: {out}")
+    return 0
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="scoresim", description="Agent-based simulator of social credit scoring systems."
@@ -143,6 +230,36 @@ def build_parser() -> argparse.ArgumentParser:
     summary = sub.add_parser("summary", help="compare the last step of run folders side by side")
     summary.add_argument("runs", nargs="+", metavar="RUN_DIR")
     summary.set_defaults(func=_cmd_summary)
+
+    cmp = sub.add_parser("compare", help="a scenario against its control over paired seeds")
+    cmp.add_argument("scenario", nargs="?", default="seed",
+                     help="preset name or TOML file (default: seed)")  # fmt: skip
+    cmp.add_argument("--against", default="control", help="the counterfactual (default: control)")
+    cmp.add_argument("--replications", type=_positive, default=5, help="seeds (default: 5)")
+    cmp.add_argument("--workers", type=_positive, default=1, help="processes (default: 1)")
+    cmp.add_argument("--seed", type=int, help="first seed (default: the scenario's)")
+    cmp.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                     help="override a field; fields the two arms share change in both")  # fmt: skip
+    cmp.add_argument("--out", help="output folder (default: results/compare-<scenario>-<seed>)")
+    cmp.set_defaults(func=_cmd_compare)
+
+    sweep = sub.add_parser("sweep", help="run (or resume) a parameter sweep into DuckDB")
+    sweep.add_argument("file", metavar="SWEEP.toml")
+    sweep.add_argument("--workers", type=_positive, default=1, help="parallel runs (default: 1)")
+    sweep.add_argument("--backend", choices=("local", "ray"), default="local")
+    sweep.add_argument("--address", help="address of an existing Ray cluster (--backend ray)")
+    sweep.add_argument("--db", help="database file (default: results/<name>.duckdb)")
+    sweep.set_defaults(func=_cmd_sweep)
+
+    sens = sub.add_parser("sensitivity", help="Sobol or Morris indices of a sweep database")
+    sens.add_argument("db", metavar="DB")
+    sens.add_argument("--out", help="table file, .csv or .parquet (default: <db>-sensitivity.csv)")
+    sens.set_defaults(func=_cmd_sensitivity)
+
+    report = sub.add_parser("report", help="an HTML report of a run, compare folder or sweep")
+    report.add_argument("path", metavar="PATH")
+    report.add_argument("--out", help="HTML file (default: report.html in the folder)")
+    report.set_defaults(func=_cmd_report)
     return parser
 
 

@@ -100,17 +100,28 @@ def canonical_edges(src, dst) -> EdgeList:
     for a in (src, dst):
         if not np.issubdtype(a.dtype, np.integer):
             raise ValueError(f"edge ids must be integers, got dtype {a.dtype}")
-    lo = np.minimum(src, dst).astype(np.int64, copy=False)
-    hi = np.maximum(src, dst).astype(np.int64, copy=False)
-    if lo.min() < 0 or hi.max() > _INT32_MAX:
+    src = src.astype(np.int64, copy=False)  # uint64 ids >= 2**63 turn negative: rejected
+    dst = dst.astype(np.int64, copy=False)
+    key = np.minimum(src, dst)
+    hi = np.maximum(src, dst)
+    top = int(hi.max())
+    if key.min() < 0 or top > _INT32_MAX:
         raise ValueError(f"edge ids must lie in 0..{_INT32_MAX}")
-    keep = lo != hi
-    lo, hi = lo[keep], hi[keep]
-    if lo.size == 0:
-        return _empty()
-    base = int(hi.max()) + 1  # key = lo * base + hi < 2**62: no overflow
-    key = _sorted_unique(lo * base + hi)
-    return (key // base).astype(np.int32), (key % base).astype(np.int32)
+    base = top + 1  # key = lo * base + hi < 2**62: no overflow
+    key *= base
+    key += hi
+    del hi
+    key.sort()
+    keep = np.empty(key.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(key[1:], key[:-1], out=keep[1:])
+    key = key[keep]
+    lo = key // base
+    key -= lo * base  # now hi
+    loop = lo == key
+    if loop.any():
+        lo, key = lo[~loop], key[~loop]
+    return lo.astype(np.int32), key.astype(np.int32)
 
 
 def _sorted_unique(x: np.ndarray) -> np.ndarray:
@@ -122,29 +133,6 @@ def _sorted_unique(x: np.ndarray) -> np.ndarray:
     keep[0] = True
     np.not_equal(x[1:], x[:-1], out=keep[1:])
     return x[keep]
-
-
-def _first_occurrences(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of the first occurrence of each distinct value of ``x``, and those values sorted.
-
-    Fast when repeats are rare: only the repeated values go through a stable argsort.
-    """
-    first = np.ones(x.size, dtype=bool)
-    xs = np.sort(x)
-    if x.size < 2:
-        return np.flatnonzero(first), xs
-    same = xs[1:] == xs[:-1]
-    if same.any():
-        repeated = _sorted_unique(xs[1:][same])
-        at = np.flatnonzero(_isin_sorted(x, repeated))
-        order = np.argsort(x[at], kind="stable")
-        sub = x[at][order]
-        later = np.empty(sub.size, dtype=bool)
-        later[0] = False
-        np.equal(sub[1:], sub[:-1], out=later[1:])
-        first[at[order[later]]] = False
-        xs = xs[np.concatenate(([True], ~same))]
-    return np.flatnonzero(first), xs
 
 
 def _from_keys(key: np.ndarray, n: int) -> EdgeList:
@@ -217,9 +205,13 @@ def watts_strogatz(n: int, degree: int, rewire: float, rng: np.random.Generator)
     if h == 0:
         return _empty()
     # Lattice edge i = (j - 1) * n + u joins u to (u + j) mod n.
-    u = np.tile(np.arange(n, dtype=np.int64), h)
-    v = u + np.repeat(np.arange(1, h + 1, dtype=np.int64), n)
-    v[v >= n] -= n
+    nodes = np.arange(n, dtype=np.int32)
+    u = np.tile(nodes, h)
+    v = np.empty(n * h, dtype=np.int32)
+    for j in range(1, h + 1):  # k/2 vectorized slices, one per lattice offset
+        far = v[(j - 1) * n : j * n]
+        np.add(nodes, j, out=far)
+        far[n - j :] -= n
     if rewire > 0.0:
         v = _ws_rewire(u, v, n, h, float(rewire), rng)
     return canonical_edges(u, v)
@@ -232,47 +224,85 @@ def _ws_rewire(
     num = u.size
     pending = np.flatnonzero(rng.random(num) < p)
     moved = np.zeros(num, dtype=bool)
-    far = v.copy()
-    first_round: np.ndarray | None = None  # sorted keys of edges placed in round 1
-    later = np.empty(0, np.int64)  # sorted keys of edges placed in later rounds
+    far = v  # updated in place
+    none = np.empty(0, np.int64)
+    first_round = none  # sorted keys of the edges placed in round 1
+    later = none  # sorted keys of the edges placed in later rounds
     for _ in range(_WS_MAX_ROUNDS):
         if pending.size == 0:
             break
-        pu = u[pending]
         w = rng.integers(0, n - 1, size=pending.size, dtype=np.int64)
-        w += w >= pu  # uniform over the nodes other than u
-        a = np.minimum(pu, w)
-        b = np.maximum(pu, w)
-        d = b - a
-        # Is {a, b} a lattice position whose edge has not moved away?
-        near = d <= h
-        wrap = d >= n - h
-        lattice_index = np.where(near, (d - 1) * n + a, (n - d - 1) * n + b)
-        lattice_index[~(near | wrap)] = 0
-        taken = (near | wrap) & ~moved[lattice_index]
-        key = a * n + b
-        for placed in (first_round, later):
-            if placed is not None and placed.size:
-                taken |= _isin_sorted(key, placed)
-        free = np.flatnonzero(~taken)
-        first, new_keys = _first_occurrences(key[free])
-        win = free[first]  # first draw of each distinct free edge
+        key, free = _ws_candidates(u[pending], w, n, h, moved, first_round, later)
+        free = np.flatnonzero(free)
+        key = key[free]
+        ordered = np.sort(key)
+        same = ordered[1:] == ordered[:-1]
+        if same.any():  # two edges drew the same new edge: the first one wins
+            repeated = _sorted_unique(ordered[1:][same])
+            win = free[_first_of_repeated(key, repeated)]
+            ordered = ordered[np.concatenate(([True], ~same))]
+        else:
+            win = free
         far[pending[win]] = w[win]
         moved[pending[win]] = True
-        if first_round is None:
-            first_round = new_keys
+        if first_round.size == 0:
+            first_round = ordered
         else:
-            later = np.sort(np.concatenate([later, new_keys]))
+            later = np.sort(np.concatenate([later, ordered]))
         keep = np.ones(pending.size, dtype=bool)
         keep[win] = False
         pending = pending[keep]
     return far
 
 
-def _isin_sorted(x: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
-    pos = np.searchsorted(sorted_values, x)
-    pos[pos == sorted_values.size] = 0
-    return sorted_values[pos] == x
+@njit(cache=True)
+def _ws_candidates(pu, w, n, h, moved, placed1, placed2):  # pragma: no cover - compiled
+    """Targets of one rewiring round: shift ``w`` past ``u``; key of ``{u, w}``; is it free?
+
+    ``w[i]`` is uniform in ``0..n-2`` on entry and uniform over the nodes other than ``pu[i]``
+    on exit. An edge is taken if it is a lattice edge that has not moved, or was placed in an
+    earlier round (``placed1``, ``placed2``: sorted keys).
+    """
+    size = pu.size
+    key = np.empty(size, np.int64)
+    free = np.empty(size, np.bool_)
+    for i in range(size):
+        a = np.int64(pu[i])
+        b = w[i]
+        if b >= a:
+            b += 1
+        w[i] = b
+        if b < a:
+            a, b = b, a
+        d = b - a
+        k = a * n + b
+        key[i] = k
+        if d <= h:
+            taken = not moved[(d - 1) * n + a]
+        elif d >= n - h:
+            taken = not moved[(n - d - 1) * n + b]
+        else:
+            taken = False
+        for placed in (placed1, placed2):
+            if not taken and placed.size:
+                j = np.searchsorted(placed, k)
+                taken = j < placed.size and placed[j] == k
+        free[i] = not taken
+    return key, free
+
+
+@njit(cache=True)
+def _first_of_repeated(x, repeated):  # pragma: no cover - compiled
+    """Mask of ``x``: False at every occurrence but the first of a value in ``repeated``."""
+    first = np.ones(x.size, np.bool_)
+    seen = np.zeros(repeated.size, np.bool_)
+    for i in range(x.size):
+        j = np.searchsorted(repeated, x[i])
+        if j < repeated.size and repeated[j] == x[i]:
+            if seen[j]:
+                first[i] = False
+            seen[j] = True
+    return first
 
 
 # --------------------------------------------------------------------------- Barabasi-Albert
@@ -332,8 +362,9 @@ def barabasi_albert(n: int, m: int, rng: np.random.Generator) -> EdgeList:
     Start from a star on the nodes ``0..m`` (node 0 the centre). Each further node
     ``v = m+1, ..., n-1`` then attaches ``m`` edges to ``m`` distinct existing nodes, each chosen
     with probability proportional to its current degree. The graph has exactly
-    ``m + (n - m - 1) * m`` edges, mean degree close to ``2 m``, minimum degree ``m`` and a
-    power-law degree tail ``P(k) ~ k**-3``.
+    ``m + (n - m - 1) * m`` edges, mean degree close to ``2 m`` and a power-law degree tail
+    ``P(k) ~ k**-3``; every node added after the star has degree at least ``m`` (a leaf of the
+    initial star may keep a smaller degree, as in networkx).
 
     Parameters
     ----------

@@ -1,10 +1,12 @@
-"""The friendship graph: a sorted set of undirected edges plus a CSR view for neighbour sums.
+"""The friendship graph as a CSR adjacency that changes between steps.
 
-Edges are stored once each as sorted int64 keys ``u * n + v`` with ``u < v``. Ostracism removes
-and adds a few edges per step; :meth:`Graph.update` merges them in O(E) without a global sort, and
-the CSR adjacency (both orientations, int32 column indices) is rebuilt once per change by a
-linear counting sort. Neighbour aggregates are one compiled pass over the CSR, parallel over rows
-and therefore independent of the number of threads.
+Each undirected edge is stored in both orientations: ``indices[indptr[i]:indptr[i+1]]`` are the
+neighbours of ``i``, sorted, as int32 (4 bytes per entry, 8 per edge; ``indptr`` is int64). That
+single structure serves neighbour aggregates (one compiled pass over the rows), membership tests
+(a binary search in a sorted row) and the canonical edge list (entries with ``j > i``).
+Ostracism removes and adds a few edges per step; :meth:`Graph.update` rebuilds the CSR in one
+linear, row-parallel pass. Every kernel is parallel over rows, each row handled by one thread in
+CSR order, so results do not depend on the number of threads.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 from numba import njit, prange
 
 from scoresim import generators
+from scoresim.jit import kernel, use_threads
 from scoresim.scenario import Scenario
 
 
@@ -28,8 +31,8 @@ def _csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarr
         indptr[i + 1] += indptr[i]
     pos = indptr[:-1].copy()
     indices = np.empty(2 * src.size, np.int32)
-    # edges sorted by (src, dst): every row receives its smaller neighbours first, ascending,
-    # then its larger ones, ascending, so each row of the CSR is sorted
+    # canonical edges sorted by (src, dst): every row receives its smaller neighbours first,
+    # ascending, then its larger ones, ascending, so each row comes out sorted
     for e in range(src.size):
         s, d = src[e], dst[e]
         indices[pos[s]] = d
@@ -39,6 +42,7 @@ def _csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return indptr, indices
 
 
+@kernel
 def _row_sums(indptr: np.ndarray, indices: np.ndarray, x: np.ndarray) -> np.ndarray:
     n = indptr.size - 1
     out = np.zeros(n, np.float64)
@@ -50,11 +54,60 @@ def _row_sums(indptr: np.ndarray, indices: np.ndarray, x: np.ndarray) -> np.ndar
     return out
 
 
-# Each row is summed in CSR order by one thread, so both give bit-identical results; threads pay
-# only on large graphs (on small ones their wake-up costs more than the sum).
-_neighbour_sum_serial = njit(cache=True)(_row_sums)
-_neighbour_sum_parallel = njit(cache=True, parallel=True)(_row_sums)
-PARALLEL_MIN_ENTRIES = 2_000_000
+@njit(inline="always", cache=True)
+def row_position(indptr: np.ndarray, indices: np.ndarray, i: int, j: int) -> int:
+    """Where ``j`` is, or would be inserted, in the sorted row of ``i`` (binary search)."""
+    lo, hi = indptr[i], indptr[i + 1]
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if indices[mid] < j:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(inline="always", cache=True)
+def row_contains(indptr: np.ndarray, indices: np.ndarray, i: int, j: int) -> bool:
+    """Whether ``j`` is a neighbour of ``i``."""
+    pos = row_position(indptr, indices, i, j)
+    return pos < indptr[i + 1] and indices[pos] == j
+
+
+@njit(cache=True)
+def _find_entries(
+    indptr: np.ndarray, indices: np.ndarray, u: np.ndarray, v: np.ndarray
+) -> np.ndarray:
+    """Positions of the entries (u -> v) and (v -> u) of each edge, in one array."""
+    out = np.empty(2 * u.size, np.int64)
+    for e in range(u.size):
+        out[2 * e] = row_position(indptr, indices, u[e], v[e])
+        out[2 * e + 1] = row_position(indptr, indices, v[e], u[e])
+    return out
+
+
+@kernel
+def _merge_rows(
+    indptr: np.ndarray, indices: np.ndarray, dropped: np.ndarray,
+    add_ptr: np.ndarray, add_cols: np.ndarray, new_indptr: np.ndarray, new_indices: np.ndarray,
+) -> None:  # fmt: skip
+    n = indptr.size - 1
+    for i in prange(n):
+        out = new_indptr[i]
+        a, a_end = add_ptr[i], add_ptr[i + 1]
+        for p in range(indptr[i], indptr[i + 1]):
+            if dropped[p]:
+                continue
+            while a < a_end and add_cols[a] < indices[p]:
+                new_indices[out] = add_cols[a]
+                out += 1
+                a += 1
+            new_indices[out] = indices[p]
+            out += 1
+        while a < a_end:
+            new_indices[out] = add_cols[a]
+            out += 1
+            a += 1
 
 
 class Graph:
@@ -68,63 +121,96 @@ class Graph:
     ([1, 2, 2, 1], 3)
     >>> g.neighbour_sum(np.array([1.0, 10.0, 100.0, 1000.0])).tolist()
     [10.0, 101.0, 1010.0, 100.0]
+    >>> g.update(remove=(np.array([2]), np.array([1])), add=(np.array([0]), np.array([3])))
+    >>> g.src.tolist(), g.dst.tolist()
+    ([0, 0, 2], [1, 3, 3])
     """
 
     def __init__(self, n: int, src: np.ndarray, dst: np.ndarray) -> None:
         src, dst = generators.canonical_edges(np.asarray(src), np.asarray(dst))
         self.n = int(n)
-        self.keys = src.astype(np.int64) * self.n + dst
-        self._refresh()
+        self.indptr, self.indices = _csr(self.n, src, dst)
+        self._changed()
 
-    def _refresh(self) -> None:
-        self.src = (self.keys // self.n).astype(np.int32)
-        self.dst = (self.keys % self.n).astype(np.int32)
-        self.indptr, self.indices = _csr(self.n, self.src, self.dst)
+    def _changed(self) -> None:
         self.degree = np.diff(self.indptr).astype(np.int32)
+        self._edges: tuple[np.ndarray, np.ndarray] | None = None
+
+    @property
+    def parallel(self) -> bool:
+        """Whether kernels over this graph should use threads."""
+        return use_threads(self.indices.size)
 
     @property
     def edge_count(self) -> int:
-        return int(self.keys.size)
+        return int(self.indices.size // 2)
+
+    def _edge_list(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._edges is None:
+            rows = np.repeat(np.arange(self.n, dtype=np.int32), self.degree)
+            upper = self.indices > rows
+            self._edges = (rows[upper], self.indices[upper])
+        return self._edges
+
+    @property
+    def src(self) -> np.ndarray:
+        """First end of each edge (``src < dst``, sorted by ``(src, dst)``)."""
+        return self._edge_list()[0]
+
+    @property
+    def dst(self) -> np.ndarray:
+        """Second end of each edge."""
+        return self._edge_list()[1]
 
     def neighbour_sum(self, x: np.ndarray) -> np.ndarray:
         """``sum_{j in N(i)} x_j`` for every node, as float64."""
-        kernel = (
-            _neighbour_sum_parallel
-            if self.indices.size >= PARALLEL_MIN_ENTRIES
-            else _neighbour_sum_serial
-        )
-        return kernel(self.indptr, self.indices, np.ascontiguousarray(x, np.float64))
+        x = np.ascontiguousarray(x, np.float64)
+        return _row_sums(self.parallel, self.indptr, self.indices, x)
 
     def neighbour_mean(self, x: np.ndarray, empty: np.ndarray | float) -> np.ndarray:
         """Mean of ``x`` over each node's neighbours; ``empty`` where a node has none."""
         total = self.neighbour_sum(x)
-        out = np.where(self.degree > 0, total / np.maximum(self.degree, 1), empty)
-        return out.astype(np.float64)
+        return np.where(self.degree > 0, total / np.maximum(self.degree, 1), empty)
 
-    def key(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-        """Edge keys of the undirected pairs (u, v), whatever their orientation."""
-        u = u.astype(np.int64)
-        v = v.astype(np.int64)
-        return np.minimum(u, v) * self.n + np.maximum(u, v)
+    def has_edge(self, u: int, v: int) -> bool:
+        """Whether ``(u, v)`` is an edge."""
+        return bool(row_contains(self.indptr, self.indices, int(u), int(v)))
 
-    def has_edges(self, keys: np.ndarray) -> np.ndarray:
-        """Whether each key is an edge of the graph."""
-        pos = np.searchsorted(self.keys, keys)
-        pos = np.minimum(pos, max(self.keys.size - 1, 0))
-        return (self.keys.size > 0) & (self.keys[pos] == keys)
+    def update(
+        self, remove: tuple[np.ndarray, np.ndarray], add: tuple[np.ndarray, np.ndarray]
+    ) -> None:
+        """Remove the edges ``remove = (u, v)`` (present) and add ``add = (u, v)`` (absent).
 
-    def update(self, remove: np.ndarray, add: np.ndarray) -> None:
-        """Remove the edges with keys ``remove`` (present) and add ``add`` (absent, any order)."""
-        if remove.size == 0 and add.size == 0:
+        Both may be in any orientation and order but must be free of duplicates.
+        """
+        ru, rv = (np.asarray(a, np.int64) for a in remove)
+        au, av = (np.asarray(a, np.int64) for a in add)
+        if ru.size == 0 and au.size == 0:
             return
-        keys = self.keys
-        if remove.size:
-            keys = keys[~np.isin(keys, remove, assume_unique=False, kind="sort")]
-        if add.size:
-            add = np.unique(add)
-            keys = np.insert(keys, np.searchsorted(keys, add), add)
-        self.keys = keys
-        self._refresh()
+        dropped = np.zeros(self.indices.size, np.bool_)
+        if ru.size:
+            dropped[_find_entries(self.indptr, self.indices, ru, rv)] = True
+        rows = np.concatenate([au, av])
+        cols = np.concatenate([av, au]).astype(np.int32)
+        order = np.lexsort((cols, rows))
+        rows, cols = rows[order], cols[order]
+        add_ptr = np.searchsorted(rows, np.arange(self.n + 1)).astype(np.int64)
+        kept = self.degree - np.bincount(ru, minlength=self.n) - np.bincount(rv, minlength=self.n)
+        new_indptr = np.zeros(self.n + 1, np.int64)
+        np.cumsum(kept + np.diff(add_ptr), out=new_indptr[1:])
+        new_indices = np.empty(int(new_indptr[-1]), np.int32)
+        _merge_rows(
+            self.parallel,
+            self.indptr,
+            self.indices,
+            dropped,
+            add_ptr,
+            cols,
+            new_indptr,
+            new_indices,
+        )
+        self.indptr, self.indices = new_indptr, new_indices
+        self._changed()
 
 
 def build_graph(scenario: Scenario, rng: np.random.Generator) -> Graph:

@@ -118,6 +118,9 @@ class Run:
         folder = Path(folder)
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)
         try:
             meta = {"scoresim.version": version(), "scoresim.seed": str(self.seed),
                     "scoresim.scenario": self.scenario.to_toml()}  # fmt: skip
@@ -166,7 +169,11 @@ def _replace_folder(tmp: Path, folder: Path) -> None:
         old = folder.with_name(f".{folder.name}.old")
         shutil.rmtree(old, ignore_errors=True)
         os.replace(folder, old)
-        os.replace(tmp, folder)
+        try:
+            os.replace(tmp, folder)
+        except BaseException:
+            os.replace(old, folder)
+            raise
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.replace(tmp, folder)

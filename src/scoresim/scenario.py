@@ -25,7 +25,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from scoresim.errors import ScenarioError
 
@@ -35,7 +42,7 @@ Positive = Annotated[float, Field(gt=0.0)]
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class Beta(_Section):
@@ -79,7 +86,14 @@ class Adoption(_Section):
     initial: Probability
     innovation: Probability
     imitation: Probability
-    mandatory_step: Annotated[int, Field(ge=1)] | Literal["never"]
+    mandatory_step: int | str
+
+    @field_validator("mandatory_step")
+    @classmethod
+    def _step_or_never(cls, value: int | str) -> int | str:
+        if (isinstance(value, str) and value != "never") or (isinstance(value, int) and value < 1):
+            raise ValueError(f'must be a step number >= 1 or "never" (got {value!r})')
+        return value
 
 
 class Activity(_Section):
@@ -251,6 +265,8 @@ class Scenario(_Section):
             raise ValueError("graph.blocks: must not exceed population.agents")
         if g.kind == "edgelist" and not g.path:
             raise ValueError("graph.path: an edgelist graph needs a file path")
+        if g.kind == "edgelist" and not Path(g.path).is_file():
+            raise ValueError(f"graph.path: edge-list file not found: {g.path}")
         return self
 
     # ----------------------------------------------------------------- construction
@@ -368,9 +384,12 @@ def _read_toml(path: Path) -> dict[str, Any]:
     if not text.strip():
         raise ScenarioError(f"{path}: file is empty")
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: malformed TOML ({exc})") from None
+    if not data:
+        raise ScenarioError(f"{path}: file has no fields")
+    return data
 
 
 def _resolve_base(data: dict[str, Any], source: str, depth: int = 0) -> dict[str, Any]:
@@ -426,9 +445,22 @@ def _validate(data: dict[str, Any], source: str) -> Scenario:
         raise ScenarioError(_one_line(exc, source)) from None
 
 
+_TYPE_TAGS = {"int", "str", "float", "bool", "list", "dict"}
+_TAG_PREFIXES = ("function-", "constrained-", "literal[")
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    """A dotted field path without pydantic's union and validator tags."""
+    return ".".join(
+        str(p)
+        for p in loc
+        if isinstance(p, int) or not (p in _TYPE_TAGS or p.startswith(_TAG_PREFIXES))
+    )
+
+
 def _one_line(exc: ValidationError, source: str) -> str:
     err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-after"))
+    loc = _field_path(err["loc"])
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         msg = "unknown field"
@@ -444,5 +476,7 @@ def _one_line(exc: ValidationError, source: str) -> str:
         field, _, reason = msg.partition(": ")
         loc = f"{loc}.{field}" if loc else field
         msg = reason
-    more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-    return f"{loc or source}: {msg}{more}"
+    others = [e for e in exc.errors()[1:] if _field_path(e["loc"]) != _field_path(err["loc"])]
+    more = f" (and {len(others)} more)" if others else ""
+    text = f"{loc or source}: {msg}{more}"
+    return text.replace("\r", "\\r").replace("\n", "\\n")

@@ -1,16 +1,19 @@
 """Phase 2, activity: posts and purchases of every agent (MODEL.md 2.2).
 
-Posting is a Poisson process whose events are split by a multinomial into critical, loyal and
-neutral posts, and critical posts over the critical topics by their weights. By the splitting
-property of the Poisson distribution this is drawn here as one independent Poisson per final
-category (each critical topic, loyal, neutral), with the same joint distribution (MODEL.md
-section 5). Purchases likewise: one Poisson each for desirable, undesirable and neutral goods.
+As the model states it: the number of posts is Poisson with mean ``post_rate * reach``, and each
+post is independently critical (``p_c``), loyal (``p_l``) or neutral, which is the multinomial
+split; a critical post picks its topic by the topic weights. Purchases likewise: a Poisson number,
+each undesirable (``p_u``), desirable (``p_d``) or neutral. One uniform per post or purchase
+decides its category (and, for a critical post, its topic, from the same uniform rescaled).
 """
 
 from __future__ import annotations
 
 import numpy as np
+from numba import prange
 
+from scoresim.counter_rng import agent_key, poisson, step_key, uniform
+from scoresim.jit import kernel, use_threads
 from scoresim.params import Params
 from scoresim.phases.record import StepRecord
 from scoresim.society import Society
@@ -28,10 +31,8 @@ def purchase_probabilities(society: Society, params: Params) -> tuple[np.ndarray
     """``(p_undesirable, p_desirable)`` per agent."""
     a = params.scenario.activity
     p_u = society.import_taste * (1.0 - society.buy_conform)
-    p_d = np.minimum(
-        1.0 - p_u, a.desirable_share * (1.0 + a.desirable_conform_gain * society.buy_conform)
-    )
-    return p_u, p_d
+    gain = 1.0 + a.desirable_conform_gain * society.buy_conform
+    return p_u, np.minimum(1.0 - p_u, a.desirable_share * gain)
 
 
 def reach(society: Society, params: Params) -> np.ndarray:
@@ -40,18 +41,73 @@ def reach(society: Society, params: Params) -> np.ndarray:
     return np.where(society.enrolled, tiers.reach[tiers.of(society.score)], 1.0)
 
 
+@kernel
+def _draw(
+    key, enrolled, score, tier_min, tier_reach, dissent, censor, gaming, post_rate,
+    import_taste, buy_conform, buy_rate, topic_cumulative,
+    gamma_c, gamma_l, desirable_share, desirable_gain,
+    critical, loyal, neutral, desirable, undesirable, groceries,
+):  # fmt: skip
+    n_topics = topic_cumulative.size
+    for i in prange(dissent.size):
+        akey = agent_key(key, i)
+        reach = 1.0
+        if enrolled[i]:
+            t = 0
+            while t + 1 < tier_min.size and score[i] >= tier_min[t + 1]:
+                t += 1
+            reach = tier_reach[t]
+        p_c = gamma_c * dissent[i] * (1.0 - censor[i])
+        p_l = min(1.0 - p_c, gamma_l * (1.0 - dissent[i]) + gaming[i])
+        for k in range(n_topics):
+            critical[k, i] = 0
+        n_loyal = 0
+        n_posts, c = poisson(akey, 0, post_rate[i] * reach)
+        for _ in range(n_posts):
+            u = uniform(akey, c)
+            c += 1
+            if u < p_c:
+                k = 0
+                while k + 1 < n_topics and u >= p_c * topic_cumulative[k]:
+                    k += 1
+                critical[k, i] += 1
+            elif u < p_c + p_l:
+                n_loyal += 1
+        loyal[i] = n_loyal
+        neutral[i] = n_posts - n_loyal
+        for k in range(n_topics):
+            neutral[i] -= critical[k, i]
+
+        p_u = import_taste[i] * (1.0 - buy_conform[i])
+        p_d = min(1.0 - p_u, desirable_share * (1.0 + desirable_gain * buy_conform[i]))
+        n_buys, c = poisson(akey, c, buy_rate[i])
+        n_u = 0
+        n_d = 0
+        for _ in range(n_buys):
+            u = uniform(akey, c)
+            c += 1
+            if u < p_u:
+                n_u += 1
+            elif u < p_u + p_d:
+                n_d += 1
+        undesirable[i] = n_u
+        desirable[i] = n_d
+        groceries[i] = n_buys - n_u - n_d
+
+
 def activity(society: Society, params: Params, rng: np.random.Generator, rec: StepRecord) -> None:
     """Draw this step's posts and purchases for every agent."""
-    n = society.n
-    rate = society.post_rate * reach(society, params)
-    p_c, p_l = post_probabilities(society, params)
-    critical_rate = rate * p_c
-    rec.critical_by_topic = np.stack(
-        [rng.poisson(critical_rate * w, n) for w in params.topic_weights]
-    )
-    rec.loyal = rng.poisson(rate * p_l, n)
-    rec.neutral = rng.poisson(rate * np.maximum(0.0, 1.0 - p_c - p_l), n)
-    p_u, p_d = purchase_probabilities(society, params)
-    rec.undesirable = rng.poisson(society.buy_rate * p_u, n)
-    rec.desirable = rng.poisson(society.buy_rate * p_d, n)
-    rec.groceries = rng.poisson(society.buy_rate * np.maximum(0.0, 1.0 - p_u - p_d), n)
+    n, key, a, tiers = society.n, step_key(rng), params.scenario.activity, params.tiers
+    rec.critical_by_topic = np.empty((params.topic_weights.size, n), np.int32)
+    rec.loyal, rec.neutral = np.empty(n, np.int32), np.empty(n, np.int32)
+    rec.desirable, rec.undesirable = np.empty(n, np.int32), np.empty(n, np.int32)
+    rec.groceries = np.empty(n, np.int32)
+    _draw(
+        use_threads(n), key, society.enrolled, society.score, tiers.min_score, tiers.reach,
+        society.dissent, society.censor, society.gaming, society.post_rate,
+        society.import_taste, society.buy_conform, society.buy_rate,
+        np.cumsum(params.topic_weights), a.critical_propensity, a.loyal_propensity,
+        a.desirable_share, a.desirable_conform_gain,
+        rec.critical_by_topic, rec.loyal, rec.neutral, rec.desirable, rec.undesirable,
+        rec.groceries,
+    )  # fmt: skip

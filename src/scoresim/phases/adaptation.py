@@ -5,49 +5,69 @@ risk), censor what they express, conform their purchases, and game the score wit
 Every agent's private opinion then moves towards a mix of the climate it perceives (the mean
 expressed opinion of its friends) and its own initial view: the Friedkin-Johnsen (1990) model of
 opinion dynamics with stubbornness, coupled to Noelle-Neumann's (1974) spiral of silence through
-self-censorship.
+self-censorship. Neighbour quantities read the state at the start of the phase.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from numba import prange
 
+from scoresim.jit import kernel
 from scoresim.params import Params
 from scoresim.phases.record import StepRecord
 from scoresim.society import Society
 
 
+@kernel
+def _adapt(
+    indptr, indices, enrolled, sanctioned, public, expressed, fear, score, tier, next_min,
+    dissent, dissent0, risk, censor, buy_conform, gaming, climate,
+    risk_rate, w_own, w_friends, censor_rate, awareness, sensitivity, conform_rate, pressure,
+    gaming_cap, w_gap, gap_scale, w_public, opinion_rate, climate_weight,
+):  # fmt: skip
+    top = next_min.size - 1
+    for i in prange(dissent.size):
+        degree = indptr[i + 1] - indptr[i]
+        n_sanctioned = 0
+        n_public = 0
+        expressed_total = 0.0
+        for q in range(indptr[i], indptr[i + 1]):
+            j = indices[q]
+            n_sanctioned += sanctioned[j]
+            n_public += public[j]
+            expressed_total += expressed[j]
+        if enrolled[i]:
+            f = fear[i]
+            friends_sanctioned = n_sanctioned / degree if degree > 0 else 0.0
+            public_friends = n_public / degree if degree > 0 else 0.0
+            r = (1.0 - risk_rate) * risk[i] + risk_rate * (
+                w_own * sanctioned[i] + w_friends * friends_sanctioned
+            )
+            risk[i] = r
+            censor[i] += censor_rate * (f * min(1.0, awareness + sensitivity * r) - censor[i])
+            buy_conform[i] += conform_rate * (f * pressure - buy_conform[i])
+            gap = 0.0 if tier[i] == top else next_min[tier[i]] - score[i]
+            gaming[i] = min(gaming_cap, f * (w_gap * gap / gap_scale + w_public * public_friends))
+        c = expressed_total / degree if degree > 0 else dissent[i]
+        climate[i] = c
+        dissent[i] = (1.0 - opinion_rate) * dissent[i] + opinion_rate * (
+            climate_weight * c + (1.0 - climate_weight) * dissent0[i]
+        )
+
+
 def adaptation(society: Society, params: Params, rng: np.random.Generator, rec: StepRecord) -> None:
     """Update adaptation state of enrolled agents, then everyone's private dissent."""
-    ad, tiers, graph = params.scenario.adaptation, params.tiers, society.graph
-    expressed_before = society.expressed
-    who = np.flatnonzero(society.enrolled)
-    tier = society.tier
-
-    friends_sanctioned = graph.neighbour_mean(rec.sanctioned, empty=0.0)[who]
-    public = society.enrolled & tiers.public[tier]
-    public_friends = graph.neighbour_mean(public, empty=0.0)[who]
-
-    fear = society.fear[who]
-    risk = (1.0 - ad.risk_rate) * society.risk[who] + ad.risk_rate * (
-        ad.risk_own_weight * rec.sanctioned[who] + ad.risk_friends_weight * friends_sanctioned
-    )
-    society.risk[who] = risk
-    target = fear * np.minimum(1.0, ad.awareness + ad.risk_sensitivity * risk)
-    society.censor[who] += ad.censor_rate * (target - society.censor[who])
-    pressure = 1.0 if params.purchases_penalised else 0.0
-    society.buy_conform[who] += ad.conform_rate * (fear * pressure - society.buy_conform[who])
-    gap = tiers.gap_to_next(society.score[who])
-    society.gaming[who] = np.minimum(
-        ad.gaming_cap,
-        fear
-        * (
-            ad.gaming_gap_weight * gap / ad.gaming_gap_scale
-            + ad.gaming_public_weight * public_friends
-        ),
-    )
-
-    society.climate = graph.neighbour_mean(expressed_before, empty=society.dissent)
-    society.dissent = (1.0 - ad.opinion_rate) * society.dissent + ad.opinion_rate * (
-        ad.climate_weight * society.climate + (1.0 - ad.climate_weight) * society.dissent0
-    )
+    ad, tiers, g = params.scenario.adaptation, params.tiers, society.graph
+    expressed = society.expressed  # the snapshot every neighbour reads
+    public = society.enrolled & tiers.public[society.tier]
+    next_min = np.append(tiers.min_score[1:], np.inf)
+    _adapt(
+        g.parallel, g.indptr, g.indices, society.enrolled, rec.sanctioned, public, expressed,
+        society.fear, society.score, society.tier, next_min, society.dissent, society.dissent0,
+        society.risk, society.censor, society.buy_conform, society.gaming, society.climate,
+        ad.risk_rate, ad.risk_own_weight, ad.risk_friends_weight, ad.censor_rate, ad.awareness,
+        ad.risk_sensitivity, ad.conform_rate, 1.0 if params.purchases_penalised else 0.0,
+        ad.gaming_cap, ad.gaming_gap_weight, ad.gaming_gap_scale, ad.gaming_public_weight,
+        ad.opinion_rate, ad.climate_weight,
+    )  # fmt: skip

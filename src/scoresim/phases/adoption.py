@@ -3,30 +3,49 @@
 Bass (1969), "A new product growth for model consumer durables", Management Science 15(5): each
 non-enrolled agent enrols with probability ``innovation + imitation * (enrolled neighbours / k_i)``,
 the network form of the Bass hazard ``p + q F``; an isolated agent uses ``innovation`` alone. From
-``adoption.mandatory_step`` on every agent is enrolled. Enrolment is never undone.
+``adoption.mandatory_step`` on every agent is enrolled. Enrolment is never undone. All agents
+decide from the same snapshot of who is enrolled.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from numba import prange
 
+from scoresim.counter_rng import agent_key, step_key, uniform
+from scoresim.jit import kernel
 from scoresim.params import Params
 from scoresim.phases.record import StepRecord
 from scoresim.society import Society
 
 
-def enrolment_probability(society: Society, params: Params) -> np.ndarray:
-    """Per-agent probability of enrolling this step (before the mandatory date)."""
-    a = params.scenario.adoption
-    share = society.graph.neighbour_mean(society.enrolled, empty=0.0)
-    return np.minimum(1.0, a.innovation + a.imitation * share)
+@kernel
+def _enrol(indptr, indices, enrolled, innovation, imitation, key):
+    n = enrolled.size
+    out = enrolled.copy()
+    for i in prange(n):
+        if enrolled[i]:
+            continue
+        degree = indptr[i + 1] - indptr[i]
+        p = innovation
+        if degree > 0:
+            count = 0
+            for q in range(indptr[i], indptr[i + 1]):
+                count += enrolled[indices[q]]
+            p += imitation * count / degree
+        out[i] = uniform(agent_key(key, i), 0) < p
+    return out
 
 
 def adoption(society: Society, params: Params, rng: np.random.Generator, rec: StepRecord) -> None:
     """Enrol agents: all of them from the mandatory step on, else by the Bass hazard."""
+    a = params.scenario.adoption
     mandatory = params.scenario.mandatory_step
+    key = step_key(rng)
     if mandatory is not None and rec.t >= mandatory:
         society.enrolled[:] = True
         return
-    p = enrolment_probability(society, params)
-    society.enrolled |= rng.random(society.n) < p
+    g = society.graph
+    society.enrolled = _enrol(
+        g.parallel, g.indptr, g.indices, society.enrolled, a.innovation, a.imitation, key
+    )

@@ -3,71 +3,88 @@
 Detection thins each post category binomially (only enrolled agents are watched). The friend
 term is a DeGroot / Friedkin-Johnsen style pull towards the mean score of enrolled friends;
 ``decay`` pulls the score back to ``score.base`` (mean reversion). All neighbour quantities read
-the scores at the start of the phase.
+the scores at the start of the phase (a synchronous update).
 """
 
 from __future__ import annotations
 
 import numpy as np
+from numba import prange
 
+from scoresim.counter_rng import agent_key, binomial_thin, step_key
+from scoresim.jit import kernel
 from scoresim.params import Params
 from scoresim.phases.record import StepRecord
 from scoresim.society import Society
 
 
-def event_points(
-    rec: StepRecord,
-    params: Params,
-    detected_by_topic: np.ndarray,
-    loyal: np.ndarray,
-    false_positives: np.ndarray,
-    who: np.ndarray,
-) -> np.ndarray:
-    """Points from this step's detected posts and purchases of agents ``who``, before the clip."""
-    pol = params.scenario.policy
-    pur = pol.purchases
-    points = params.topic_deltas @ detected_by_topic.astype(np.float64)
-    points += pol.posts.loyal_delta * loyal + pol.detect.false_positive_delta * false_positives
-    points += (
-        pur.desirable.delta * rec.desirable[who]
-        + pur.undesirable.delta * rec.undesirable[who]
-        + pur.neutral.delta * rec.groceries[who]
-    )
-    return points
+@kernel
+def _score(
+    key, indptr, indices, enrolled, score, defaulted,
+    critical, loyal, neutral, desirable, undesirable, groceries,
+    topic_deltas, detect_critical, detect_loyal, detect_fp,
+    loyal_delta, fp_delta, desirable_delta, undesirable_delta, groceries_delta,
+    max_change, default_penalty, friend_weight, low_penalty, low_threshold, decay,
+    base, lo, hi, new_score, detected_critical, false_positives,
+):  # fmt: skip
+    for i in prange(score.size):
+        detected_critical[i] = 0
+        false_positives[i] = 0
+        if not enrolled[i]:
+            new_score[i] = score[i]
+            continue
+        akey = agent_key(key, i)
+        c = 0
+        events = 0.0
+        for k in range(topic_deltas.size):
+            d, c = binomial_thin(akey, c, critical[k, i], detect_critical)
+            detected_critical[i] += d
+            events += topic_deltas[k] * d
+        d, c = binomial_thin(akey, c, loyal[i], detect_loyal)
+        events += loyal_delta * d
+        d, c = binomial_thin(akey, c, neutral[i], detect_fp)
+        false_positives[i] = d
+        events += fp_delta * d
+        events += desirable_delta * desirable[i] + undesirable_delta * undesirable[i]
+        events += groceries_delta * groceries[i]
+        events = min(max(events, -max_change), max_change)
+        if defaulted[i]:
+            events -= default_penalty
+
+        friends = 0
+        friend_total = 0.0
+        low_friends = 0
+        for q in range(indptr[i], indptr[i + 1]):
+            j = indices[q]
+            if enrolled[j]:
+                friends += 1
+                friend_total += score[j]
+                if score[j] < low_threshold:
+                    low_friends += 1
+        s = score[i]
+        value = s + events - low_penalty * low_friends - decay * (s - base)
+        if friends > 0:
+            value += friend_weight * (friend_total / friends - s)
+        new_score[i] = min(max(value, lo), hi)
 
 
 def scoring(society: Society, params: Params, rng: np.random.Generator, rec: StepRecord) -> None:
     """Score enrolled agents; record detections and who was sanctioned."""
-    pol = params.scenario.policy
-    n, enrolled, score = society.n, society.enrolled, society.score
-    who = np.flatnonzero(enrolled)
-    detected_by_topic = rng.binomial(rec.critical_by_topic[:, who], pol.detect.critical)
-    loyal = rng.binomial(rec.loyal[who], pol.detect.loyal)
-    false_pos = rng.binomial(rec.neutral[who], pol.detect.false_positive)
-
-    events = event_points(rec, params, detected_by_topic, loyal, false_pos, who)
-    events = np.clip(events, -pol.max_step_change, pol.max_step_change)
-    events -= pol.default_penalty * society.defaulted[who]
+    pol, g, n, key = params.scenario.policy, society.graph, society.n, step_key(rng)
+    pur, det = pol.purchases, pol.detect
+    new_score = np.empty(n)
+    rec.detected_critical = np.empty(n, np.int32)
+    rec.false_positives = np.empty(n, np.int32)
+    _score(
+        g.parallel, key, g.indptr, g.indices, society.enrolled, society.score, society.defaulted,
+        rec.critical_by_topic, rec.loyal, rec.neutral, rec.desirable, rec.undesirable,
+        rec.groceries, params.topic_deltas, det.critical, det.loyal, det.false_positive,
+        pol.posts.loyal_delta, det.false_positive_delta, pur.desirable.delta,
+        pur.undesirable.delta, pur.neutral.delta, pol.max_step_change, pol.default_penalty,
+        pol.friend_weight, pol.low_friend_penalty, pol.low_threshold, pol.decay,
+        pol.score.base, pol.score.min, pol.score.max,
+        new_score, rec.detected_critical, rec.false_positives,
+    )  # fmt: skip
+    society.score = new_score
     society.defaulted[:] = False
-
-    graph = society.graph
-    enrolled_f = enrolled.astype(np.float64)
-    friends = graph.neighbour_sum(enrolled_f)[who]
-    friend_total = graph.neighbour_sum(score * enrolled_f)[who]
-    low_friends = graph.neighbour_sum(enrolled & (score < pol.low_threshold))[who]
-    s = score[who]
-    pull = np.where(friends > 0, friend_total / np.maximum(friends, 1.0) - s, 0.0)
-    new = (
-        s
-        + events
-        + pol.friend_weight * pull
-        - pol.low_friend_penalty * low_friends
-        - pol.decay * (s - pol.score.base)
-    )
-    score[who] = np.clip(new, pol.score.min, pol.score.max)
-
-    rec.detected_critical = np.zeros(n, np.int64)
-    rec.detected_critical[who] = detected_by_topic.sum(axis=0)
-    rec.false_positives = np.zeros(n, np.int64)
-    rec.false_positives[who] = false_pos
     rec.sanctioned = (rec.detected_critical > 0) | (rec.false_positives > 0)

@@ -1,0 +1,49 @@
+"""Compiled kernels in a serial and a parallel flavour, both cached on disk.
+
+A kernel is a plain Python function whose outer loop is ``prange``. Compiled with
+``parallel=True`` it spreads rows over threads; compiled without, it runs in the calling thread,
+which is faster on small inputs where waking threads costs more than the work. Each row is
+handled by one thread with the same arithmetic, so both flavours give bit-identical results.
+
+Numba's on-disk cache keys functions by name and bytecode but not by compile options
+(numba/numba#6845), so the serial flavour is compiled from a renamed copy of the function.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Callable
+from typing import Any
+
+from numba import njit
+
+#: Inputs with at least this many elements (agents or CSR entries) use the parallel flavour.
+PARALLEL_MIN_SIZE = 500_000
+
+
+class Kernel:
+    """A function compiled twice; ``kernel(parallel, *args)`` picks the flavour."""
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        name = f"{fn.__name__}_serial"
+        code = fn.__code__.replace(co_name=name, co_qualname=f"{fn.__qualname__}_serial")
+        serial = types.FunctionType(code, fn.__globals__, name, fn.__defaults__, fn.__closure__)
+        serial.__qualname__ = f"{fn.__qualname__}_serial"
+        serial.__module__ = fn.__module__
+        self.serial = njit(cache=True)(serial)
+        self.parallel = njit(cache=True, parallel=True)(fn)
+        self.__doc__ = fn.__doc__
+        self.__name__ = fn.__name__
+
+    def __call__(self, parallel: bool, *args: Any) -> Any:
+        return (self.parallel if parallel else self.serial)(*args)
+
+
+def kernel(fn: Callable[..., Any]) -> Kernel:
+    """Decorator: compile ``fn`` as a :class:`Kernel`."""
+    return Kernel(fn)
+
+
+def use_threads(size: int) -> bool:
+    """Whether an input of ``size`` elements is worth the parallel flavour."""
+    return size >= PARALLEL_MIN_SIZE
