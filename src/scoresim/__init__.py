@@ -4,6 +4,12 @@ The citizens are synthetic; posts and purchases are abstract categories. scoresi
 a scoring system does to a society; it never scores a real person.
 """
 
+import os as _os
+
+# Kernels run a few short parallel regions per step; OpenMP's default busy-waiting between them
+# costs far more than it saves as soon as the cores are shared (another process, a test worker).
+_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 __version__ = "0.1.0"
 
 from scoresim.errors import ScenarioError

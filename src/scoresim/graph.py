@@ -126,8 +126,9 @@ class Graph:
     ([0, 0, 2], [1, 3, 3])
     """
 
-    def __init__(self, n: int, src: np.ndarray, dst: np.ndarray) -> None:
-        src, dst = generators.canonical_edges(np.asarray(src), np.asarray(dst))
+    def __init__(self, n: int, src: np.ndarray, dst: np.ndarray, canonical: bool = False) -> None:
+        if not canonical:
+            src, dst = generators.canonical_edges(np.asarray(src), np.asarray(dst))
         self.n = int(n)
         self.indptr, self.indices = _csr(self.n, src, dst)
         self._changed()
@@ -224,4 +225,4 @@ def build_graph(scenario: Scenario, rng: np.random.Generator) -> Graph:
         src, dst = generators.sbm(n, g.blocks, float(g.degree), g.mixing, rng)
     else:
         src, dst = generators.read_edgelist(Path(g.path), n)
-    return Graph(n, src, dst)
+    return Graph(n, src, dst, canonical=True)  # generators return canonical edge lists
