@@ -100,28 +100,44 @@ def canonical_edges(src, dst) -> EdgeList:
     for a in (src, dst):
         if not np.issubdtype(a.dtype, np.integer):
             raise ValueError(f"edge ids must be integers, got dtype {a.dtype}")
-    src = src.astype(np.int64, copy=False)  # uint64 ids >= 2**63 turn negative: rejected
-    dst = dst.astype(np.int64, copy=False)
-    key = np.minimum(src, dst)
-    hi = np.maximum(src, dst)
-    top = int(hi.max())
-    if key.min() < 0 or top > _INT32_MAX:
+    if src.dtype != np.int32 or dst.dtype != np.int32:
+        src = src.astype(np.int64, copy=False)  # uint64 ids >= 2**63 turn negative: rejected
+        dst = dst.astype(np.int64, copy=False)
+        if min(int(src.min()), int(dst.min())) < 0 or max(int(src.max()), int(dst.max())) > _INT32_MAX:
+            raise ValueError(f"edge ids must lie in 0..{_INT32_MAX}")
+        src, dst = src.astype(np.int32), dst.astype(np.int32)
+    elif min(int(src.min()), int(dst.min())) < 0:
         raise ValueError(f"edge ids must lie in 0..{_INT32_MAX}")
-    base = top + 1  # key = lo * base + hi < 2**62: no overflow
-    key *= base
-    key += hi
-    del hi
+    key = _pair_keys(src, dst)  # lo * 2**32 + hi, int64, no overflow for int32 ids
     key.sort()
-    keep = np.empty(key.size, dtype=bool)
-    keep[0] = True
-    np.not_equal(key[1:], key[:-1], out=keep[1:])
-    key = key[keep]
-    lo = key // base
-    key -= lo * base  # now hi
-    loop = lo == key
-    if loop.any():
-        lo, key = lo[~loop], key[~loop]
-    return lo.astype(np.int32), key.astype(np.int32)
+    return _split_unique_keys(key)
+
+
+@njit(cache=True)
+def _pair_keys(src, dst):  # pragma: no cover - compiled
+    key = np.empty(src.size, np.int64)
+    for e in range(src.size):
+        a, b = np.int64(src[e]), np.int64(dst[e])
+        key[e] = (min(a, b) << 32) | max(a, b)
+    return key
+
+
+@njit(cache=True)
+def _split_unique_keys(key):  # pragma: no cover - compiled
+    """Distinct non-loop pairs of sorted keys, as int32 (lo, hi)."""
+    count = 0
+    for e in range(key.size):
+        if (e == 0 or key[e] != key[e - 1]) and (key[e] >> 32) != (key[e] & 0xFFFFFFFF):
+            count += 1
+    lo = np.empty(count, np.int32)
+    hi = np.empty(count, np.int32)
+    out = 0
+    for e in range(key.size):
+        if (e == 0 or key[e] != key[e - 1]) and (key[e] >> 32) != (key[e] & 0xFFFFFFFF):
+            lo[out] = key[e] >> 32
+            hi[out] = key[e] & 0xFFFFFFFF
+            out += 1
+    return lo, hi
 
 
 def _sorted_unique(x: np.ndarray) -> np.ndarray:
