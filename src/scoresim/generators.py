@@ -103,7 +103,8 @@ def canonical_edges(src, dst) -> EdgeList:
     if src.dtype != np.int32 or dst.dtype != np.int32:
         src = src.astype(np.int64, copy=False)  # uint64 ids >= 2**63 turn negative: rejected
         dst = dst.astype(np.int64, copy=False)
-        if min(int(src.min()), int(dst.min())) < 0 or max(int(src.max()), int(dst.max())) > _INT32_MAX:
+        low, high = min(int(src.min()), int(dst.min())), max(int(src.max()), int(dst.max()))
+        if low < 0 or high > _INT32_MAX:
             raise ValueError(f"edge ids must lie in 0..{_INT32_MAX}")
         src, dst = src.astype(np.int32), dst.astype(np.int32)
     elif min(int(src.min()), int(dst.min())) < 0:
