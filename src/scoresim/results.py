@@ -49,8 +49,11 @@ def metrics_frame(rows: list[dict[str, float]], columns: list[str]) -> pd.DataFr
 
 
 def agents_frame(society: Society, tier_names: tuple[str, ...]) -> pd.DataFrame:
-    """Final agent state, one row per agent; ``tier`` is null for agents never enrolled."""
-    names = np.array(tier_names, dtype=object)[society.tier]
+    """Final agent state, one row per agent.
+
+    ``tier`` is categorical over the tier names in order, null for agents never enrolled.
+    """
+    codes = np.where(society.enrolled, society.tier, -1)
     return pd.DataFrame({
         "id": np.arange(society.n, dtype=np.int64),
         "dissent0": society.dissent0,
@@ -60,7 +63,7 @@ def agents_frame(society: Society, tier_names: tuple[str, ...]) -> pd.DataFrame:
         "censor": society.censor,
         "buy_conform": society.buy_conform,
         "score": society.score,
-        "tier": pd.array(np.where(society.enrolled, names, None), dtype="string"),
+        "tier": pd.Categorical.from_codes(codes, categories=list(tier_names)),
         "enrolled": society.enrolled.copy(),
         "employed": society.employed.copy(),
         "wealth": society.wealth,
