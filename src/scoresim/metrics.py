@@ -95,7 +95,7 @@ def pearson(x: np.ndarray, y: np.ndarray) -> float:
     >>> pearson(np.array([1.0, 2.0, 3.0]), np.array([2.0, 4.0, 7.0])) > 0.99
     True
     """
-    if x.size < 2:
+    if x.size < 2 or x.min() == x.max() or y.min() == y.max():
         return NAN
     dx, dy = x - x.mean(), y - y.mean()
     sxx, syy = float(np.dot(dx, dx)), float(np.dot(dy, dy))
@@ -153,7 +153,7 @@ def score_assortativity(society: Society) -> float:
         return NAN
     mean = sx / m  # the same for both ends: each edge appears in both orientations
     var = sxx / m - mean * mean
-    if var <= 0.0:
+    if var <= 1e-9 * (sxx / m):  # all edge ends equal: only rounding is left
         return NAN
     return float((sxy / m - mean * mean) / var)
 
