@@ -5,6 +5,8 @@ BIN     = $(VENV)/bin
 AGENTS ?= 10000
 STEPS  ?= 312
 SEED   ?= 1
+REPLICATIONS ?= 5
+WORKERS ?= 2
 
 .PHONY: run test lint bench bench-large bench-mesa bench-agree clean
 
@@ -21,9 +23,8 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $(VENV)/.installed $@
 
 run: $(VENV)/.installed
-	$(BIN)/scoresim run seed --seed $(SEED) --set population.agents=$(AGENTS) --set steps=$(STEPS) --out results/seed-$(SEED)
-	$(BIN)/scoresim run control --seed $(SEED) --set population.agents=$(AGENTS) --set steps=$(STEPS) --out results/control-$(SEED)
-	$(BIN)/scoresim summary results/seed-$(SEED) results/control-$(SEED)
+	$(BIN)/scoresim compare seed --replications $(REPLICATIONS) --workers $(WORKERS) --seed $(SEED) --set population.agents=$(AGENTS) --set steps=$(STEPS) --out results/compare-seed-$(SEED)
+	$(BIN)/scoresim report results/compare-seed-$(SEED) --out results/compare-seed-$(SEED)/report.html
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n 2 -q

@@ -113,6 +113,17 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_dashboard(args: argparse.Namespace) -> int:
+    try:
+        from scoresim.dashboard.server import serve
+    except ImportError as exc:
+        raise ScenarioError(
+            f"dashboard: needs the dashboard extra (pip install 'scoresim[dashboard]'): {exc}"
+        ) from None
+    serve(host=args.host, port=args.port, scenario_root=args.scenarios)
+    return 0
+
+
 def _cmd_compare(args: argparse.Namespace) -> int:
     from scoresim.experiments.compare import arms, compare
     from scoresim.experiments.console import RunProgress, print_headline
@@ -175,7 +186,8 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     table = sensitivity(args.db)
     db = Path(args.db)
     out = Path(args.out) if args.out else db.with_name(f"{db.stem}-sensitivity.csv")
-    print_frame(table, f"{table.attrs['method'].capitalize()} indices (95% CI half-widths)")
+    shown = table.drop(columns=[c for c in table.columns if c.endswith(("_low", "_high"))])
+    print_frame(shown, f"{table.attrs['method'].capitalize()} indices (95% CI half-widths)")
     write_table(table, out)
     print(f"results: {out}")
     return 0
@@ -230,6 +242,13 @@ def build_parser() -> argparse.ArgumentParser:
     summary = sub.add_parser("summary", help="compare the last step of run folders side by side")
     summary.add_argument("runs", nargs="+", metavar="RUN_DIR")
     summary.set_defaults(func=_cmd_summary)
+
+    dash = sub.add_parser("dashboard", help="serve the live web dashboard")
+    dash.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
+    dash.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
+    dash.add_argument("--scenarios", type=Path, metavar="DIR",
+                      help="folder scenario files may be loaded from (default: .)")  # fmt: skip
+    dash.set_defaults(func=_cmd_dashboard)
 
     cmp = sub.add_parser("compare", help="a scenario against its control over paired seeds")
     cmp.add_argument("scenario", nargs="?", default="seed",

@@ -1,0 +1,426 @@
+"""Speed and memory of scoresim at 10^4 .. 10^7 agents (issue 5, items 1 and 5).
+
+Every size runs in a fresh subprocess (so its peak RSS is its own): a tiny run first warms up
+numba (excluded), then ``--reps`` repetitions of ``Simulation(seed preset, N agents, S steps)``,
+then the three graph generators at that N. The parent prints rich tables, checks the targets of
+issue 5 and writes JSON.
+
+    .venv/bin/python benchmarks/bench.py                    # N = 10^4, 10^5, 10^6 (make bench)
+    .venv/bin/python benchmarks/bench.py --large            # + 10^7 and 10^6 x 312 (bench-large)
+    .venv/bin/python benchmarks/bench.py --sizes 1e5 --steps 20 --reps 1
+    .venv/bin/python benchmarks/bench.py --degree           # + seconds per step vs mean degree
+    .venv/bin/python benchmarks/bench.py --json out.json    # JSON written there instead
+
+Timings are wall clock on a shared machine: each figure is the median over repetitions, and the
+load average at the start and end is recorded next to them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+MB = 1024.0 * 1024.0
+GIB = 1024.0**3
+
+# issue 5 targets
+TARGET_WALL_1E6_52 = 13.0
+TARGET_WALL_1E6_312 = 80.0
+TARGET_PEAK_1E6 = 400 * MB
+TARGET_WALL_1E7_52 = 180.0
+TARGET_PEAK_1E7 = 24 * GIB
+TARGET_GENERATOR_1E6 = 3.0
+
+GENERATORS = ("watts_strogatz", "barabasi_albert", "sbm")
+DEGREES = (4, 8, 12, 24, 48)
+
+
+# --------------------------------------------------------------------------- worker side
+
+
+def _proc_status_bytes(field: str) -> int:
+    """A ``kB`` field of /proc/self/status in bytes (VmRSS, VmHWM), falling back to getrusage."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    import resource
+
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024  # kB on Linux
+
+
+def _reset_peak() -> bool:
+    """Reset VmHWM to the current RSS (Linux >= 4.0); False where not possible."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _scenario(agents: int, steps: int, overrides: dict):
+    from scoresim import Scenario
+
+    return Scenario.preset("seed").with_overrides(
+        {"population.agents": int(agents), "steps": int(steps), **overrides}
+    )
+
+
+def _generator_seconds(n: int, degree: int) -> dict[str, float]:
+    """Wall seconds to build each kind of graph with ``n`` nodes at the seed preset's degree."""
+    import numpy as np
+
+    from scoresim import Scenario, generators
+
+    g = Scenario.preset("seed").graph
+    calls = {
+        "watts_strogatz": lambda rng: generators.watts_strogatz(n, degree, g.rewire, rng),
+        "barabasi_albert": lambda rng: generators.barabasi_albert(n, max(1, degree // 2), rng),
+        "sbm": lambda rng: generators.sbm(n, g.blocks, float(degree), g.mixing, rng),
+    }
+    rng = np.random.default_rng(0)  # compile the numba parts outside the timing
+    generators.watts_strogatz(1000, 4, 0.1, rng)
+    generators.barabasi_albert(1000, 3, rng)
+    generators.sbm(1000, 4, 8.0, 0.1, rng)
+    out = {}
+    for name, call in calls.items():
+        t0 = time.perf_counter()
+        call(np.random.default_rng(1))
+        out[name] = time.perf_counter() - t0
+    return out
+
+
+def worker(args: argparse.Namespace) -> dict:
+    """Measure one size in this process; return a JSON-able dict."""
+    import gc
+
+    import numpy as np
+
+    import scoresim
+    from scoresim import Simulation
+
+    overrides = json.loads(args.overrides)
+    n, steps = int(args.worker), int(args.steps)
+
+    # warm-up (excluded): compiles or loads the numba kernels
+    t0 = time.perf_counter()
+    warm = Simulation(_scenario(2000, 3, overrides), seed=0)
+    for _ in range(3):
+        warm.step()
+    del warm
+    gc.collect()
+    warmup_seconds = time.perf_counter() - t0
+    baseline = _proc_status_bytes("VmRSS")
+    peak_reset = _reset_peak()
+
+    reps = []
+    for r in range(args.reps):
+        scenario = _scenario(n, steps, overrides)
+        c0, t0 = time.process_time(), time.perf_counter()
+        sim = Simulation(scenario, seed=1 + r)
+        t1, c1 = time.perf_counter(), time.process_time()
+        for _ in range(steps):
+            sim.step()
+        t2, c2 = time.perf_counter(), time.process_time()
+        reps.append(
+            {
+                "setup_seconds": float(getattr(sim, "setup_seconds", t1 - t0)),
+                "construct_seconds": t1 - t0,
+                "step_seconds": t2 - t1,
+                "wall_seconds": t2 - t0,
+                "cpu_seconds": c2 - c0,
+                "step_cpu_seconds": c2 - c1,
+                "phase_seconds": {k: float(v) for k, v in sim.phase_seconds.items()},
+                "edges_end": _edge_count(sim),
+            }
+        )
+        del sim
+        gc.collect()
+    peak = _proc_status_bytes("VmHWM")
+    rss_end = _proc_status_bytes("VmRSS")
+
+    gens = {}
+    if not args.no_generators:
+        degree = int(overrides.get("graph.degree", 12))
+        gens = _generator_seconds(n, degree)
+
+    med = statistics.median
+    phases = sorted({k for r in reps for k in r["phase_seconds"]}, key=list(
+        reps[0]["phase_seconds"]).index)
+    return {
+        "agents": n,
+        "steps": steps,
+        "overrides": overrides,
+        "reps": len(reps),
+        "scoresim_version": getattr(scoresim, "__version__", "?"),
+        "numba_threads": _numba_threads(),
+        "warmup_seconds": warmup_seconds,
+        "seconds_per_step": med(r["step_seconds"] for r in reps) / steps,
+        "seconds_per_step_all": [r["step_seconds"] / steps for r in reps],
+        "cpu_seconds_per_step": med(r["step_cpu_seconds"] for r in reps) / steps,
+        "agent_steps_per_second": n * steps / med(r["step_seconds"] for r in reps),
+        "setup_seconds": med(r["setup_seconds"] for r in reps),
+        "wall_seconds": med(r["wall_seconds"] for r in reps),
+        "wall_seconds_all": [r["wall_seconds"] for r in reps],
+        "cpu_seconds": med(r["cpu_seconds"] for r in reps),
+        "phase_seconds_per_step": {
+            k: med(r["phase_seconds"].get(k, 0.0) for r in reps) / steps for k in phases
+        },
+        "edges_end": reps[-1]["edges_end"],
+        "baseline_rss_bytes": baseline,
+        "peak_rss_bytes": peak,
+        "peak_is_since_baseline": peak_reset,
+        "rss_end_bytes": rss_end,
+        "bytes_per_agent": (peak - baseline) / n,
+        "generator_seconds": gens,
+        "numpy_version": np.__version__,
+    }
+
+
+def _edge_count(sim) -> int | None:
+    """Edges at the end of the run (None if the graph API has no edge count)."""
+    try:
+        return int(sim.society.graph.edge_count)
+    except AttributeError:  # pragma: no cover - depends on the graph class
+        return None
+
+
+def _numba_threads() -> int | None:
+    try:
+        import numba
+
+        return int(numba.config.NUMBA_NUM_THREADS)
+    except Exception:  # pragma: no cover
+        return None
+
+
+# --------------------------------------------------------------------------- parent side
+
+
+def run_one(agents: int, steps: int, reps: int, overrides: dict, generators: bool) -> dict:
+    """Run :func:`worker` for one size in a fresh interpreter and return its dict."""
+    cmd = [
+        sys.executable, str(Path(__file__).resolve()), "--worker", str(agents),
+        "--steps", str(steps), "--reps", str(reps), "--overrides", json.dumps(overrides),
+    ]  # fmt: skip
+    if not generators:
+        cmd.append("--no-generators")
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr)
+        raise SystemExit(f"benchmark worker failed for N={agents} (exit {proc.returncode})")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["subprocess_seconds"] = time.perf_counter() - started
+    return result
+
+
+def default_reps(n: int) -> int:
+    return 3 if n <= 1_000_000 else 1
+
+
+def _fmt_n(n: int) -> str:
+    e = len(str(n)) - 1
+    return f"10^{e}" if n == 10**e else f"{n:,}"
+
+
+def _verdict(ok: bool) -> str:
+    return "[green]PASS[/green]" if ok else "[red]FAIL[/red]"
+
+
+def targets(results: list[dict], long_run: dict | None) -> list[dict]:
+    """The issue-5 targets that these results can check."""
+    out = []
+
+    def add(name, value, limit, unit):
+        out.append({"target": name, "value": value, "limit": limit, "unit": unit,
+                    "pass": bool(value <= limit)})  # fmt: skip
+
+    for r in results:
+        if r["overrides"]:
+            continue
+        n, steps = r["agents"], r["steps"]
+        if n == 10**6:
+            if steps == 52:
+                add("10^6 x 52 steps, wall (setup + steps)", r["wall_seconds"],
+                    TARGET_WALL_1E6_52, "s")  # fmt: skip
+            add("peak RSS at 10^6", r["peak_rss_bytes"] / MB, TARGET_PEAK_1E6 / MB, "MB")
+            for g, s in r["generator_seconds"].items():
+                add(f"generator {g} at 10^6", s, TARGET_GENERATOR_1E6, "s")
+        if n == 10**7:
+            if steps == 52:
+                add("10^7 x 52 steps, wall (setup + steps)", r["wall_seconds"],
+                    TARGET_WALL_1E7_52, "s")  # fmt: skip
+            add("peak RSS at 10^7", r["peak_rss_bytes"] / GIB, TARGET_PEAK_1E7 / GIB, "GiB")
+    if long_run is not None:
+        add("10^6 x 312 steps, wall (setup + steps)", long_run["wall_seconds"],
+            TARGET_WALL_1E6_312, "s")  # fmt: skip
+    return out
+
+
+def print_report(report: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=None if sys.stdout.isatty() else 140)
+    results = [r for r in report["results"] if not r["overrides"]]
+    t = Table(title=f"scoresim, seed preset ({report['steps']} steps; median of reps)")
+    for col in ("N", "reps", "s/step", "agent-steps/s", "setup s", "wall s", "CPU s", "peak RSS MB",
+                "baseline MB", "bytes/agent"):  # fmt: skip
+        t.add_column(col, justify="right")
+    for r in results:
+        t.add_row(
+            _fmt_n(r["agents"]), str(r["reps"]), f"{r['seconds_per_step']:.4f}",
+            f"{r['agent_steps_per_second']:.3g}", f"{r['setup_seconds']:.2f}",
+            f"{r['wall_seconds']:.2f}", f"{r.get('cpu_seconds', float('nan')):.2f}",
+            f"{r['peak_rss_bytes'] / MB:.0f}",
+            f"{r['baseline_rss_bytes'] / MB:.0f}", f"{r['bytes_per_agent']:.0f}",
+        )  # fmt: skip
+    console.print(t)
+
+    if results:
+        phases = list(results[0]["phase_seconds_per_step"])
+        t = Table(title="milliseconds per step, by phase (share of the step)")
+        t.add_column("N", justify="right")
+        for p in phases:
+            t.add_column(p, justify="right")
+        for r in results:
+            ps = r["phase_seconds_per_step"]
+            total = sum(ps.values()) or 1.0
+            t.add_row(_fmt_n(r["agents"]), *(
+                f"{1e3 * ps[p]:.2f} ({100 * ps[p] / total:.0f}%)" for p in phases))
+        console.print(t)
+
+        t = Table(title="graph generators, seconds (mean degree 12)")
+        t.add_column("N", justify="right")
+        for g in GENERATORS:
+            t.add_column(g, justify="right")
+        for r in results:
+            gs = r["generator_seconds"]
+            if gs:
+                t.add_row(_fmt_n(r["agents"]), *(f"{gs[g]:.3f}" for g in GENERATORS))
+        console.print(t)
+
+    sweep = report.get("degree_sweep") or []
+    if sweep:
+        t = Table(title=f"Watts-Strogatz mean degree sweep at N = {_fmt_n(sweep[0]['agents'])}")
+        for col in ("degree", "s/step", "agent-steps/s", "edges at end"):
+            t.add_column(col, justify="right")
+        for r in sweep:
+            t.add_row(str(r["overrides"]["graph.degree"]), f"{r['seconds_per_step']:.4f}",
+                      f"{r['agent_steps_per_second']:.3g}", f"{r['edges_end'] or 0:,}")
+        console.print(t)
+
+    if report.get("long_run"):
+        lr = report["long_run"]
+        console.print(f"10^6 x {lr['steps']}: wall {lr['wall_seconds']:.1f} s "
+                      f"({lr['seconds_per_step']:.4f} s/step, setup {lr['setup_seconds']:.2f} s)")
+
+    if report["targets"]:
+        t = Table(title="issue 5 targets")
+        for col in ("target", "measured", "limit", "verdict"):
+            t.add_column(col, justify="right" if col != "target" else "left")
+        for x in report["targets"]:
+            t.add_row(x["target"], f"{x['value']:.2f} {x['unit']}", f"{x['limit']:g} {x['unit']}",
+                      _verdict(x["pass"]))
+        console.print(t)
+    la0, la1 = report["load_before"], report["load_after"]
+    console.print(
+        f"load average (1, 5, 15 min): before {la0[0]:.2f} {la0[1]:.2f} {la0[2]:.2f}, "
+        f"after {la1[0]:.2f} {la1[1]:.2f} {la1[2]:.2f}; cores {os.cpu_count()}"
+    )
+
+
+def _parse_size(text: str) -> int:
+    return int(float(text))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--sizes", nargs="+", type=_parse_size, default=None,
+                    help="agent counts (default 1e4 1e5 1e6; --large adds 1e7)")
+    ap.add_argument("--large", action="store_true",
+                    help="add N = 10^7 and a 10^6 x 312-step run (make bench-large)")
+    ap.add_argument("--steps", type=int, default=52, help="steps per run (default 52)")
+    ap.add_argument("--reps", type=int, default=None,
+                    help="repetitions per size (default 3 up to 10^6, 1 above)")
+    ap.add_argument("--long-steps", type=int, default=312,
+                    help="steps of the 10^6 long run of --large (default 312)")
+    ap.add_argument("--degree", action="store_true",
+                    help="also sweep the Watts-Strogatz degree (4..48) at --degree-n agents")
+    ap.add_argument("--degree-n", type=_parse_size, default=100_000)
+    ap.add_argument("--degree-only", action="store_true", help="run only the degree sweep")
+    ap.add_argument("--no-generators", action="store_true", help="skip generator timings")
+    ap.add_argument("--json", type=Path, default=None,
+                    help="write the JSON here (default benchmarks/out/bench-<date>.json)")
+    # internal: measure one size in this process and print JSON
+    ap.add_argument("--worker", type=_parse_size, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--overrides", default="{}", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+
+    if args.worker is not None:
+        if args.reps is None:
+            args.reps = default_reps(args.worker)
+        print(json.dumps(worker(args)))
+        return 0
+
+    sizes = args.sizes or [10**4, 10**5, 10**6]
+    if args.large and 10**7 not in sizes:
+        sizes = [*sizes, 10**7]
+    if args.degree_only:
+        sizes = []
+    report: dict = {
+        "created": dt.datetime.now().isoformat(timespec="seconds"),
+        "host": platform.node(),
+        "python": platform.python_version(),
+        "cores": os.cpu_count(),
+        "steps": args.steps,
+        "load_before": list(os.getloadavg()),
+        "results": [],
+        "degree_sweep": [],
+        "long_run": None,
+    }
+    for n in sizes:
+        reps = args.reps or default_reps(n)
+        print(f"N = {_fmt_n(n)}: {reps} x {args.steps} steps ...", file=sys.stderr, flush=True)
+        report["results"].append(run_one(n, args.steps, reps, {}, not args.no_generators))
+    if args.large:
+        print(f"N = 10^6: 1 x {args.long_steps} steps ...", file=sys.stderr, flush=True)
+        report["long_run"] = run_one(10**6, args.long_steps, 1, {}, False)
+    if args.degree or args.degree_only:
+        for k in DEGREES:
+            print(f"degree {k} at N = {_fmt_n(args.degree_n)} ...", file=sys.stderr, flush=True)
+            reps = args.reps or default_reps(args.degree_n)
+            report["degree_sweep"].append(
+                run_one(args.degree_n, args.steps, reps, {"graph.degree": k}, False)
+            )
+    report["load_after"] = list(os.getloadavg())
+    report["targets"] = targets(report["results"], report["long_run"])
+
+    path = args.json
+    if path is None:
+        OUT.mkdir(parents=True, exist_ok=True)
+        path = OUT / f"bench-{dt.datetime.now():%Y-%m-%d-%H%M%S}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2) + "\n")
+    print_report(report)
+    print(f"JSON: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

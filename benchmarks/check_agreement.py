@@ -1,0 +1,149 @@
+"""Do scoresim and the Mesa version of MODEL.md (benchmarks/mesa_model.py) agree?
+
+Both run the same scenario (the ``seed`` preset with the same overrides) over several seeds;
+their draws differ, so they are compared statistically: for each metric and each checked step,
+the difference of the means over seeds must satisfy
+
+    |mean_scoresim - mean_mesa| <= z * sqrt(SE_scoresim^2 + SE_mesa^2) + slack
+
+with SE the between-seed standard error of each mean (z = 4 by default) and ``slack`` a small
+absolute-plus-relative allowance for metrics that have (almost) no between-seed variance.
+The default overrides bring the mandatory step forward to 52 so that both regimes (voluntary
+and mandatory enrolment) are covered. Exits 1 if any metric disagrees.
+
+    .venv/bin/python benchmarks/check_agreement.py            # 5 seeds, 2000 agents, 104 steps
+    .venv/bin/python benchmarks/check_agreement.py --seeds 10 --agents 1000 --jobs 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import scoresim
+from mesa_model import run_mesa
+from scoresim import Scenario
+
+METRICS = (
+    "adoption", "score_mean", "tier_poor", "tier_fair", "tier_good", "tier_excellent",
+    "critical_posts", "loyal_posts", "falsification_gap", "sanctioned", "edges",
+    "employment", "wealth_gini",
+)  # fmt: skip
+
+
+def scenario(agents: int, steps: int, mandatory: int | str) -> Scenario:
+    return Scenario.preset("seed").with_overrides(
+        {"population.agents": agents, "steps": steps, "adoption.mandatory_step": mandatory}
+    )
+
+
+def one_run(job: tuple[str, int, int, int, int | str]) -> tuple[str, int, pd.DataFrame, float]:
+    impl, seed, agents, steps, mandatory = job
+    sc = scenario(agents, steps, mandatory)
+    t0 = time.perf_counter()
+    if impl == "mesa":
+        metrics, _, _ = run_mesa(sc, seed)
+    else:
+        metrics = scoresim.simulate(sc, seed=seed).metrics
+    return impl, seed, metrics, time.perf_counter() - t0
+
+
+def compare(runs: dict[str, list[pd.DataFrame]], at: list[int], metrics, z: float,
+            abs_slack: float, rel_slack: float) -> pd.DataFrame:  # fmt: skip
+    rows = []
+    for step in at:
+        for m in metrics:
+            a = np.array([df.loc[df["step"] == step, m].iloc[0] for df in runs["scoresim"]])
+            b = np.array([df.loc[df["step"] == step, m].iloc[0] for df in runs["mesa"]])
+            a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+            if a.size == 0 and b.size == 0:
+                continue
+            if a.size < 2 or b.size < 2:
+                rows.append({"step": step, "metric": m, "scoresim": _m(a), "mesa": _m(b),
+                             "diff": NAN, "se": NAN, "tol": NAN, "ok": a.size == b.size})
+                continue  # fmt: skip
+            se = math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+            diff = a.mean() - b.mean()
+            tol = z * se + abs_slack + rel_slack * max(abs(a.mean()), abs(b.mean()))
+            rows.append({"step": step, "metric": m, "scoresim": a.mean(), "mesa": b.mean(),
+                         "diff": diff, "se": se, "tol": tol, "ok": abs(diff) <= tol})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+NAN = float("nan")
+
+
+def _m(x: np.ndarray) -> float:
+    return float(x.mean()) if x.size else NAN
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--agents", type=int, default=2000)
+    ap.add_argument("--steps", type=int, default=104)
+    ap.add_argument("--mandatory", default="52", help='adoption.mandatory_step (or "never")')
+    ap.add_argument("--at", type=int, nargs="+", default=None,
+                    help="steps compared (default: 1, 13, 26, 51, 52, 78 and the last)")
+    ap.add_argument("--z", type=float, default=4.0, help="tolerance in standard errors")
+    ap.add_argument("--abs-slack", type=float, default=1e-3)
+    ap.add_argument("--rel-slack", type=float, default=2e-3)
+    ap.add_argument("--jobs", type=int, default=1, help="processes (the runs are independent)")
+    ap.add_argument("--csv", type=Path, default=None, help="write the comparison table here")
+    args = ap.parse_args(argv)
+
+    mandatory: int | str = args.mandatory if args.mandatory == "never" else int(args.mandatory)
+    at = args.at or sorted({s for s in (1, 13, 26, 51, 52, 78, args.steps) if s <= args.steps})
+    jobs = [(impl, 1000 + s, args.agents, args.steps, mandatory)
+            for s in range(args.seeds) for impl in ("scoresim", "mesa")]  # fmt: skip
+    runs: dict[str, list[pd.DataFrame]] = {"scoresim": [], "mesa": []}
+    seconds = {"scoresim": 0.0, "mesa": 0.0}
+    print(f"{args.seeds} seeds x {args.agents} agents x {args.steps} steps "
+          f"(mandatory_step={mandatory}) ...", file=sys.stderr, flush=True)  # fmt: skip
+    if args.jobs > 1:
+        with ProcessPoolExecutor(args.jobs) as pool:
+            results = list(pool.map(one_run, jobs))
+    else:
+        results = [one_run(j) for j in jobs]
+    for impl, _, df, sec in results:
+        runs[impl].append(df)
+        seconds[impl] += sec
+
+    table = compare(runs, at, METRICS, args.z, args.abs_slack, args.rel_slack)
+    if args.csv:
+        table.to_csv(args.csv, index=False)
+
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=f"scoresim vs Mesa: means over {args.seeds} seeds "
+                    f"(tolerance {args.z:g} SE + slack)")  # fmt: skip
+    for col in ("step", "metric", "scoresim", "mesa", "diff", "diff/SE", "verdict"):
+        t.add_column(col, justify="left" if col == "metric" else "right")
+    for r in table.itertuples():
+        zscore = r.diff / r.se if r.se and r.se > 0 else NAN
+        t.add_row(str(r.step), r.metric, f"{r.scoresim:.5g}", f"{r.mesa:.5g}", f"{r.diff:+.3g}",
+                  f"{zscore:+.1f}", "ok" if r.ok else "[red]DISAGREE[/red]")  # fmt: skip
+    console = Console(width=None if sys.stdout.isatty() else 140)
+    console.print(t)
+    bad = table[~table["ok"]]
+    console.print(f"run time: scoresim {seconds['scoresim']:.1f} s, Mesa {seconds['mesa']:.1f} s")
+    if len(bad):
+        console.print(f"[red]{len(bad)} of {len(table)} comparisons disagree:[/red] "
+                      + ", ".join(f"{r.metric}@{r.step}" for r in bad.itertuples()))  # fmt: skip
+        return 1
+    console.print(f"[green]all {len(table)} comparisons agree[/green]")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,250 @@
+"""Counterfactual comparison: a scenario against its control over paired replications.
+
+Replication ``r`` runs both arms with seed ``S + r``: the same population and graph (these
+depend only on the seed and the ``population``/``graph`` fields) and the same random streams,
+so ``treatment - control`` is a paired effect estimate (common random numbers).
+
+Overrides (``--set``) follow one rule: an override changes the control too exactly when the
+field is *shared* by the two arms, i.e. it exists in both and both hold the same value before
+the override (the society, the horizon, the economy, ...). A field where the arms differ is
+what defines the treatment (e.g. ``adoption.mandatory_step``, the score deltas), so an override
+of it changes the treatment only and the control stays a control.
+
+A compare folder holds ``effects.parquet``, ``runs.parquet``, ``headline.csv``,
+``compare.json``, ``treatment.toml``, ``control.toml`` and ``runs/<arm>-<seed>/``, the run
+folders of the first replication (for the report). It is written under a temporary name and
+renamed when whole.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from scoresim.errors import ScenarioError
+from scoresim.experiments.backends import RunOutput, RunTask, run_local
+from scoresim.experiments.effects import effects_table, headline_table
+from scoresim.results import Run, _replace_folder, version
+from scoresim.scenario import Scenario
+
+ARMS = ("treatment", "control")
+
+
+@dataclass
+class Comparison:
+    """The outcome of :func:`compare`: per-replication metrics, effects and headline."""
+
+    treatment: Scenario
+    control: Scenario
+    seed: int
+    replications: int
+    runs: pd.DataFrame
+    effects: pd.DataFrame
+    headline: pd.DataFrame
+    examples: dict[str, Run] = field(default_factory=dict)
+    wall_seconds: float = 0.0
+    workers: int = 1
+    shared: list[str] = field(default_factory=list)
+    treatment_only: list[str] = field(default_factory=list)
+
+    @property
+    def seeds(self) -> list[int]:
+        return [self.seed + r for r in range(self.replications)]
+
+    def save(self, folder: str | Path) -> Path:
+        """Write the compare folder atomically and return its path."""
+        folder = Path(folder)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)
+        try:
+            self.effects.to_parquet(tmp / "effects.parquet", index=False)
+            self.runs.to_parquet(tmp / "runs.parquet", index=False)
+            self.headline.to_csv(tmp / "headline.csv", index=False)
+            (tmp / "treatment.toml").write_text(self.treatment.to_toml())
+            (tmp / "control.toml").write_text(self.control.to_toml())
+            for arm, run in self.examples.items():
+                run.save(tmp / "runs" / f"{arm}-{run.seed}")
+            (tmp / "compare.json").write_text(json.dumps(self.summary(), indent=2) + "\n")
+            _replace_folder(tmp, folder)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return folder
+
+    def summary(self) -> dict[str, Any]:
+        """What ``compare.json`` records."""
+        return {
+            "version": version(),
+            "kind": "compare",
+            "treatment": {"name": self.treatment.name, "key": self.treatment.key(),
+                          "file": "treatment.toml"},
+            "control": {"name": self.control.name, "key": self.control.key(),
+                        "file": "control.toml"},
+            "seed": self.seed,
+            "replications": self.replications,
+            "seeds": self.seeds,
+            "workers": self.workers,
+            "wall_seconds": round(self.wall_seconds, 3),
+            "overrides_shared": self.shared,
+            "overrides_treatment_only": self.treatment_only,
+            "examples": {arm: f"runs/{arm}-{run.seed}" for arm, run in self.examples.items()},
+            "headline": json.loads(self.headline.to_json(orient="records")),
+        }  # fmt: skip
+
+
+def arms(
+    scenario: str,
+    against: str = "control",
+    overrides: Mapping[str, Any] | None = None,
+    seed: int | None = None,
+) -> tuple[Scenario, Scenario, list[str], list[str]]:
+    """Resolve the two arms and apply overrides (dotted path -> value) by the shared-field rule.
+
+    Returns
+    -------
+    (treatment, control, shared, treatment_only)
+        The resolved scenarios and the override fields applied to both / to the treatment only.
+
+    Examples
+    --------
+    >>> t, c, shared, only = arms("seed", "control",
+    ...                           {"population.agents": 300, "adoption.mandatory_step": 10})
+    >>> t.population.agents, c.population.agents, c.adoption.mandatory_step, shared, only
+    (300, 300, 'never', ['population.agents'], ['adoption.mandatory_step'])
+    """
+    treatment = Scenario.resolve(scenario)
+    control = Scenario.resolve(against)
+    changes = dict(overrides or {})
+    if seed is not None:
+        changes["seed"] = seed
+    t_dict, c_dict = treatment.to_dict(), control.to_dict()
+    shared = {k: v for k, v in changes.items() if _shared(t_dict, c_dict, k)}
+    only = {k: v for k, v in changes.items() if k not in shared}
+    treatment = treatment.with_overrides(changes) if changes else treatment
+    control = control.with_overrides(shared) if shared else control
+    return (treatment, control, [k for k in shared if k != "seed"],
+            [k for k in only if k != "seed"])  # fmt: skip
+
+
+_MISSING = object()
+
+
+def _lookup(data: Any, path: str) -> Any:
+    for part in path.split("."):
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            data = data[int(part)]
+        else:
+            return _MISSING
+    return data
+
+
+def _shared(t: dict[str, Any], c: dict[str, Any], path: str) -> bool:
+    if path == "seed":
+        return True
+    a, b = _lookup(t, path), _lookup(c, path)
+    return a is not _MISSING and b is not _MISSING and a == b
+
+
+def compare(
+    treatment: Scenario,
+    control: Scenario,
+    replications: int = 5,
+    seed: int | None = None,
+    workers: int = 1,
+    on_run: Callable[[RunOutput], None] | None = None,
+) -> Comparison:
+    """Run both arms for ``replications`` paired seeds and estimate the effects.
+
+    Parameters
+    ----------
+    treatment, control : Scenario
+        The resolved arms.
+    replications : int
+        Number of seeds ``seed, seed + 1, ...``.
+    seed : int, optional
+        First seed (default: the treatment's seed).
+    workers : int
+        Worker processes (results are identical whatever the number).
+    on_run : callable, optional
+        Called with each finished :class:`RunOutput` (for progress).
+
+    Raises
+    ------
+    ScenarioError
+        If a run meets bad input (e.g. a missing edge-list file).
+    RuntimeError
+        If a run fails otherwise (the error of the first failure).
+
+    Examples
+    --------
+    >>> t, c, _, _ = arms("seed", "control", {"population.agents": 200, "steps": 4})
+    >>> cmp = compare(t, c, replications=2, seed=1)
+    >>> sorted(set(cmp.runs["arm"])), list(cmp.headline["effect"])[:2]
+    (['control', 'treatment'], ['chilling effect', 'falsification gap'])
+    """
+    if replications < 1:
+        raise ScenarioError(f"--replications: must be at least 1 (got {replications})")
+    if workers < 1:
+        raise ScenarioError(f"--workers: must be at least 1 (got {workers})")
+    if treatment.steps != control.steps:
+        raise ScenarioError(f"steps: the arms differ ({treatment.steps} and {control.steps}); "
+                            "give --set steps=N")  # fmt: skip
+    seed = treatment.seed if seed is None else seed
+    treatment = treatment.with_overrides({"seed": seed})
+    control = control.with_overrides({"seed": seed})
+    tasks = [RunTask((arm, r), sc, seed + r, keep_state=(r == 0))
+             for r in range(replications)
+             for arm, sc in (("treatment", treatment), ("control", control))]  # fmt: skip
+    started = time.perf_counter()
+    outputs: dict[tuple[str, int], RunOutput] = {}
+    for out in run_local(tasks, workers):
+        if on_run is not None:
+            on_run(out)
+        if not out.ok:
+            arm, r = out.tag
+            error = str(out.error)
+            if error.startswith("ScenarioError: "):  # bad input met only at run time
+                raise ScenarioError(error.removeprefix("ScenarioError: ").rsplit(" [", 1)[0])
+            raise RuntimeError(f"{arm} replication {r} (seed {seed + r}) failed: {error}")
+        outputs[out.tag] = out
+    frames = []
+    for r in range(replications):
+        for arm in ARMS:
+            m = outputs[(arm, r)].metrics
+            assert m is not None
+            frames.append(m.assign(arm=arm, replication=r, seed=seed + r))
+    runs = pd.concat(frames, ignore_index=True)
+    metrics = [c for c in runs.columns if c not in ("arm", "replication", "seed", "step")]
+    runs = runs[["arm", "replication", "seed", "step", *metrics]]
+    examples = {}
+    for arm, sc in (("treatment", treatment), ("control", control)):
+        out = outputs[(arm, 0)]
+        assert out.metrics is not None and out.agents is not None and out.edges is not None
+        examples[arm] = Run(scenario=sc, metrics=out.metrics, agents=out.agents,
+                            edges=out.edges, wall_seconds=out.wall_seconds)  # fmt: skip
+    return Comparison(
+        treatment=treatment,
+        control=control,
+        seed=seed,
+        replications=replications,
+        runs=runs,
+        effects=effects_table(runs, metrics),
+        headline=headline_table(runs),
+        examples=examples,
+        wall_seconds=time.perf_counter() - started,
+        workers=workers,
+    )

@@ -1,0 +1,111 @@
+"""Terminal output of experiments: a progress bar over runs and the headline table."""
+
+from __future__ import annotations
+
+import math
+import sys
+from types import TracebackType
+
+import pandas as pd
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+
+class RunProgress:
+    """Runs done, failed and remaining, with an ETA.
+
+    On a terminal it draws a rich progress bar; elsewhere it prints one plain line per finished
+    run when ``lines`` is true (for logs), nothing otherwise.
+
+    Examples
+    --------
+    >>> with RunProgress("demo", total=2, lines=False) as p:
+    ...     p.update(ok=True); p.update(ok=False)
+    >>> p.done, p.failed, p.remaining
+    (1, 1, 0)
+    """
+
+    def __init__(self, label: str, total: int, lines: bool = False,
+                 console: Console | None = None) -> None:  # fmt: skip
+        self.label, self.total, self.lines = label, total, lines
+        self.console = console or Console()
+        self.done = self.failed = 0
+        self.progress: Progress | None = None
+
+    @property
+    def remaining(self) -> int:
+        return self.total - self.done - self.failed
+
+    def __enter__(self) -> RunProgress:
+        if sys.stdout.isatty():
+            columns = (TextColumn("{task.description}"), BarColumn(),
+                       TextColumn("[green]{task.fields[done]} done[/] "
+                                  "[red]{task.fields[failed]} failed[/] "
+                                  "{task.fields[remaining]} remaining"),
+                       TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())  # fmt: skip
+            self.progress = Progress(*columns, console=self.console)
+            self.progress.start()
+            self.task = self.progress.add_task(self.label, total=self.total, done=0, failed=0,
+                                               remaining=self.total)  # fmt: skip
+        return self
+
+    def update(self, ok: bool, note: str = "") -> None:
+        """Count one finished run."""
+        if ok:
+            self.done += 1
+        else:
+            self.failed += 1
+        if self.progress is not None:
+            self.progress.update(self.task, advance=1, done=self.done, failed=self.failed,
+                                 remaining=self.remaining)  # fmt: skip
+        elif self.lines:
+            status = "done" if ok else "failed"
+            print(f"{status} {note} ({self.done} done, {self.failed} failed, "
+                  f"{self.remaining} remaining)", flush=True)  # fmt: skip
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:  # fmt: skip
+        if self.progress is not None:
+            self.progress.stop()
+
+
+def _console() -> Console:
+    """A console at least 110 columns wide (pipes default to 80, too narrow for the tables)."""
+    console = Console()
+    return console if console.width >= 110 else Console(width=110)
+
+
+def _fmt(x: float) -> str:
+    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.4g}"
+
+
+def print_headline(headline: pd.DataFrame, title: str, console: Console | None = None) -> None:
+    """The headline effects with their 95% intervals, as a rich table."""
+    console = console or _console()
+    table = Table(title=title, title_justify="left")
+    for name, justify in (
+        ("effect", "left"),
+        ("estimate", "right"),
+        ("95% CI", "right"),
+        ("treatment", "right"),
+        ("control", "right"),
+        ("n", "right"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for row in headline.itertuples(index=False):
+        ci = "n/a" if math.isnan(row.ci_low) else f"[{_fmt(row.ci_low)}, {_fmt(row.ci_high)}]"
+        table.add_row(row.effect, _fmt(row.estimate), ci, _fmt(row.treatment),
+                      _fmt(row.control), str(row.n))  # fmt: skip
+    console.print(table)
+
+
+def print_frame(frame: pd.DataFrame, title: str, console: Console | None = None) -> None:
+    """A small DataFrame as a rich table (floats to 4 significant digits)."""
+    console = console or _console()
+    table = Table(title=title, title_justify="left")
+    for col in frame.columns:
+        table.add_column(str(col), justify="left" if frame[col].dtype == object else "right")
+    for row in frame.itertuples(index=False):
+        table.add_row(*(_fmt(v) if isinstance(v, float) else str(v) for v in row))
+    console.print(table)

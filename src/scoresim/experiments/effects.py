@@ -1,0 +1,223 @@
+"""Effect estimates over paired replications: means, differences and Student-t intervals.
+
+Replication ``r`` runs the treatment and the control with the same seed, so the two arms start
+from the same society and share their random streams (common random numbers). Effects are
+estimated from the *paired* per-replication differences ``d_r = treatment_r - control_r``:
+the estimate is their mean and the 95% interval ``mean ± t(0.975, n-1) · sd(d) / sqrt(n)``.
+Pairs where either arm is NaN are dropped; with fewer than two pairs the interval is NaN.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+LEVEL = 0.95
+
+#: Columns of ``effects.parquet``.
+EFFECT_COLUMNS = ("step", "metric", "treatment_mean", "control_mean", "difference",
+                  "ci_low", "ci_high", "n")  # fmt: skip
+
+#: Columns of ``headline.csv``.
+HEADLINE_COLUMNS = ("effect", "estimate", "ci_low", "ci_high", "treatment", "control", "n",
+                    "definition")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A mean with its two-sided Student-t confidence interval.
+
+    ``low`` and ``high`` are NaN when fewer than two finite values were given.
+    """
+
+    estimate: float
+    low: float
+    high: float
+    n: int
+
+
+def mean_interval(values: Sequence[float] | np.ndarray, level: float = LEVEL) -> Interval:
+    """Mean and Student-t interval of the finite values (NaN values are dropped).
+
+    Parameters
+    ----------
+    values : array-like of float
+        One value per replication (for an effect: the paired differences).
+    level : float
+        Confidence level, default 0.95.
+
+    Returns
+    -------
+    Interval
+        ``estimate`` NaN if no finite value; ``low``/``high`` NaN if fewer than two.
+
+    Examples
+    --------
+    >>> iv = mean_interval([1.0, 2.0, 3.0])
+    >>> iv.estimate, round(iv.low, 4), round(iv.high, 4), iv.n
+    (2.0, -0.4841, 4.4841, 3)
+    >>> mean_interval([5.0, float("nan")])
+    Interval(estimate=5.0, low=nan, high=nan, n=1)
+    """
+    x = np.asarray(values, dtype=np.float64)
+    x = x[np.isfinite(x)]
+    n = int(x.size)
+    if n == 0:
+        return Interval(math.nan, math.nan, math.nan, 0)
+    mean = float(x.mean())
+    if n < 2:
+        return Interval(mean, math.nan, math.nan, n)
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
+    return Interval(mean, mean - half, mean + half, n)
+
+
+def paired_interval(
+    treatment: Sequence[float] | np.ndarray,
+    control: Sequence[float] | np.ndarray,
+    level: float = LEVEL,
+) -> Interval:
+    """Mean paired difference ``treatment - control`` with its Student-t interval.
+
+    Examples
+    --------
+    >>> iv = paired_interval([3.0, 5.0, 4.0], [1.0, 2.0, 2.0])
+    >>> round(iv.estimate, 4), round(iv.low, 4), round(iv.high, 4)
+    (2.3333, 0.8991, 3.7676)
+    """
+    t = np.asarray(treatment, dtype=np.float64)
+    c = np.asarray(control, dtype=np.float64)
+    return mean_interval(t - c, level)
+
+
+def _nanmean(x: np.ndarray, axis: int) -> np.ndarray:
+    finite = np.isfinite(x)
+    count = finite.sum(axis=axis)
+    total = np.where(finite, x, 0.0).sum(axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def effects_table(runs: pd.DataFrame, metrics: Sequence[str], level: float = LEVEL) -> pd.DataFrame:
+    """Per step and metric: arm means, mean paired difference and its interval.
+
+    Parameters
+    ----------
+    runs : DataFrame
+        One row per (arm, replication, step), ``arm`` in ``treatment``/``control``, with the
+        metric columns (the layout of ``runs.parquet``).
+    metrics : sequence of str
+        The metric columns to summarise.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`EFFECT_COLUMNS`, one row per (step, metric), ordered by metric then step.
+
+    Examples
+    --------
+    >>> runs = pd.DataFrame({"arm": ["treatment"] * 2 + ["control"] * 2,
+    ...                      "replication": [0, 1, 0, 1], "step": [1, 1, 1, 1],
+    ...                      "x": [3.0, 5.0, 1.0, 2.0]})
+    >>> effects_table(runs, ["x"])[["difference", "n"]].to_dict("records")
+    [{'difference': 2.5, 'n': 2}]
+    """
+    t_wide = _cube(runs[runs["arm"] == "treatment"], metrics)
+    c_wide = _cube(runs[runs["arm"] == "control"], metrics)
+    steps = t_wide.index.get_level_values("step").unique().sort_values()
+    reps = sorted(set(t_wide.index.get_level_values("replication")))
+    t_wide = t_wide.reindex(
+        pd.MultiIndex.from_product([reps, steps], names=["replication", "step"])
+    )
+    c_wide = c_wide.reindex(t_wide.index)
+    frames = []
+    for metric in metrics:
+        t = t_wide[metric].to_numpy().reshape(len(reps), len(steps))
+        c = c_wide[metric].to_numpy().reshape(len(reps), len(steps))
+        d = t - c
+        finite = np.isfinite(d)
+        n = finite.sum(axis=0)
+        mean = _nanmean(d, axis=0)
+        dev = np.where(finite, d - mean, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sd = np.sqrt((dev**2).sum(axis=0) / (n - 1))
+            tq = stats.t.ppf(0.5 + level / 2, np.where(n >= 2, n - 1, np.nan))
+            half = tq * sd / np.sqrt(n)
+        frames.append(pd.DataFrame({
+            "step": steps.to_numpy(), "metric": metric,
+            "treatment_mean": _nanmean(t, axis=0), "control_mean": _nanmean(c, axis=0),
+            "difference": mean, "ci_low": mean - half, "ci_high": mean + half,
+            "n": n.astype(np.int64),
+        }))  # fmt: skip
+    return pd.concat(frames, ignore_index=True)
+
+
+def _cube(frame: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
+    return frame.set_index(["replication", "step"])[list(metrics)].astype("float64").sort_index()
+
+
+def headline_table(runs: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
+    """The headline effects at the last step, each with its interval over replications.
+
+    Effects (each estimated from paired per-replication values at the last step):
+
+    - ``chilling effect``: ``1 - critical_posts(T) / critical_posts(C)``;
+    - ``falsification gap``, ``pluralistic ignorance``, ``isolated share``,
+      ``wealth Gini change``: difference ``T - C``;
+    - ``employment gap, poor tier``: ``employment_poor(T) - employment(C)``;
+    - ``score-dissent correlation``: the treatment's value (undefined in a control where
+      nobody enrols), a one-sample interval.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`HEADLINE_COLUMNS`; ``treatment``/``control`` are the arm means of the
+        compared quantity.
+
+    Examples
+    --------
+    >>> cols = ["critical_posts", "falsification_gap", "pluralistic_ignorance", "isolated",
+    ...         "employment", "employment_poor", "wealth_gini", "score_dissent_corr"]
+    >>> rows = [dict(arm=a, replication=r, step=1, **dict.fromkeys(cols, v))
+    ...         for a, v in (("treatment", 0.5), ("control", 1.0)) for r in (0, 1)]
+    >>> h = headline_table(pd.DataFrame(rows)).set_index("effect")
+    >>> float(h.loc["chilling effect", "estimate"]), float(h.loc["isolated share", "estimate"])
+    (0.5, -0.5)
+    """
+    last = runs[runs["step"] == runs["step"].max()]
+    t = last[last["arm"] == "treatment"].set_index("replication").sort_index()
+    c = last[last["arm"] == "control"].set_index("replication").sort_index()
+    c = c.reindex(t.index)
+
+    def col(frame: pd.DataFrame, name: str) -> np.ndarray:
+        return frame[name].to_numpy(dtype=np.float64)
+
+    rows = []
+
+    def add(effect: str, per_rep: np.ndarray, tr: np.ndarray, co: np.ndarray, text: str) -> None:
+        iv = mean_interval(per_rep, level)
+        rows.append({"effect": effect, "estimate": iv.estimate, "ci_low": iv.low,
+                     "ci_high": iv.high, "treatment": float(_nanmean(tr, 0)),
+                     "control": float(_nanmean(co, 0)), "n": iv.n,
+                     "definition": text})  # fmt: skip
+
+    tc, cc = col(t, "critical_posts"), col(c, "critical_posts")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        chill = np.where(cc != 0, 1.0 - tc / np.where(cc != 0, cc, 1.0), np.nan)
+    add("chilling effect", chill, tc, cc, "1 - critical_posts(T)/critical_posts(C)")
+    for effect, metric in (("falsification gap", "falsification_gap"),
+                           ("pluralistic ignorance", "pluralistic_ignorance"),
+                           ("isolated share", "isolated")):  # fmt: skip
+        tv, cv = col(t, metric), col(c, metric)
+        add(effect, tv - cv, tv, cv, f"{metric}(T) - {metric}(C)")
+    tv, cv = col(t, "employment_poor"), col(c, "employment")
+    add("employment gap, poor tier", tv - cv, tv, cv, "employment_poor(T) - employment(C)")
+    tv, cv = col(t, "wealth_gini"), col(c, "wealth_gini")
+    add("wealth Gini change", tv - cv, tv, cv, "wealth_gini(T) - wealth_gini(C)")
+    tv, cv = col(t, "score_dissent_corr"), col(c, "score_dissent_corr")
+    add("score-dissent correlation", tv, tv, cv, "score_dissent_corr(T)")
+    return pd.DataFrame(rows, columns=list(HEADLINE_COLUMNS))

@@ -1,0 +1,128 @@
+"""Parameter sweeps: a design of scenarios times replications, run and stored in DuckDB.
+
+:func:`run_sweep` resolves every run of a :class:`~scoresim.experiments.spec.SweepSpec`, skips
+those already ``done`` in the database (resume), sends the rest to a backend (local processes
+or Ray) and writes each result as it arrives, one transaction per run. Runs that raise are
+recorded as ``failed`` with their error, and rerunning the sweep tries them again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from scoresim.errors import ScenarioError
+from scoresim.experiments.backends import BACKENDS, RunOutput, RunTask, execute
+from scoresim.experiments.database import SweepDatabase
+from scoresim.experiments.spec import SweepPoint, SweepSpec
+from scoresim.metrics import metric_columns
+from scoresim.params import Params
+
+
+@dataclass
+class SweepReport:
+    """Counts of one invocation of :func:`run_sweep`."""
+
+    database: Path
+    total: int
+    skipped: int
+    done: int
+    failed: int
+    wall_seconds: float
+
+
+def default_database(spec: SweepSpec) -> Path:
+    """``results/<name>.duckdb``."""
+    return Path("results") / f"{spec.name}.duckdb"
+
+
+def run_sweep(
+    spec: SweepSpec,
+    db: str | Path | None = None,
+    workers: int = 1,
+    backend: str = "local",
+    address: str | None = None,
+    on_start: Callable[[int, int], None] | None = None,
+    on_run: Callable[[SweepPoint, RunOutput], None] | None = None,
+) -> SweepReport:
+    """Run (or resume) a sweep into its DuckDB database.
+
+    Parameters
+    ----------
+    spec : SweepSpec
+        The validated sweep.
+    db : path, optional
+        The database file (default ``results/<name>.duckdb``).
+    workers : int
+        Parallel runs (processes locally, CPUs of a local Ray cluster).
+    backend : {"local", "ray"}
+        Where runs are computed; results are identical.
+    address : str, optional
+        Address of an existing Ray cluster (``ray`` backend only).
+    on_start : callable, optional
+        Called once with (runs to do, runs skipped as already done).
+    on_run : callable, optional
+        Called after each run is written, with its point and output.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> spec = SweepSpec.from_dict({
+    ...     "name": "doc", "set": {"population.agents": 100, "steps": 3},
+    ...     "parameters": {"graph.rewire": {"values": [0.1, 1.0]}},
+    ...     "outcomes": {"crit": {"metric": "critical_posts"}}})
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     first = run_sweep(spec, f"{d}/s.duckdb")
+    ...     again = run_sweep(spec, f"{d}/s.duckdb")
+    >>> (first.done, first.skipped), (again.done, again.skipped)
+    ((2, 0), (0, 2))
+    """
+    if backend not in BACKENDS:
+        raise ScenarioError(f"--backend: must be one of {', '.join(BACKENDS)} (got {backend!r})")
+    if workers < 1:
+        raise ScenarioError(f"--workers: must be at least 1 (got {workers})")
+    if address and backend != "ray":
+        raise ScenarioError("--address: only used with --backend ray")
+    started = time.perf_counter()
+    path = Path(db) if db else default_database(spec)
+    points = spec.points()
+    columns = metric_columns(Params.from_scenario(spec.base))
+    database = SweepDatabase.open(path, spec, points, columns)
+    try:
+        finished = database.finished_keys()
+        todo: dict[str, SweepPoint] = {}
+        for pt in points:
+            if pt.run_key not in finished and pt.run_key not in todo:
+                todo[pt.run_key] = pt
+        unique = len({pt.run_key for pt in points})
+        skipped = unique - len(todo)
+        if on_start is not None:
+            on_start(len(todo), skipped)
+        done = failed = 0
+        if todo:
+            tasks = (RunTask(key, pt.scenario, pt.seed) for key, pt in todo.items())
+            for out in execute(tasks, workers, backend, address):
+                pt = todo[out.tag]
+                outcomes = {}
+                if out.ok and out.metrics is not None:
+                    outcomes = {o.name: o.reduce(out.metrics) for o in spec.outcomes}
+                status = "done" if out.ok else "failed"
+                try:
+                    database.write(pt, status, out.error, out.started, out.wall_seconds,
+                                   outcomes, out.metrics if out.ok else None)  # fmt: skip
+                except duckdb.Error as exc:  # e.g. metric columns the table does not have
+                    out.error = f"cannot store the result: {str(exc).splitlines()[0]}"
+                    database.write(pt, "failed", out.error, out.started, out.wall_seconds,
+                                   {}, None)  # fmt: skip
+                done += out.ok
+                failed += not out.ok
+                if on_run is not None:
+                    on_run(pt, out)
+    finally:
+        database.close()
+    return SweepReport(database=path, total=unique, skipped=skipped, done=done, failed=failed,
+                       wall_seconds=time.perf_counter() - started)  # fmt: skip

@@ -1,0 +1,121 @@
+"""`scoresim compare`: pairing, the override rule, identity across worker counts, files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from scoresim import Run, Scenario, Simulation
+from scoresim.cli import main
+from scoresim.experiments.compare import arms, compare
+from scoresim.experiments.effects import HEADLINE_COLUMNS, paired_interval
+
+TINY = {"population.agents": 300, "steps": 12}
+TINY_ARGS = ["--set", "population.agents=300", "--set", "steps=12"]
+
+
+@pytest.fixture(scope="module")
+def compare_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("compare") / "cmp"
+    rc = main(["compare", "seed", "--replications", "3", "--workers", "2", "--seed", "4",
+               *TINY_ARGS, "--out", str(out)])
+    assert rc == 0
+    return out
+
+
+def test_override_rule_shared_fields_change_both_arms() -> None:
+    t, c, shared, only = arms("seed", "control", {
+        "population.agents": 250, "steps": 7, "economy.job_loss": 0.02,
+        "adoption.mandatory_step": 3, "policy.friend_weight": 0.5, "tiers.0.reach": 0.5,
+    }, seed=9)
+    assert (t.population.agents, c.population.agents) == (250, 250)
+    assert (t.steps, c.steps) == (7, 7)
+    assert t.economy.job_loss == c.economy.job_loss == 0.02
+    assert (t.seed, c.seed) == (9, 9)
+    # fields where the arms differ define the treatment: the control stays a control
+    assert t.adoption.mandatory_step == 3 and c.adoption.mandatory_step == "never"
+    assert t.policy.friend_weight == 0.5 and c.policy.friend_weight == 0.0
+    assert set(shared) == {"population.agents", "steps", "economy.job_loss", "tiers.0.reach"}
+    assert set(only) == {"adoption.mandatory_step", "policy.friend_weight"}
+
+
+def test_pairing_same_society_in_both_arms() -> None:
+    t, c, _, _ = arms("seed", "control", TINY)
+    for seed in (1, 2):
+        a, b = Simulation(t, seed).society, Simulation(c, seed).society
+        for name in ("dissent0", "dissent", "fear", "wealth", "employed"):
+            assert np.array_equal(getattr(a, name), getattr(b, name)), name
+        assert np.array_equal(a.graph.src, b.graph.src)
+        assert np.array_equal(a.graph.dst, b.graph.dst)
+    other = Simulation(t, 3).society
+    assert not np.array_equal(other.dissent0, Simulation(t, 1).society.dissent0)
+
+
+def test_compare_folder_records_paired_seeds_and_same_initial_agents(compare_dir: Path) -> None:
+    names = {p.name for p in compare_dir.iterdir()}
+    assert {"effects.parquet", "runs.parquet", "headline.csv", "compare.json", "treatment.toml",
+            "control.toml", "runs"} <= names
+    runs = pd.read_parquet(compare_dir / "runs.parquet")
+    assert list(runs.columns[:4]) == ["arm", "replication", "seed", "step"]
+    seeds = runs.groupby(["arm", "replication"])["seed"].first().unstack(0)
+    assert (seeds["treatment"] == seeds["control"]).all()
+    assert seeds["treatment"].tolist() == [4, 5, 6]
+    t_run = Run.load(compare_dir / "runs" / "treatment-4")
+    c_run = Run.load(compare_dir / "runs" / "control-4")
+    assert np.array_equal(t_run.agents["dissent0"], c_run.agents["dissent0"])
+    assert c_run.agents["enrolled"].sum() == 0
+    info = json.loads((compare_dir / "compare.json").read_text())
+    assert info["seeds"] == [4, 5, 6] and info["replications"] == 3
+    assert info["treatment"]["name"] == "seed" and info["control"]["name"] == "control"
+    assert Scenario.load(compare_dir / "control.toml").population.agents == 300
+
+
+def test_effects_and_headline_agree_with_the_per_replication_runs(compare_dir: Path) -> None:
+    runs = pd.read_parquet(compare_dir / "runs.parquet")
+    effects = pd.read_parquet(compare_dir / "effects.parquet")
+    row = effects[(effects["metric"] == "falsification_gap") & (effects["step"] == 12)].iloc[0]
+    last = runs[runs["step"] == 12].set_index(["arm", "replication"])["falsification_gap"]
+    iv = paired_interval(last["treatment"].sort_index(), last["control"].sort_index())
+    assert row["difference"] == pytest.approx(iv.estimate)
+    assert row["ci_low"] == pytest.approx(iv.low) and row["ci_high"] == pytest.approx(iv.high)
+    assert len(effects) == 12 * effects["metric"].nunique()
+    headline = pd.read_csv(compare_dir / "headline.csv")
+    assert list(headline.columns) == list(HEADLINE_COLUMNS)
+    assert len(headline) == 7 and headline["n"].eq(3).all()
+    gap = headline.set_index("effect").loc["falsification gap"]
+    assert gap["estimate"] == pytest.approx(iv.estimate)
+
+
+@pytest.mark.slow
+def test_results_identical_whatever_the_number_of_workers(compare_dir: Path) -> None:
+    t, c, _, _ = arms("seed", "control", TINY)
+    serial = compare(t, c, replications=3, seed=4, workers=1)
+    saved = pd.read_parquet(compare_dir / "runs.parquet")
+    pd.testing.assert_frame_equal(serial.runs, saved, check_exact=True)
+
+
+def test_one_replication_gives_nan_intervals(tmp_path: Path) -> None:
+    t, c, _, _ = arms("seed", "control", {"population.agents": 200, "steps": 5})
+    one = compare(t, c, replications=1, seed=2)
+    assert one.effects["ci_low"].isna().all() and one.headline["ci_high"].isna().all()
+    assert one.headline["estimate"].notna().any()
+
+
+def test_compare_cli_bad_input_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "x"
+    assert main(["compare", "--set", "population.agentz=5", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "scoresim: error: population.agentz: unknown field"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["compare", "--replications", "0", "--out", str(out)])
+    assert exit_info.value.code == 2
+    assert "--replications: expected a positive integer" in capsys.readouterr().err
+    assert main(["compare", "nope", "--out", str(out)]) == 2
+    assert capsys.readouterr().err.startswith("scoresim: error: nope: not a preset")
+    assert not out.exists()
