@@ -13,6 +13,8 @@ import math
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -118,13 +120,7 @@ class Run:
 
     def save(self, folder: str | Path) -> Path:
         """Write the run folder atomically and return its path."""
-        folder = Path(folder)
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o777 & ~umask)
-        try:
+        with atomic_folder(folder) as tmp:
             meta = {"scoresim.version": version(), "scoresim.seed": str(self.seed),
                     "scoresim.scenario": self.scenario.to_toml()}  # fmt: skip
             _write_parquet(self.metrics, tmp / "metrics.parquet", meta)
@@ -132,11 +128,7 @@ class Run:
             _write_parquet(self.edges, tmp / "edges.parquet", meta)
             (tmp / "scenario.toml").write_text(self.scenario.to_toml())
             (tmp / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n")
-            _replace_folder(tmp, folder)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return folder
+        return Path(folder)
 
     @classmethod
     def load(cls, folder: str | Path) -> Run:
@@ -164,6 +156,27 @@ def _write_parquet(frame: pd.DataFrame, path: Path, meta: dict[str, str]) -> Non
     table = pa.Table.from_pandas(frame, preserve_index=False)
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), **meta})
     pq.write_table(table, path)
+
+
+@contextmanager
+def atomic_folder(folder: str | Path) -> Iterator[Path]:
+    """Yield a temporary sibling of ``folder`` to fill; on success it replaces ``folder``.
+
+    On any failure (an exception, Ctrl-C) the temporary folder is removed and an existing
+    ``folder`` is left as it was, so a folder never looks complete when it is not.
+    """
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; results are ordinary files
+    try:
+        yield tmp
+        _replace_folder(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def _replace_folder(tmp: Path, folder: Path) -> None:

@@ -19,9 +19,6 @@ renamed when whole.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -33,7 +30,7 @@ import pandas as pd
 from scoresim.errors import ScenarioError
 from scoresim.experiments.backends import RunOutput, RunTask, run_local
 from scoresim.experiments.effects import effects_table, headline_table
-from scoresim.results import Run, _replace_folder, version
+from scoresim.results import Run, atomic_folder, version
 from scoresim.scenario import Scenario
 
 ARMS = ("treatment", "control")
@@ -62,13 +59,7 @@ class Comparison:
 
     def save(self, folder: str | Path) -> Path:
         """Write the compare folder atomically and return its path."""
-        folder = Path(folder)
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o777 & ~umask)
-        try:
+        with atomic_folder(folder) as tmp:
             self.effects.to_parquet(tmp / "effects.parquet", index=False)
             self.runs.to_parquet(tmp / "runs.parquet", index=False)
             self.headline.to_csv(tmp / "headline.csv", index=False)
@@ -77,11 +68,7 @@ class Comparison:
             for arm, run in self.examples.items():
                 run.save(tmp / "runs" / f"{arm}-{run.seed}")
             (tmp / "compare.json").write_text(json.dumps(self.summary(), indent=2) + "\n")
-            _replace_folder(tmp, folder)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return folder
+        return Path(folder)
 
     def summary(self) -> dict[str, Any]:
         """What ``compare.json`` records."""
