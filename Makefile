@@ -26,8 +26,11 @@ run: $(VENV)/.installed
 	$(BIN)/scoresim compare seed --replications $(REPLICATIONS) --workers $(WORKERS) --seed $(SEED) --set population.agents=$(AGENTS) --set steps=$(STEPS) --out results/compare-seed-$(SEED)
 	$(BIN)/scoresim report results/compare-seed-$(SEED) --out results/compare-seed-$(SEED)/report.html
 
+# The browser tests run on their own after the parallel suite: a page that has to share the two
+# cores with two busy test workers answers too slowly to say anything about the page.
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 -q -m "not browser"
+	$(BIN)/python -m pytest -q -m browser
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks

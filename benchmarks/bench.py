@@ -305,6 +305,7 @@ def print_report(report: dict) -> None:
                 f"{1e3 * ps[p]:.2f} ({100 * ps[p] / total:.0f}%)" for p in phases))
         console.print(t)
 
+    if any(r["generator_seconds"] for r in results):
         t = Table(title="graph generators, seconds (mean degree 12)")
         t.add_column("N", justify="right")
         for g in GENERATORS:

@@ -145,9 +145,14 @@ def test_pause_stops_a_run_in_the_background(tmp_path):
         while c.snapshot().t < 3 and time.monotonic() < deadline:
             time.sleep(0.02)
         assert c.status == Status.RUNNING
+        started = time.monotonic()
         c.pause()
+        asked = c.snapshot()  # the page redraws at once, without waiting for the worker
+        assert time.monotonic() - started < 1.0
+        assert asked.status == Status.PAUSED
         assert c.wait_idle(10)
         t = c.snapshot().t
+        assert t <= asked.t + 1  # at most the step under way when Pause came
         time.sleep(0.3)
         snap = c.snapshot()
         assert snap.status == Status.PAUSED and 3 <= snap.t == t < 1000

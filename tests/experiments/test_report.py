@@ -65,6 +65,7 @@ def browser(chromium_path: str, chromium_args: list[str]) -> Iterator[Any]:
 
 
 @pytest.mark.slow
+@pytest.mark.browser
 @pytest.mark.parametrize("kind", ["run", "compare", "sweep"])
 def test_report_opens_offline_with_sections_and_images(
     reports: dict[str, Path], browser: Any, kind: str

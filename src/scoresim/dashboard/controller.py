@@ -7,6 +7,13 @@ simulations advanced in lock-step by a background thread: the scenario and its `
 society). Commands (:meth:`run`, :meth:`pause`, :meth:`step`, :meth:`reset`) return at once; the
 thread does the work, and :meth:`snapshot` gives an immutable copy of everything the page draws.
 
+Threads: the commands only set flags under a lock that is never held across a build or a step
+(the worker builds and steps outside it), so they take effect at once and the page shows the new
+state as soon as a command returns; the worker reads the flags between steps, so a run stops
+within one step. After each build or step the worker copies what the page draws into a
+:class:`_Frame` and publishes it; the page reads only published frames, never the simulations
+the worker is changing, so drawing never waits for a step to end.
+
 Examples
 --------
 >>> from scoresim import Scenario
@@ -56,6 +63,7 @@ from scoresim.dashboard.network import NetworkSample, NetworkView
 from scoresim.errors import ScenarioError
 from scoresim.metrics import metric_columns
 from scoresim.params import Params
+from scoresim.results import metrics_frame
 from scoresim.scenario import Scenario, preset_names
 from scoresim.simulation import Simulation
 
@@ -136,6 +144,41 @@ class _Runs:
         self.control.step()
         self.employment.append(employment_by_tier(self.treated))
 
+    def frame(self) -> _Frame:
+        """A copy of what the page draws, taken by the worker thread (the only one that steps)."""
+        soc = self.treated.society
+        score = self.scenario.policy.score
+        bins = np.linspace(score.min, score.max, 61)
+        nodes = self.sample.nodes
+        return _Frame(
+            runs=self,
+            t=self.treated.t,
+            done=self.treated.done,
+            treated=list(self.treated.rows),
+            control=list(self.control.rows),
+            employment=list(self.employment),
+            score_bins=bins,
+            score_counts=np.histogram(soc.score[soc.enrolled], bins=bins)[0],
+            node_groups=np.where(soc.enrolled[nodes], soc.tier[nodes].astype(np.int64), -1),
+            network=self.sample.view(soc.graph),
+        )
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """The runs as of one step, published by the worker thread (read without touching them)."""
+
+    runs: _Runs
+    t: int
+    done: bool
+    treated: list[dict[str, float]]
+    control: list[dict[str, float]]
+    employment: list[dict[str, float]]
+    score_bins: np.ndarray
+    score_counts: np.ndarray
+    node_groups: np.ndarray
+    network: NetworkView
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -191,10 +234,14 @@ class Controller:
         self.max_agents = max_agents
         self.max_steps = max_steps
         self.sample_size = sample_size
+        # guards the flags and the published frame; held only for a moment, never across a
+        # build or a step, so commands and redraws never wait for the worker
         self._cond = threading.Condition(threading.RLock())
         self._thread: threading.Thread | None = None
         self._closed = False
-        self._runs: _Runs | None = None
+        self._runs: _Runs | None = None  # stepped by the worker thread only
+        self._frame: _Frame | None = None  # the runs as of their last published step
+        self._in_flight = False  # the worker is building or stepping
         self._target: int | None = None
         self._running = False
         self._build_requested = False
@@ -247,7 +294,7 @@ class Controller:
                 self._parse_errors[path] = str(exc)
                 self.edits.pop(path, None)
             self._revalidate(path)
-            if not self.errors and (self._runs is None or self._runs.t == 0):
+            if not self.errors and self._t() == 0:
                 self.reset()
             self._bump()
             return self.errors.get(path)
@@ -382,7 +429,7 @@ class Controller:
         with self._cond:
             if (why := self._blocked()) is not None:
                 return why
-            if self._runs is not None and self._runs.treated.done:
+            if self._frame is not None and self._frame.done:
                 return "the horizon is reached: reset to run again"
             self._running = True
             self._target = sys.maxsize
@@ -392,7 +439,7 @@ class Controller:
         return None
 
     def pause(self) -> None:
-        """Stop after the step in progress."""
+        """Stop after the step in progress (the status says paused at once)."""
         with self._cond:
             self._running = False
             self._target = None
@@ -403,10 +450,8 @@ class Controller:
         with self._cond:
             if (why := self._blocked()) is not None:
                 return why
-            fresh = self._runs is None or (
-                self._runs.t == 0 and self._runs.scenario != self.scenario
-            )
-            t = 0 if fresh else self._runs.t  # type: ignore[union-attr]
+            fresh = self._runs is None or (self._t() == 0 and self._runs.scenario != self.scenario)
+            t = 0 if fresh else self._t()
             self._running = False
             self._target = t + max(1, int(n))
             self._ensure_thread()
@@ -419,6 +464,7 @@ class Controller:
         with self._cond:
             self._generation += 1
             self._runs = None
+            self._frame = None
             self._running = False
             self._target = None
             self._error = ""
@@ -438,10 +484,10 @@ class Controller:
             self._thread.join(timeout=10)
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
-        """Wait until no build or step is pending; False on timeout (for tests and scripts)."""
+        """Wait until no build or step is pending or under way; False on timeout (for tests)."""
         deadline = time.monotonic() + timeout
         with self._cond:
-            while self._busy():
+            while self._busy() or (self._in_flight and not self._closed):
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
@@ -449,6 +495,10 @@ class Controller:
         return True
 
     # ------------------------------------------------------------------ the background thread
+    def _t(self) -> int:
+        """The published step (0 before the first)."""
+        return self._frame.t if self._frame is not None else 0
+
     def _busy(self) -> bool:
         if self._error or self._closed:
             return False
@@ -456,47 +506,62 @@ class Controller:
             return True
         if self._target is None:
             return False
-        runs = self._runs
-        return runs is None or (runs.t < self._target and not runs.treated.done)
+        frame = self._frame
+        return frame is None or (frame.t < self._target and not frame.done)
 
     def _work(self) -> None:
         while True:
-            with self._cond:
+            with self._cond:  # the commands' flags, read between steps
                 while not self._closed and not self._busy():
                     self._cond.wait()
                 if self._closed:
                     return
                 generation, scenario, runs = self._generation, self.scenario, self._runs
                 rebuild = runs is None or (runs.t == 0 and runs.scenario != scenario)
+                self._in_flight = True
             try:
-                if rebuild:
-                    built = _Runs.build(scenario, self.sample_size)
-                    with self._cond:
-                        if generation == self._generation:
-                            self._runs = built
-                            self._build_requested = False
-                            self._bump()
-                    continue
+                self._advance(generation, scenario, runs, rebuild)
+            finally:
                 with self._cond:
-                    if generation != self._generation or self._runs is not runs or not self._busy():
-                        continue
-                    runs.step()  # type: ignore[union-attr]
-                    self._step_times.append(time.perf_counter())
-                    if runs.treated.done or (self._target is not None and runs.t >= self._target):
-                        self._target = None
-                        self._running = False
+                    self._in_flight = False
+                    self._cond.notify_all()
+
+    def _advance(
+        self, generation: int, scenario: Scenario, runs: _Runs | None, rebuild: bool
+    ) -> None:
+        """Build the runs or advance them one step, without the lock; then publish the result."""
+        try:
+            # pause, reset and the page's redraws go ahead meanwhile; their effect is seen
+            # before the next step
+            if rebuild or runs is None:
+                runs = _Runs.build(scenario, self.sample_size)
+            else:
+                runs.step()
+            frame = runs.frame()
+        except Exception as exc:  # shown on the page; the server keeps serving
+            with self._cond:
+                if generation == self._generation:
+                    self._error = f"{type(exc).__name__}: {exc}"
+                    self._target = None
+                    self._running = False
+                    self._build_requested = False
                     self._bump()
-            except Exception as exc:  # shown on the page; the server keeps serving
-                with self._cond:
-                    if generation == self._generation:
-                        self._error = f"{type(exc).__name__}: {exc}"
-                        self._target = None
-                        self._running = False
-                        self._build_requested = False
-                        self._bump()
-            # a short pause between steps lets the page's threads take the lock (a plain
-            # yield can lose the race for it every time and starve Pause and the redraws)
-            time.sleep(0.001)
+            return
+        with self._cond:
+            if generation != self._generation:
+                return  # reset meanwhile: the result is dropped
+            if rebuild:
+                self._runs = runs
+                self._build_requested = False
+            elif self._runs is not runs:
+                return
+            else:
+                self._step_times.append(time.perf_counter())
+                if frame.done or (self._target is not None and frame.t >= self._target):
+                    self._target = None
+                    self._running = False
+            self._frame = frame
+            self._bump()
 
     def _bump(self) -> None:
         with self._cond:
@@ -508,16 +573,16 @@ class Controller:
     def status(self) -> Status:
         """The run's state."""
         with self._cond:
-            runs = self._runs
+            frame = self._frame
             if self._error:
                 return Status.ERROR
             if self._running:
                 return Status.RUNNING
             if self._target is not None:
                 return Status.STEPPING
-            if runs is not None and runs.treated.done:
+            if frame is not None and frame.done:
                 return Status.DONE
-            if runs is not None and runs.t > 0:
+            if frame is not None and frame.t > 0:
                 return Status.PAUSED
             return Status.READY
 
@@ -530,48 +595,40 @@ class Controller:
         return (len(times) - 1) / max(times[-1] - times[0], 1e-9)
 
     def snapshot(self) -> Snapshot:
-        """A copy of everything the page draws."""
+        """A copy of everything the page draws (the flags now, the runs as last published)."""
         with self._cond:
-            runs = self._runs
-            shown = runs.scenario if runs is not None else self.scenario
-            tiers = shown.tiers
-            lo, hi = shown.policy.score.min, shown.policy.score.max
-            bins = np.linspace(lo, hi, 61)
-            counts = np.zeros(60, np.int64)
-            positions = groups = view = None
-            if runs is not None:
-                soc = runs.treated.society
-                counts = np.histogram(soc.score[soc.enrolled], bins=bins)[0]
-                nodes = runs.sample.nodes
-                groups = np.where(soc.enrolled[nodes], soc.tier[nodes].astype(np.int64), -1)
-                positions = runs.sample.positions
-                view = runs.sample.view(soc.graph)
+            frame = self._frame
+            shown = frame.runs.scenario if frame is not None else self.scenario
             status = self.status
             message = self._error
             if not message and self.errors:
                 message = "fix the fields marked in red to run"
-            return Snapshot(
-                version=self.version,
-                t=runs.t if runs is not None else 0,
-                horizon=shown.steps,
-                status=status,
-                message=message,
-                steps_per_second=self.steps_per_second(),
-                pending=runs is not None and runs.t > 0 and runs.scenario != self.scenario,
-                scenario_name=shown.name,
-                tier_names=tuple(t.name for t in tiers),
-                tier_min_scores=tuple(t.min_score for t in tiers),
-                score_range=(lo, hi),
-                low_threshold=shown.policy.low_threshold,
-                treated=list(runs.treated.rows) if runs is not None else [],
-                control=list(runs.control.rows) if runs is not None else [],
-                employment=list(runs.employment) if runs is not None else [],
-                score_bins=bins,
-                score_counts=counts,
-                positions=positions,
-                node_groups=groups,
-                network=view,
-            )
+            version = self.version
+            pending = frame is not None and frame.t > 0 and frame.runs.scenario != self.scenario
+        tiers = shown.tiers
+        lo, hi = shown.policy.score.min, shown.policy.score.max
+        return Snapshot(
+            version=version,
+            t=frame.t if frame is not None else 0,
+            horizon=shown.steps,
+            status=status,
+            message=message,
+            steps_per_second=self.steps_per_second(),
+            pending=pending,
+            scenario_name=shown.name,
+            tier_names=tuple(t.name for t in tiers),
+            tier_min_scores=tuple(t.min_score for t in tiers),
+            score_range=(lo, hi),
+            low_threshold=shown.policy.low_threshold,
+            treated=frame.treated if frame is not None else [],
+            control=frame.control if frame is not None else [],
+            employment=frame.employment if frame is not None else [],
+            score_bins=frame.score_bins if frame is not None else np.linspace(lo, hi, 61),
+            score_counts=frame.score_counts if frame is not None else np.zeros(60, np.int64),
+            positions=frame.runs.sample.positions if frame is not None else None,
+            node_groups=frame.node_groups if frame is not None else None,
+            network=frame.network if frame is not None else None,
+        )
 
     # ------------------------------------------------------------------ downloads
     def scenario_toml(self) -> str:
@@ -582,12 +639,14 @@ class Controller:
     def metrics_frame(self) -> pd.DataFrame:
         """Metrics so far of the scenario and its control, a ``run`` column first."""
         with self._cond:
-            runs = self._runs
-            if runs is None:
+            frame = self._frame
+            if frame is None:
                 columns = metric_columns(Params.from_scenario(self.scenario))
                 return pd.DataFrame(columns=["run", *columns])
-            treated, control = runs.treated.metrics, runs.control.metrics
-            name = runs.scenario.name
+        runs = frame.runs  # the published rows: no waiting for, or racing with, a step
+        treated = metrics_frame(frame.treated, metric_columns(runs.treated.params))
+        control = metrics_frame(frame.control, metric_columns(runs.control.params))
+        name = runs.scenario.name
         control = control.reindex(columns=treated.columns)
         frame = pd.concat([treated.assign(run=name), control.assign(run="control")])
         return frame[["run", *treated.columns]].reset_index(drop=True)
