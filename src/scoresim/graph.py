@@ -195,7 +195,8 @@ class Graph:
         cols = np.concatenate([av, au]).astype(np.int32)
         order = np.lexsort((cols, rows))
         rows, cols = rows[order], cols[order]
-        add_ptr = np.searchsorted(rows, np.arange(self.n + 1)).astype(np.int64)
+        add_ptr = np.zeros(self.n + 1, np.int64)
+        np.cumsum(np.bincount(rows, minlength=self.n), out=add_ptr[1:])
         kept = self.degree - np.bincount(ru, minlength=self.n) - np.bincount(rv, minlength=self.n)
         new_indptr = np.zeros(self.n + 1, np.int64)
         np.cumsum(kept + np.diff(add_ptr), out=new_indptr[1:])
