@@ -20,13 +20,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from scoresim.scenario import Scenario
 
+# pandas and pyarrow are imported where tables are made: a simulation that is only stepped
+# (a benchmark, a dashboard worker) does not carry their ~60 MB.
 if TYPE_CHECKING:
+    import pandas as pd
+
     from scoresim.graph import Graph
     from scoresim.society import Society
 
@@ -44,6 +45,8 @@ def version() -> str:
 
 def metrics_frame(rows: list[dict[str, float]], columns: list[str]) -> pd.DataFrame:
     """Metrics rows as a DataFrame with the given column order (counts as int64)."""
+    import pandas as pd
+
     frame = pd.DataFrame(rows, columns=columns).astype("float64")
     for col in INTEGER_METRICS:
         frame[col] = frame[col].astype("int64")
@@ -55,6 +58,8 @@ def agents_frame(society: Society, tier_names: tuple[str, ...]) -> pd.DataFrame:
 
     ``tier`` is categorical over the tier names in order, null for agents never enrolled.
     """
+    import pandas as pd
+
     codes = np.where(society.enrolled, society.tier, -1)
     return pd.DataFrame({
         "id": np.arange(society.n, dtype=np.int64),
@@ -75,6 +80,8 @@ def agents_frame(society: Society, tier_names: tuple[str, ...]) -> pd.DataFrame:
 
 def edges_frame(graph: Graph) -> pd.DataFrame:
     """Final edges, ``src < dst``, sorted."""
+    import pandas as pd
+
     return pd.DataFrame({"src": graph.src.copy(), "dst": graph.dst.copy()})
 
 
@@ -133,6 +140,8 @@ class Run:
     @classmethod
     def load(cls, folder: str | Path) -> Run:
         """Read a run folder written by :meth:`save`."""
+        import pandas as pd
+
         folder = Path(folder)
         summary = json.loads((folder / "summary.json").read_text())
         return cls(
@@ -153,6 +162,9 @@ def _json_number(v: Any) -> Any:
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path, meta: dict[str, str]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     table = pa.Table.from_pandas(frame, preserve_index=False)
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), **meta})
     pq.write_table(table, path)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from scoresim.graph import build_graph
 from scoresim.metrics import metric_columns, metrics_row
@@ -27,6 +27,9 @@ from scoresim.phases.scoring import scoring
 from scoresim.results import Run, agents_frame, edges_frame, metrics_frame
 from scoresim.scenario import Scenario
 from scoresim.society import Society
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Phase = Callable[[Society, Params, np.random.Generator, StepRecord], None]
 
@@ -88,6 +91,7 @@ class Simulation:
         if self.done:
             raise RuntimeError(f"the horizon of {self.scenario.steps} steps is reached")
         started = time.perf_counter()
+        self.record = None  # let the last step's arrays go before this step allocates its own
         rec = StepRecord(t=self.t + 1)
         for phase in PHASES:
             t0 = time.perf_counter()
