@@ -21,7 +21,7 @@ from scoresim.society import Society
 
 @kernel
 def _adapt(
-    indptr, indices, enrolled, sanctioned, public, expressed, fear, score, tier, next_min,
+    indptr, indices, enrolled, sanctioned, flags, expressed, fear, score, tier, next_min,
     dissent, dissent0, risk, censor, buy_conform, gaming, climate,
     risk_rate, w_own, w_friends, censor_rate, awareness, sensitivity, conform_rate, pressure,
     gaming_cap, w_gap, gap_scale, w_public, opinion_rate, climate_weight,
@@ -29,15 +29,16 @@ def _adapt(
     top = next_min.size - 1
     for i in prange(dissent.size):
         degree = indptr[i + 1] - indptr[i]
-        n_sanctioned = 0
-        n_public = 0
         expressed_total = 0.0
         for q in range(indptr[i], indptr[i + 1]):
-            j = indices[q]
-            n_sanctioned += sanctioned[j]
-            n_public += public[j]
-            expressed_total += expressed[j]
+            expressed_total += expressed[indices[q]]
         if enrolled[i]:
+            n_sanctioned = 0
+            n_public = 0
+            for q in range(indptr[i], indptr[i + 1]):
+                bits = flags[indices[q]]
+                n_sanctioned += bits & 1
+                n_public += bits >> 1
             f = fear[i]
             friends_sanctioned = n_sanctioned / degree if degree > 0 else 0.0
             public_friends = n_public / degree if degree > 0 else 0.0
@@ -61,9 +62,10 @@ def adaptation(society: Society, params: Params, rng: np.random.Generator, rec: 
     ad, tiers, g = params.scenario.adaptation, params.tiers, society.graph
     expressed = society.expressed  # the snapshot every neighbour reads
     public = society.enrolled & tiers.public[society.tier]
+    flags = rec.sanctioned.astype(np.uint8) | (public.astype(np.uint8) << 1)  # one read per friend
     next_min = np.append(tiers.min_score[1:], np.inf)
     _adapt(
-        g.parallel, g.indptr, g.indices, society.enrolled, rec.sanctioned, public, expressed,
+        g.parallel, g.indptr, g.indices, society.enrolled, rec.sanctioned, flags, expressed,
         society.fear, society.score, society.tier, next_min, society.dissent, society.dissent0,
         society.risk, society.censor, society.buy_conform, society.gaming, society.climate,
         ad.risk_rate, ad.risk_own_weight, ad.risk_friends_weight, ad.censor_rate, ad.awareness,
