@@ -88,12 +88,15 @@ def _find_entries(
 
 @kernel
 def _merge_rows(
-    indptr: np.ndarray, indices: np.ndarray, dropped: np.ndarray,
+    indptr: np.ndarray, indices: np.ndarray, changed: np.ndarray, dropped: np.ndarray,
     add_ptr: np.ndarray, add_cols: np.ndarray, new_indptr: np.ndarray, new_indices: np.ndarray,
 ) -> None:  # fmt: skip
     n = indptr.size - 1
     for i in prange(n):
         out = new_indptr[i]
+        if not changed[i]:  # most rows: a straight copy
+            new_indices[out : out + indptr[i + 1] - indptr[i]] = indices[indptr[i] : indptr[i + 1]]
+            continue
         a, a_end = add_ptr[i], add_ptr[i + 1]
         for p in range(indptr[i], indptr[i + 1]):
             if dropped[p]:
@@ -191,6 +194,9 @@ class Graph:
         dropped = np.zeros(self.indices.size, np.bool_)
         if ru.size:
             dropped[_find_entries(self.indptr, self.indices, ru, rv)] = True
+        changed = np.zeros(self.n, np.bool_)
+        for ends in (ru, rv, au, av):
+            changed[ends] = True
         rows = np.concatenate([au, av])
         cols = np.concatenate([av, au]).astype(np.int32)
         order = np.lexsort((cols, rows))
@@ -205,6 +211,7 @@ class Graph:
             self.parallel,
             self.indptr,
             self.indices,
+            changed,
             dropped,
             add_ptr,
             cols,
