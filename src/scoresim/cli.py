@@ -170,11 +170,16 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
         report = run_sweep(spec, db, args.workers, args.backend, args.address,
                            on_start=start, on_run=finished)  # fmt: skip
-    print(f"results: {report.database} ({report.done} done, {report.failed} failed, "
-          f"{report.skipped} skipped as already done, {report.wall_seconds:.1f} s)")
+    print(
+        f"results: {report.database} ({report.done} done, {report.failed} failed, "
+        f"{report.skipped} skipped as already done, {report.wall_seconds:.1f} s)"
+    )
     if report.failed:
-        print(f"scoresim: {report.failed} runs failed; their errors are in the runs table; "
-              "rerun the sweep to retry them", file=sys.stderr)
+        print(
+            f"scoresim: {report.failed} runs failed; their errors are in the runs table; "
+            "rerun the sweep to retry them",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -245,7 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     dash = sub.add_parser("dashboard", help="serve the live web dashboard")
     dash.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
-    dash.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
+    dash.add_argument("--port", type=_port, default=8765, help="port (default: 8765)")
     dash.add_argument("--scenarios", type=Path, metavar="DIR",
                       help="folder scenario files may be loaded from (default: .)")  # fmt: skip
     dash.set_defaults(func=_cmd_dashboard)
@@ -282,6 +287,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _port(text: str) -> int:
+    """An argparse type: a TCP port number."""
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number 1..65535, got {text!r}")
+    return int(text)
+
+
 def _version() -> str:
     from scoresim import __version__
 
@@ -295,6 +307,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except ScenarioError as exc:
         print(f"scoresim: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:  # an output path that cannot be written, a folder where a file goes
+        where = exc.filename or "output"
+        print(f"scoresim: error: {where}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("scoresim: interrupted; no results written", file=sys.stderr)

@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from scoresim.errors import ScenarioError
 from scoresim.scenario import Scenario
 
 BACKENDS = ("local", "ray")
@@ -138,7 +139,11 @@ def run_ray(
 
     if not ray.is_initialized():
         if address:
-            ray.init(address=address, log_to_driver=False, logging_level="warning")
+            try:
+                ray.init(address=address, log_to_driver=False, logging_level="warning")
+            except Exception as exc:
+                message = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+                raise ScenarioError(f"--address: cannot join the Ray cluster ({message})") from None
         else:
             ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False,
                      _node_ip_address="127.0.0.1", logging_level="warning")  # fmt: skip

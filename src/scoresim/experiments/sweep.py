@@ -8,6 +8,7 @@ recorded as ``failed`` with their error, and rerunning the sweep tries them agai
 
 from __future__ import annotations
 
+import importlib.util
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -87,6 +88,8 @@ def run_sweep(
         raise ScenarioError(f"--workers: must be at least 1 (got {workers})")
     if address and backend != "ray":
         raise ScenarioError("--address: only used with --backend ray")
+    if backend == "ray" and importlib.util.find_spec("ray") is None:
+        raise ScenarioError("--backend ray: needs the ray extra (pip install 'scoresim[ray]')")
     started = time.perf_counter()
     path = Path(db) if db else default_database(spec)
     points = spec.points()

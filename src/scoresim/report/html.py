@@ -266,7 +266,14 @@ def write_report(path: str | Path, out: str | Path | None = None) -> Path:
     if out is None:
         out = path / "report.html" if path.is_dir() else path.with_suffix(".html")
     out = Path(out)
-    page = {"run": run_page, "compare": compare_page, "sweep": sweep_page}[kind](path)
+    if out.is_dir():
+        raise ScenarioError(f"{out}: is a folder; --out names the HTML file to write")
+    try:
+        page = {"run": run_page, "compare": compare_page, "sweep": sweep_page}[kind](path)
+    except ScenarioError:
+        raise
+    except (OSError, ValueError, KeyError) as exc:  # a damaged folder or file (arrow errors too)
+        raise ScenarioError(f"{path}: damaged {kind} ({exc.__class__.__name__}: {exc})") from None
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
     try:
