@@ -98,10 +98,12 @@ def pearson(x: np.ndarray, y: np.ndarray) -> float:
     if x.size < 2 or x.min() == x.max() or y.min() == y.max():
         return NAN
     dx, dy = x - x.mean(), y - y.mean()
-    sxx, syy = float(np.dot(dx, dx)), float(np.dot(dy, dy))
+    # plain sums, not np.dot: a BLAS call leaves OpenBLAS threads spinning on the other core
+    # for a while, right when the next step's kernels want it
+    sxx, syy = float((dx * dx).sum()), float((dy * dy).sum())
     if sxx <= 0.0 or syy <= 0.0:
         return NAN
-    return float(np.dot(dx, dy) / np.sqrt(sxx * syy))
+    return float((dx * dy).sum() / np.sqrt(sxx * syy))
 
 
 _CHUNKS = 64  # fixed, so that sums do not depend on the number of threads
