@@ -171,11 +171,6 @@ class Graph:
         x = np.ascontiguousarray(x, np.float64)
         return _row_sums(self.parallel, self.indptr, self.indices, x)
 
-    def neighbour_mean(self, x: np.ndarray, empty: np.ndarray | float) -> np.ndarray:
-        """Mean of ``x`` over each node's neighbours; ``empty`` where a node has none."""
-        total = self.neighbour_sum(x)
-        return np.where(self.degree > 0, total / np.maximum(self.degree, 1), empty)
-
     def has_edge(self, u: int, v: int) -> bool:
         """Whether ``(u, v)`` is an edge."""
         return bool(row_contains(self.indptr, self.indices, int(u), int(v)))

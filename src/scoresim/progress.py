@@ -30,10 +30,11 @@ def run_with_progress(scenario: Scenario, label: str, console: Console | None = 
     return sim.result()
 
 
-def _fmt(value: object) -> str:
-    if isinstance(value, float):
-        return "n/a" if math.isnan(value) else f"{value:.4g}"
-    return str(value)
+def format_value(value: object) -> str:
+    """A table cell: floats to 4 significant digits, NaN and None as ``n/a``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def print_comparison(
@@ -48,5 +49,5 @@ def print_comparison(
     for name in rows:
         table.add_column(name, justify="right")
     for key, label in metrics:
-        table.add_row(label, *(_fmt(r.get(key, float("nan"))) for r in rows.values()))
+        table.add_row(label, *(format_value(r.get(key, float("nan"))) for r in rows.values()))
     console.print(table)

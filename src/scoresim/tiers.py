@@ -56,9 +56,3 @@ class TierTable:
     def of_agents(self, score: np.ndarray, enrolled: np.ndarray) -> np.ndarray:
         """Tier number per agent; non-enrolled agents get the tier holding ``score.base``."""
         return np.where(enrolled, self.of(score), np.int8(self.base)).astype(np.int8)
-
-    def gap_to_next(self, score: np.ndarray) -> np.ndarray:
-        """Points to the next tier's lower bound (0 in the top tier)."""
-        tier = self.of(score)
-        upper = np.append(self.min_score[1:], np.nan)[tier]
-        return np.where(tier == len(self.names) - 1, 0.0, upper - score)

@@ -11,6 +11,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from scoresim.progress import format_value
+
 
 class RunProgress:
     """Runs done, failed and remaining, with an ETA.
@@ -76,10 +78,6 @@ def _console() -> Console:
     return console if console.width >= 110 else Console(width=110)
 
 
-def _fmt(x: float) -> str:
-    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.4g}"
-
-
 def print_headline(headline: pd.DataFrame, title: str, console: Console | None = None) -> None:
     """The headline effects with their 95% intervals, as a rich table."""
     console = console or _console()
@@ -94,9 +92,10 @@ def print_headline(headline: pd.DataFrame, title: str, console: Console | None =
     ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for row in headline.itertuples(index=False):
-        ci = "n/a" if math.isnan(row.ci_low) else f"[{_fmt(row.ci_low)}, {_fmt(row.ci_high)}]"
-        table.add_row(row.effect, _fmt(row.estimate), ci, _fmt(row.treatment),
-                      _fmt(row.control), str(row.n))  # fmt: skip
+        low, high = format_value(row.ci_low), format_value(row.ci_high)
+        ci = "n/a" if math.isnan(row.ci_low) else f"[{low}, {high}]"
+        table.add_row(row.effect, format_value(row.estimate), ci, format_value(row.treatment),
+                      format_value(row.control), str(row.n))  # fmt: skip
     console.print(table)
 
 
@@ -107,5 +106,5 @@ def print_frame(frame: pd.DataFrame, title: str, console: Console | None = None)
     for col in frame.columns:
         table.add_column(str(col), justify="left" if frame[col].dtype == object else "right")
     for row in frame.itertuples(index=False):
-        table.add_row(*(_fmt(v) if isinstance(v, float) else str(v) for v in row))
+        table.add_row(*(format_value(v) if isinstance(v, float) else str(v) for v in row))
     console.print(table)

@@ -19,28 +19,6 @@ from scoresim.phases.record import StepRecord
 from scoresim.society import Society
 
 
-def post_probabilities(society: Society, params: Params) -> tuple[np.ndarray, np.ndarray]:
-    """``(p_critical, p_loyal)`` per agent from the state left by the last adaptation."""
-    a = params.scenario.activity
-    p_c = a.critical_propensity * society.expressed
-    p_l = np.minimum(1.0 - p_c, a.loyal_propensity * (1.0 - society.dissent) + society.gaming)
-    return p_c, p_l
-
-
-def purchase_probabilities(society: Society, params: Params) -> tuple[np.ndarray, np.ndarray]:
-    """``(p_undesirable, p_desirable)`` per agent."""
-    a = params.scenario.activity
-    p_u = society.import_taste * (1.0 - society.buy_conform)
-    gain = 1.0 + a.desirable_conform_gain * society.buy_conform
-    return p_u, np.minimum(1.0 - p_u, a.desirable_share * gain)
-
-
-def reach(society: Society, params: Params) -> np.ndarray:
-    """The tier's reach for enrolled agents (score at the start of the step), 1 otherwise."""
-    tiers = params.tiers
-    return np.where(society.enrolled, tiers.reach[tiers.of(society.score)], 1.0)
-
-
 @kernel
 def _draw(
     key, enrolled, score, tier_min, tier_reach, dissent, censor, gaming, post_rate,
