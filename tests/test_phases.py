@@ -18,6 +18,7 @@ import scipy.stats
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from scoresim.enrolled_friends import enrolled_friends
 from scoresim.graph import Graph
 from scoresim.params import Params
 from scoresim.phases.activity import activity
@@ -902,6 +903,35 @@ def test_network_invariants(case):
         assert ok, (a, b)
     if replace == 0.0:
         assert not added
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_societies(), st.integers(1, 6))
+def test_enrolled_friends_tally_stays_a_recount(case, steps):
+    # kept across adoption and ostracism, the tally equals a count from scratch after each
+    n, edges, enrolled, score, fear, drop, replace, seed = case
+    soc, params = network_case(n, edges, enrolled, score, fear,
+                               {"network.drop_rate": drop, "network.replace_prob": replace,
+                                "adoption.innovation": 0.2, "adoption.imitation": 0.5})
+    rng = np.random.default_rng(seed)
+    for t in range(1, steps + 1):
+        adoption(soc, params, rng, StepRecord(t=t))
+        assert soc.friends_tally is not None and soc.friends_tally.enrolled is soc.enrolled
+        network(soc, params, rng, StepRecord(t=t))
+        tally = soc.friends_tally
+        assert tally.indices is soc.graph.indices and tally.enrolled is soc.enrolled  # patched
+        nbrs = adjacency(n, edge_set(soc.graph))
+        expected = [sum(bool(soc.enrolled[j]) for j in nbrs[i]) for i in range(n)]
+        assert tally.counts.tolist() == expected
+        assert enrolled_friends(soc) is tally.counts  # valid, so not recounted
+
+
+def test_enrolled_friends_recounts_after_enrolled_is_replaced():
+    soc, _ = make(4, [(0, 1), (1, 2), (2, 3)])
+    soc.enrolled = np.array([True, False, False, False])
+    assert enrolled_friends(soc).tolist() == [0, 1, 0, 0]
+    soc.enrolled = np.array([False, True, False, True])  # a new array: the tally is stale
+    assert enrolled_friends(soc).tolist() == [1, 0, 2, 0]
 
 
 @given(small_societies())

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
+from scoresim.enrolled_friends import Tally
 from scoresim.graph import Graph
 from scoresim.scenario import Scenario
 from scoresim.tiers import TierTable
@@ -42,6 +43,8 @@ class Society:
     tier: np.ndarray
     climate: np.ndarray
     graph: Graph = field(repr=False)
+    #: enrolled friends per agent, kept by the phases (:mod:`scoresim.enrolled_friends`)
+    friends_tally: Tally | None = field(default=None, repr=False)
 
     @property
     def n(self) -> int:
@@ -107,4 +110,8 @@ class Society:
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The per-agent arrays by name (the graph excluded)."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "graph"}
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name not in ("graph", "friends_tally")
+        }

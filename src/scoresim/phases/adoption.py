@@ -13,14 +13,15 @@ import numpy as np
 from numba import prange
 
 from scoresim.counter_rng import agent_key, step_key, uniform
-from scoresim.jit import kernel
+from scoresim.enrolled_friends import enrolled_friends, set_enrolled
+from scoresim.jit import kernel, use_threads
 from scoresim.params import Params
 from scoresim.phases.record import StepRecord
 from scoresim.society import Society
 
 
 @kernel
-def _enrol(indptr, indices, enrolled, innovation, imitation, key):
+def _enrol(indptr, enrolled, friends, innovation, imitation, key):
     n = enrolled.size
     out = enrolled.copy()
     for i in prange(n):
@@ -29,10 +30,7 @@ def _enrol(indptr, indices, enrolled, innovation, imitation, key):
         degree = indptr[i + 1] - indptr[i]
         p = innovation
         if degree > 0:
-            count = 0
-            for q in range(indptr[i], indptr[i + 1]):
-                count += enrolled[indices[q]]
-            p += imitation * count / degree
+            p += imitation * friends[i] / degree
         out[i] = uniform(agent_key(key, i), 0) < p
     return out
 
@@ -43,9 +41,11 @@ def adoption(society: Society, params: Params, rng: np.random.Generator, rec: St
     mandatory = params.scenario.mandatory_step
     key = step_key(rng)
     if mandatory is not None and rec.t >= mandatory:
-        society.enrolled[:] = True
+        society.enrolled = np.ones(society.n, np.bool_)
         return
-    g = society.graph
-    society.enrolled = _enrol(
-        g.parallel, g.indptr, g.indices, society.enrolled, a.innovation, a.imitation, key
-    )
+    friends = enrolled_friends(society)  # kept up to date, not recounted (see the module)
+    new = _enrol(
+        use_threads(society.n), society.graph.indptr, society.enrolled, friends,
+        a.innovation, a.imitation, key,
+    )  # fmt: skip
+    set_enrolled(society, new)

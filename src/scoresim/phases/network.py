@@ -16,6 +16,7 @@ import numpy as np
 from numba import prange
 
 from scoresim.counter_rng import agent_key, step_key, uniform
+from scoresim.enrolled_friends import update_graph
 from scoresim.graph import row_contains
 from scoresim.jit import kernel
 from scoresim.params import Params
@@ -107,5 +108,5 @@ def network(society: Society, params: Params, rng: np.random.Generator, rec: Ste
     removed = _unique_pairs(drop_i, drop_j, society.n)
     made = add_l >= 0
     added = _unique_pairs(add_i[made], add_l[made], society.n)
-    g.update(removed, added)
+    update_graph(society, removed, added)
     rec.edges_dropped, rec.edges_added = int(removed[0].size), int(added[0].size)
