@@ -74,43 +74,91 @@ def row_contains(indptr: np.ndarray, indices: np.ndarray, i: int, j: int) -> boo
     return pos < indptr[i + 1] and indices[pos] == j
 
 
+#: rows per block at most in :meth:`Graph.update`, so that long unchanged runs split over threads
+_BLOCK_ROWS = 1 << 16
+
+
+def _both_orientations(u: np.ndarray, v: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Entries ``(u, v)`` and ``(v, u)`` of each edge, sorted by row then column."""
+    keys = np.concatenate([u * n + v, v * n + u])
+    keys.sort()
+    return keys // n, (keys % n).astype(np.int32)
+
+
 @njit(cache=True)
-def _find_entries(
-    indptr: np.ndarray, indices: np.ndarray, u: np.ndarray, v: np.ndarray
-) -> np.ndarray:
-    """Positions of the entries (u -> v) and (v -> u) of each edge, in one array."""
-    out = np.empty(2 * u.size, np.int64)
-    for e in range(u.size):
-        out[2 * e] = row_position(indptr, indices, u[e], v[e])
-        out[2 * e + 1] = row_position(indptr, indices, v[e], u[e])
-    return out
+def _plan(n, rem_rows, add_rows, block_rows):
+    """The rows an update touches (plus one every ``block_rows``), sorted, with their slices.
+
+    Returns ``rows`` and, per row, where its removed and added entries start and end in the
+    sorted entry lists, and ``shift``: how far the row moves (the net change of the rows before).
+    """
+    cap = rem_rows.size + add_rows.size + n // block_rows + 1
+    rows = np.empty(cap, np.int64)
+    bounds = np.empty((cap, 4), np.int64)
+    shift = np.empty(cap + 1, np.int64)
+    k = 0
+    r = a = 0
+    moved = 0
+    next_split = 0
+    while r < rem_rows.size or a < add_rows.size or next_split < n:
+        row = next_split
+        if r < rem_rows.size and rem_rows[r] < row:
+            row = rem_rows[r]
+        if a < add_rows.size and add_rows[a] < row:
+            row = add_rows[a]
+        if row == next_split:
+            next_split += block_rows
+        r0, a0 = r, a
+        while r < rem_rows.size and rem_rows[r] == row:
+            r += 1
+        while a < add_rows.size and add_rows[a] == row:
+            a += 1
+        rows[k] = row
+        bounds[k, 0], bounds[k, 1], bounds[k, 2], bounds[k, 3] = r0, r, a0, a
+        shift[k] = moved
+        moved += (a - a0) - (r - r0)
+        k += 1
+    shift[k] = moved
+    return rows[:k], bounds[:k], shift[: k + 1]
 
 
 @kernel
-def _merge_rows(
-    indptr: np.ndarray, indices: np.ndarray, changed: np.ndarray, dropped: np.ndarray,
-    add_ptr: np.ndarray, add_cols: np.ndarray, new_indptr: np.ndarray, new_indices: np.ndarray,
+def _rebuild(
+    indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray, bounds: np.ndarray,
+    shift: np.ndarray, rem_cols: np.ndarray, add_cols: np.ndarray, new_indptr: np.ndarray,
+    new_indices: np.ndarray,
 ) -> None:  # fmt: skip
+    """The CSR after an update, block by block: a planned row is merged with its removals and
+    additions, and the unchanged rows up to the next planned row move in one copy."""
     n = indptr.size - 1
-    for i in prange(n):
-        out = new_indptr[i]
-        if not changed[i]:  # most rows: a straight copy
-            new_indices[out : out + indptr[i + 1] - indptr[i]] = indices[indptr[i] : indptr[i + 1]]
-            continue
-        a, a_end = add_ptr[i], add_ptr[i + 1]
+    for b in prange(rows.size):
+        i = rows[b]
+        out = indptr[i] + shift[b]
+        new_indptr[i] = out
+        rem, rem_end, add, add_end = bounds[b, 0], bounds[b, 1], bounds[b, 2], bounds[b, 3]
         for p in range(indptr[i], indptr[i + 1]):
-            if dropped[p]:
+            col = indices[p]
+            if rem < rem_end and rem_cols[rem] == col:
+                rem += 1
                 continue
-            while a < a_end and add_cols[a] < indices[p]:
-                new_indices[out] = add_cols[a]
+            while add < add_end and add_cols[add] < col:
+                new_indices[out] = add_cols[add]
                 out += 1
-                a += 1
-            new_indices[out] = indices[p]
+                add += 1
+            new_indices[out] = col
             out += 1
-        while a < a_end:
-            new_indices[out] = add_cols[a]
+        while add < add_end:
+            new_indices[out] = add_cols[add]
             out += 1
-            a += 1
+            add += 1
+        # the unchanged rows after i, up to the next planned row, all move by shift[b + 1]
+        stop = rows[b + 1] if b + 1 < rows.size else n
+        moved = shift[b + 1]
+        for j in range(i + 1, stop):
+            new_indptr[j] = indptr[j] + moved
+        first, last = indptr[i + 1], indptr[stop]
+        new_indices[first + moved : last + moved] = indices[first:last]
+    new_indptr[n] = indptr[n] + shift[rows.size]
 
 
 class Graph:
@@ -186,33 +234,15 @@ class Graph:
         au, av = (np.asarray(a, np.int64) for a in add)
         if ru.size == 0 and au.size == 0:
             return
-        dropped = np.zeros(self.indices.size, np.bool_)
-        if ru.size:
-            dropped[_find_entries(self.indptr, self.indices, ru, rv)] = True
-        changed = np.zeros(self.n, np.bool_)
-        for ends in (ru, rv, au, av):
-            changed[ends] = True
-        rows = np.concatenate([au, av])
-        cols = np.concatenate([av, au]).astype(np.int32)
-        order = np.lexsort((cols, rows))
-        rows, cols = rows[order], cols[order]
-        add_ptr = np.zeros(self.n + 1, np.int64)
-        np.cumsum(np.bincount(rows, minlength=self.n), out=add_ptr[1:])
-        kept = self.degree - np.bincount(ru, minlength=self.n) - np.bincount(rv, minlength=self.n)
-        new_indptr = np.zeros(self.n + 1, np.int64)
-        np.cumsum(kept + np.diff(add_ptr), out=new_indptr[1:])
-        new_indices = np.empty(int(new_indptr[-1]), np.int32)
-        _merge_rows(
-            self.parallel,
-            self.indptr,
-            self.indices,
-            changed,
-            dropped,
-            add_ptr,
-            cols,
-            new_indptr,
-            new_indices,
-        )
+        rem_rows, rem_cols = _both_orientations(ru, rv, self.n)
+        add_rows, add_cols = _both_orientations(au, av, self.n)
+        rows, bounds, shift = _plan(self.n, rem_rows, add_rows, _BLOCK_ROWS)
+        new_indptr = np.empty(self.n + 1, np.int64)
+        new_indices = np.empty(self.indices.size + int(shift[-1]), np.int32)
+        _rebuild(
+            self.parallel, self.indptr, self.indices, rows, bounds, shift, rem_cols, add_cols,
+            new_indptr, new_indices,
+        )  # fmt: skip
         self.indptr, self.indices = new_indptr, new_indices
         self._changed()
 

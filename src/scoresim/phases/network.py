@@ -73,7 +73,9 @@ def _decide(
 
 
 def _unique_pairs(u: np.ndarray, v: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    keys = np.unique(np.minimum(u, v).astype(np.int64) * n + np.maximum(u, v))
+    keys = np.minimum(u, v).astype(np.int64) * n + np.maximum(u, v)
+    keys.sort()  # a sort and a comparison: np.unique is several times slower on int64 keys
+    keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])] if keys.size else keys
     return keys // n, keys % n
 
 
