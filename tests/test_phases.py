@@ -916,9 +916,9 @@ def test_enrolled_friends_tally_stays_a_recount(case, steps):
     rng = np.random.default_rng(seed)
     for t in range(1, steps + 1):
         adoption(soc, params, rng, StepRecord(t=t))
-        assert soc.friends_tally is not None and soc.friends_tally.enrolled is soc.enrolled
+        assert soc.derived["enrolled_friends"].enrolled is soc.enrolled
         network(soc, params, rng, StepRecord(t=t))
-        tally = soc.friends_tally
+        tally = soc.derived["enrolled_friends"]
         assert tally.indices is soc.graph.indices and tally.enrolled is soc.enrolled  # patched
         nbrs = adjacency(n, edge_set(soc.graph))
         expected = [sum(bool(soc.enrolled[j]) for j in nbrs[i]) for i in range(n)]

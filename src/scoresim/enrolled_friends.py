@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from scoresim.society import Society
 
 
+KEY = "enrolled_friends"  #: where the tally is kept in ``Society.derived``
+
+
 @dataclass
 class Tally:
     """``counts[i]``: enrolled neighbours of ``i``, valid for these ``enrolled`` and ``indices``."""
@@ -31,9 +34,9 @@ class Tally:
 
 
 def _valid(society: Society) -> Tally | None:
-    tally = society.friends_tally
+    tally = society.derived.get(KEY)
     if (
-        tally is not None
+        isinstance(tally, Tally)
         and tally.enrolled is society.enrolled
         and tally.indices is society.graph.indices
     ):
@@ -56,7 +59,7 @@ def enrolled_friends(society: Society) -> np.ndarray:
     if tally is None:
         counts = society.graph.neighbour_sum(society.enrolled).astype(np.int32)
         tally = Tally(counts, society.enrolled, society.graph.indices)
-        society.friends_tally = tally
+        society.derived[KEY] = tally
     return tally.counts
 
 

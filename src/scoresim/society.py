@@ -11,7 +11,6 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from scoresim.enrolled_friends import Tally
 from scoresim.graph import Graph
 from scoresim.scenario import Scenario
 from scoresim.tiers import TierTable
@@ -43,8 +42,9 @@ class Society:
     tier: np.ndarray
     climate: np.ndarray
     graph: Graph = field(repr=False)
-    #: enrolled friends per agent, kept by the phases (:mod:`scoresim.enrolled_friends`)
-    friends_tally: Tally | None = field(default=None, repr=False)
+    #: data the phases derive from the state and keep between steps, by the phase's name; each
+    #: entry holds the arrays it was derived from and is redone when they are replaced
+    derived: dict[str, object] = field(default_factory=dict, repr=False)
 
     @property
     def n(self) -> int:
@@ -113,5 +113,5 @@ class Society:
         return {
             f.name: getattr(self, f.name)
             for f in fields(self)
-            if f.name not in ("graph", "friends_tally")
+            if f.name not in ("graph", "derived")
         }

@@ -9,8 +9,10 @@ decides its category (and, for a critical post, its topic, from the same uniform
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
-from numba import prange
+from numba import njit, prange
 
 from scoresim.counter_rng import agent_key, poisson, step_key, uniform
 from scoresim.jit import kernel, use_threads
@@ -22,7 +24,7 @@ from scoresim.society import Society
 @kernel
 def _draw(
     key, enrolled, score, tier_min, tier_reach, dissent, censor, gaming, post_rate,
-    import_taste, buy_conform, buy_rate, topic_cumulative,
+    post_zero, import_taste, buy_conform, buy_rate, buy_zero, topic_cumulative,
     gamma_c, gamma_l, desirable_share, desirable_gain,
     critical, loyal, neutral, desirable, undesirable, groceries,
 ):  # fmt: skip
@@ -40,7 +42,8 @@ def _draw(
         for k in range(n_topics):
             critical[k, i] = 0
         n_loyal = 0
-        n_posts, c = poisson(akey, 0, post_rate[i] * reach)
+        lam = post_rate[i] * reach
+        n_posts, c = poisson(akey, 0, lam, post_zero[i] if reach == 1.0 else math.exp(-lam))
         for _ in range(n_posts):
             u = uniform(akey, c)
             c += 1
@@ -58,7 +61,7 @@ def _draw(
 
         p_u = import_taste[i] * (1.0 - buy_conform[i])
         p_d = min(1.0 - p_u, desirable_share * (1.0 + desirable_gain * buy_conform[i]))
-        n_buys, c = poisson(akey, c, buy_rate[i])
+        n_buys, c = poisson(akey, c, buy_rate[i], buy_zero[i])
         n_u = 0
         n_d = 0
         for _ in range(n_buys):
@@ -73,6 +76,28 @@ def _draw(
         groceries[i] = n_buys - n_u - n_d
 
 
+@njit(cache=True)
+def _exp_neg(x: np.ndarray) -> np.ndarray:
+    out = np.empty_like(x)
+    for i in range(x.size):
+        out[i] = math.exp(-x[i])  # the same function as inside the kernel, so the same bits
+    return out
+
+
+def _zero_probabilities(society: Society) -> tuple[np.ndarray, np.ndarray]:
+    """``exp(-rate)`` of the fixed post and purchase rates, computed once per society.
+
+    The chance of no post at reach 1 and of no purchase: the start of each Poisson inversion,
+    and a tenth of the cost of a draw when computed in it.
+    """
+    kept = society.derived.get("activity")
+    if kept is None or kept[0] is not society.post_rate or kept[1] is not society.buy_rate:
+        kept = (society.post_rate, society.buy_rate, _exp_neg(society.post_rate),
+                _exp_neg(society.buy_rate))  # fmt: skip
+        society.derived["activity"] = kept
+    return kept[2], kept[3]
+
+
 def activity(society: Society, params: Params, rng: np.random.Generator, rec: StepRecord) -> None:
     """Draw this step's posts and purchases for every agent."""
     n, key, a, tiers = society.n, step_key(rng), params.scenario.activity, params.tiers
@@ -80,10 +105,11 @@ def activity(society: Society, params: Params, rng: np.random.Generator, rec: St
     rec.loyal, rec.neutral = np.empty(n, np.int32), np.empty(n, np.int32)
     rec.desirable, rec.undesirable = np.empty(n, np.int32), np.empty(n, np.int32)
     rec.groceries = np.empty(n, np.int32)
+    post_zero, buy_zero = _zero_probabilities(society)
     _draw(
         use_threads(n), key, society.enrolled, society.score, tiers.min_score, tiers.reach,
-        society.dissent, society.censor, society.gaming, society.post_rate,
-        society.import_taste, society.buy_conform, society.buy_rate,
+        society.dissent, society.censor, society.gaming, society.post_rate, post_zero,
+        society.import_taste, society.buy_conform, society.buy_rate, buy_zero,
         np.cumsum(params.topic_weights), a.critical_propensity, a.loyal_propensity,
         a.desirable_share, a.desirable_conform_gain,
         rec.critical_by_topic, rec.loyal, rec.neutral, rec.desirable, rec.undesirable,
