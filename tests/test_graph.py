@@ -73,3 +73,33 @@ def test_update_serial_and_parallel_agree():
     np.testing.assert_array_equal(results[0][0], results[1][0])
     np.testing.assert_array_equal(results[0][1], results[1][1])
     assert edge_set(g) == (set(edges) - set(removed)) | added
+
+
+def address(a: np.ndarray) -> int:
+    return a.__array_interface__["data"][0]
+
+
+def ring_with_chords(n: int = 50) -> Graph:
+    u = np.arange(n)
+    return Graph(n, np.concatenate([u, u]), np.concatenate([(u + 1) % n, (u + 7) % n]))
+
+
+def test_update_reuses_the_arrays_of_the_version_before_when_unshared():
+    g = ring_with_chords()
+    first = address(g.indices), address(g.indptr)
+    g.update((np.array([0]), np.array([1])), (np.array([0]), np.array([2])))
+    g.update((np.array([3]), np.array([4])), (np.array([3]), np.array([5])))
+    assert (address(g.indices), address(g.indptr)) == first  # version 3 in version 1's memory
+    assert edge_set(g) == (edge_set(ring_with_chords()) - {(0, 1), (3, 4)}) | {(0, 2), (3, 5)}
+
+
+def test_update_never_writes_into_arrays_someone_holds():
+    g = ring_with_chords()
+    held_indices, held_indptr = g.indices, g.indptr[10:]  # a view is a hold too
+    kept = held_indices.copy(), held_indptr.copy()
+    for k in range(4):
+        g.update((np.array([k]), np.array([k + 1])), (np.empty(0, np.int64),) * 2)
+        assert not np.shares_memory(g.indices, held_indices)
+        assert not np.shares_memory(g.indptr, held_indptr)
+    np.testing.assert_array_equal(held_indices, kept[0])
+    np.testing.assert_array_equal(held_indptr, kept[1])

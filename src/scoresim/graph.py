@@ -11,6 +11,7 @@ CSR order, so results do not depend on the number of threads.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -126,16 +127,18 @@ def _plan(n, rem_rows, add_rows, block_rows):
 def _rebuild(
     indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray, bounds: np.ndarray,
     shift: np.ndarray, rem_cols: np.ndarray, add_cols: np.ndarray, new_indptr: np.ndarray,
-    new_indices: np.ndarray,
+    new_indices: np.ndarray, degree: np.ndarray,
 ) -> None:  # fmt: skip
     """The CSR after an update, block by block: a planned row is merged with its removals and
-    additions, and the unchanged rows up to the next planned row move in one copy."""
+    additions, and the unchanged rows up to the next planned row move in one copy. ``degree``
+    is patched in place."""
     n = indptr.size - 1
     for b in prange(rows.size):
         i = rows[b]
         out = indptr[i] + shift[b]
         new_indptr[i] = out
         rem, rem_end, add, add_end = bounds[b, 0], bounds[b, 1], bounds[b, 2], bounds[b, 3]
+        degree[i] += (add_end - add) - (rem_end - rem)
         for p in range(indptr[i], indptr[i + 1]):
             col = indices[p]
             if rem < rem_end and rem_cols[rem] == col:
@@ -182,11 +185,32 @@ class Graph:
             src, dst = generators.canonical_edges(np.asarray(src), np.asarray(dst))
         self.n = int(n)
         self.indptr, self.indices = _csr(self.n, src, dst)
-        self._changed()
-
-    def _changed(self) -> None:
         self.degree = np.diff(self.indptr).astype(np.int32)
         self._edges: tuple[np.ndarray, np.ndarray] | None = None
+        #: the arrays of the version before this one, reused by the next update if unshared
+        self._spare: tuple[np.ndarray, np.ndarray] | None = None
+
+    def _buffers(self, entries: int) -> tuple[np.ndarray, np.ndarray]:
+        """``indptr`` and ``indices`` arrays for the next version.
+
+        The version before the current one lends its arrays when nothing outside the graph
+        holds them (or a view of them): writing hundreds of megabytes into memory already mapped
+        saves the kernel zeroing fresh pages, which at 10^7 agents costs more than the copy.
+        """
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            ptr, idx = spare
+            del spare
+            probe = np.empty(0)  # a local held once: the count of an unshared array, here
+            unshared = sys.getrefcount(probe)
+            if (
+                sys.getrefcount(ptr) == unshared
+                and sys.getrefcount(idx) == unshared
+                and idx.size >= entries
+            ):
+                return ptr, idx[:entries]
+        capacity = entries + entries // 64 + 64  # slack for ties made later
+        return np.empty(self.n + 1, np.int64), np.empty(capacity, np.int32)[:entries]
 
     @property
     def parallel(self) -> bool:
@@ -237,14 +261,15 @@ class Graph:
         rem_rows, rem_cols = _both_orientations(ru, rv, self.n)
         add_rows, add_cols = _both_orientations(au, av, self.n)
         rows, bounds, shift = _plan(self.n, rem_rows, add_rows, _BLOCK_ROWS)
-        new_indptr = np.empty(self.n + 1, np.int64)
-        new_indices = np.empty(self.indices.size + int(shift[-1]), np.int32)
+        new_indptr, new_indices = self._buffers(self.indices.size + int(shift[-1]))
         _rebuild(
             self.parallel, self.indptr, self.indices, rows, bounds, shift, rem_cols, add_cols,
-            new_indptr, new_indices,
+            new_indptr, new_indices, self.degree,
         )  # fmt: skip
+        base = self.indices.base
+        self._spare = (self.indptr, base if isinstance(base, np.ndarray) else self.indices)
         self.indptr, self.indices = new_indptr, new_indices
-        self._changed()
+        self._edges = None
 
 
 def build_graph(scenario: Scenario, rng: np.random.Generator) -> Graph:

@@ -13,6 +13,7 @@ import numpy as np
 from numba import prange
 
 from scoresim.counter_rng import agent_key, step_key, uniform
+from scoresim.enrolled_friends import KEY as TALLY
 from scoresim.enrolled_friends import enrolled_friends, set_enrolled
 from scoresim.jit import kernel, use_threads
 from scoresim.params import Params
@@ -42,6 +43,7 @@ def adoption(society: Society, params: Params, rng: np.random.Generator, rec: St
     key = step_key(rng)
     if mandatory is not None and rec.t >= mandatory:
         society.enrolled = np.ones(society.n, np.bool_)
+        society.derived.pop(TALLY, None)  # no longer needed; let go of the arrays it holds
         return
     friends = enrolled_friends(society)  # kept up to date, not recounted (see the module)
     new = _enrol(

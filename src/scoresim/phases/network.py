@@ -13,7 +13,7 @@ of ``i`` in its row, so they do not depend on threads.
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
+from numba import njit, prange
 
 from scoresim.counter_rng import agent_key, step_key, uniform
 from scoresim.enrolled_friends import update_graph
@@ -24,35 +24,40 @@ from scoresim.phases.record import StepRecord
 from scoresim.society import Society
 
 
+@njit(inline="always", cache=True)
+def _drops(akey, position, fear_i, drop_rate):
+    """Whether the friend at ``position`` in a low scorer's row drops it (draw 4 * position)."""
+    return uniform(akey, 4 * position) < drop_rate * fear_i
+
+
 @kernel
-def _count_drops(key, indptr, indices, low, enrolled, fear, drop_rate, dropped):
-    counts = np.zeros(low.size, np.int64)
-    for j in prange(low.size):
-        if not low[j]:
-            continue
+def _count_drops(key, indptr, indices, low_rows, enrolled, fear, drop_rate):
+    counts = np.zeros(low_rows.size, np.int64)
+    for r in prange(low_rows.size):
+        j = low_rows[r]
         akey = agent_key(key, j)
         for q in range(indptr[j], indptr[j + 1]):
             i = indices[q]
-            if enrolled[i] and uniform(akey, 4 * (q - indptr[j])) < drop_rate * fear[i]:
-                dropped[q] = True
-                counts[j] += 1
+            if enrolled[i] and _drops(akey, q - indptr[j], fear[i], drop_rate):
+                counts[r] += 1
     return counts
 
 
 @kernel
 def _decide(
-    key, indptr, indices, low, dropped, offsets, score, low_threshold, replace_prob,
-    drop_i, drop_j, add_i, add_l,
+    key, indptr, indices, low_rows, offsets, enrolled, fear, drop_rate, score, low_threshold,
+    replace_prob, drop_i, drop_j, add_i, add_l,
 ):  # fmt: skip
-    for j in prange(low.size):
-        if not low[j] or offsets[j] == offsets[j + 1]:
+    for r in prange(low_rows.size):
+        if offsets[r] == offsets[r + 1]:
             continue
+        j = low_rows[r]
         akey = agent_key(key, j)
-        out = offsets[j]
+        out = offsets[r]
         for q in range(indptr[j], indptr[j + 1]):
-            if not dropped[q]:
-                continue
             i = indices[q]
+            if not (enrolled[i] and _drops(akey, q - indptr[j], fear[i], drop_rate)):
+                continue
             c = 4 * (q - indptr[j])
             drop_i[out] = i
             drop_j[out] = j
@@ -85,27 +90,20 @@ def network(society: Society, params: Params, rng: np.random.Generator, rec: Ste
     if not params.scenario.ostracism_on:
         return
     pol, net, g = params.scenario.policy, params.scenario.network, society.graph
-    low = society.enrolled & (society.score < pol.low_threshold)
-    dropped = np.zeros(g.indices.size, np.bool_)
+    low_rows = np.flatnonzero(society.enrolled & (society.score < pol.low_threshold))
     counts = _count_drops(
-        g.parallel,
-        key,
-        g.indptr,
-        g.indices,
-        low,
-        society.enrolled,
-        society.fear,
+        g.parallel, key, g.indptr, g.indices, low_rows, society.enrolled, society.fear,
         net.drop_rate,
-        dropped,
-    )
-    offsets = np.zeros(society.n + 1, np.int64)
+    )  # fmt: skip
+    offsets = np.zeros(low_rows.size + 1, np.int64)
     np.cumsum(counts, out=offsets[1:])
     total = int(offsets[-1])
     drop_i, drop_j = np.empty(total, np.int32), np.empty(total, np.int32)
     add_i, add_l = np.empty(total, np.int32), np.empty(total, np.int32)
     _decide(
-        g.parallel, key, g.indptr, g.indices, low, dropped, offsets, society.score,
-        pol.low_threshold, net.replace_prob, drop_i, drop_j, add_i, add_l,
+        g.parallel, key, g.indptr, g.indices, low_rows, offsets, society.enrolled, society.fear,
+        net.drop_rate, society.score, pol.low_threshold, net.replace_prob,
+        drop_i, drop_j, add_i, add_l,
     )  # fmt: skip
     removed = _unique_pairs(drop_i, drop_j, society.n)
     made = add_l >= 0
