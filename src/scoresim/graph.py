@@ -11,13 +11,13 @@ CSR order, so results do not depend on the number of threads.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 from numba import njit, prange
 
 from scoresim import generators
+from scoresim.buffers import unshared
 from scoresim.jit import kernel, use_threads
 from scoresim.scenario import Scenario
 
@@ -201,13 +201,7 @@ class Graph:
         if spare is not None:
             ptr, idx = spare
             del spare
-            probe = np.empty(0)  # a local held once: the count of an unshared array, here
-            unshared = sys.getrefcount(probe)
-            if (
-                sys.getrefcount(ptr) == unshared
-                and sys.getrefcount(idx) == unshared
-                and idx.size >= entries
-            ):
+            if idx.size >= entries and unshared(ptr) and unshared(idx):
                 return ptr, idx[:entries]
         capacity = entries + entries // 64 + 64  # slack for ties made later
         return np.empty(self.n + 1, np.int64), np.empty(capacity, np.int32)[:entries]

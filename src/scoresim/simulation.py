@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from scoresim.buffers import unshared
 from scoresim.graph import build_graph
 from scoresim.metrics import metric_columns, metrics_row
 from scoresim.params import Params
@@ -91,13 +92,16 @@ class Simulation:
         if self.done:
             raise RuntimeError(f"the horizon of {self.scenario.steps} steps is reached")
         started = time.perf_counter()
-        self.record = None  # let the last step's arrays go before this step allocates its own
-        rec = StepRecord(t=self.t + 1)
+        # the last step's record lends its arrays to this one, unless someone else holds it
+        last, self.record = self.record, None
+        rec = StepRecord(t=self.t + 1, spare=last if last is not None and unshared(last) else None)
+        del last
         for phase in PHASES:
             t0 = time.perf_counter()
             phase(self.society, self.params, self.rngs[phase.__name__], rec)
             self.phase_seconds[phase.__name__] += time.perf_counter() - t0
         t0 = time.perf_counter()
+        rec.spare = None  # what this step did not reuse goes now
         row = metrics_row(self.society, self.params, rec)
         self.phase_seconds["metrics"] += time.perf_counter() - t0
         self.rows.append(row)

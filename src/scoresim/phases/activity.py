@@ -101,10 +101,9 @@ def _zero_probabilities(society: Society) -> tuple[np.ndarray, np.ndarray]:
 def activity(society: Society, params: Params, rng: np.random.Generator, rec: StepRecord) -> None:
     """Draw this step's posts and purchases for every agent."""
     n, key, a, tiers = society.n, step_key(rng), params.scenario.activity, params.tiers
-    rec.critical_by_topic = np.empty((params.topic_weights.size, n), np.int32)
-    rec.loyal, rec.neutral = np.empty(n, np.int32), np.empty(n, np.int32)
-    rec.desirable, rec.undesirable = np.empty(n, np.int32), np.empty(n, np.int32)
-    rec.groceries = np.empty(n, np.int32)
+    rec.critical_by_topic = rec.empty("critical_by_topic", (params.topic_weights.size, n), np.int32)
+    for name in ("loyal", "neutral", "desirable", "undesirable", "groceries"):
+        setattr(rec, name, rec.empty(name, n, np.int32))
     post_zero, buy_zero = _zero_probabilities(society)
     _draw(
         use_threads(n), key, society.enrolled, society.score, tiers.min_score, tiers.reach,

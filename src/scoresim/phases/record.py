@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from scoresim.buffers import unshared
+
 
 @dataclass
 class StepRecord:
@@ -28,6 +30,19 @@ class StepRecord:
     travel_denied: int = 0
     edges_dropped: int = 0
     edges_added: int = 0
+    #: the record of the step before, whose arrays this step may reuse (see :meth:`empty`)
+    spare: StepRecord | None = field(default=None, repr=False)
+
+    def empty(self, name: str, shape: int | tuple[int, ...], dtype: type) -> np.ndarray:
+        """An uninitialised array for the field ``name``: the spare record's, if it fits and
+        nothing else holds it (:func:`scoresim.buffers.unshared`), else a new one."""
+        if self.spare is not None:
+            old = getattr(self.spare, name)
+            setattr(self.spare, name, None)
+            shape = shape if isinstance(shape, tuple) else (shape,)
+            if old is not None and old.shape == shape and old.dtype == dtype and unshared(old):
+                return old
+        return np.empty(shape, dtype)
 
     @property
     def critical(self) -> np.ndarray:

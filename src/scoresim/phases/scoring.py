@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
+from scoresim.buffers import unshared
 from scoresim.counter_rng import agent_key, binomial_thin, step_key
 from scoresim.jit import kernel
 from scoresim.params import Params
@@ -72,9 +73,11 @@ def scoring(society: Society, params: Params, rng: np.random.Generator, rec: Ste
     """Score enrolled agents; record detections and who was sanctioned."""
     pol, g, n, key = params.scenario.policy, society.graph, society.n, step_key(rng)
     pur, det = pol.purchases, pol.detect
-    new_score = np.empty(n)
-    rec.detected_critical = np.empty(n, np.int32)
-    rec.false_positives = np.empty(n, np.int32)
+    spare = society.derived.pop("scoring", None)  # the score array of the step before
+    new_score = spare if spare is not None and spare.size == n and unshared(spare) else np.empty(n)
+    del spare
+    rec.detected_critical = rec.empty("detected_critical", n, np.int32)
+    rec.false_positives = rec.empty("false_positives", n, np.int32)
     _score(
         g.parallel, key, g.indptr, g.indices, society.enrolled, society.score, society.defaulted,
         rec.critical_by_topic, rec.loyal, rec.neutral, rec.desirable, rec.undesirable,
@@ -85,6 +88,6 @@ def scoring(society: Society, params: Params, rng: np.random.Generator, rec: Ste
         pol.score.base, pol.score.min, pol.score.max,
         new_score, rec.detected_critical, rec.false_positives,
     )  # fmt: skip
-    society.score = new_score
+    society.derived["scoring"], society.score = society.score, new_score
     society.defaulted[:] = False
     rec.sanctioned = (rec.detected_critical > 0) | (rec.false_positives > 0)
