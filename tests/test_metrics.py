@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoresim.graph import Graph
-from scoresim.metrics import gini, metric_columns, metrics_row, pearson
+from scoresim.metrics import gini, metric_columns, metrics_row
 from scoresim.params import Params
 from scoresim.phases.record import StepRecord
 from scoresim.scenario import Scenario
@@ -99,14 +99,6 @@ def test_gini_closed_forms(draw, closed_form):
 def test_gini_undefined_is_nan():
     assert math.isnan(gini(np.array([])))
     assert math.isnan(gini(np.zeros(5)))
-
-
-def test_pearson_nan_cases():
-    assert math.isnan(pearson(np.array([1.0]), np.array([2.0])))
-    assert math.isnan(pearson(np.array([1.0, 1.0, 1.0]), np.array([1.0, 2.0, 3.0])))
-    assert math.isnan(pearson(np.array([1.0, 2.0, 3.0]), np.array([5.0, 5.0, 5.0])))
-    x, y = np.array([1.0, 2.0, 3.0, 5.0]), np.array([2.0, 1.0, 7.0, 4.0])
-    assert pearson(x, y) == pytest.approx(statistics.correlation(x.tolist(), y.tolist()))
 
 
 # --------------------------------------------------------------------------- columns

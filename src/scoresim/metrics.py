@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from numba import njit, prange
 
-from scoresim.jit import kernel
+from scoresim.jit import kernel, use_threads
 from scoresim.params import Params
 from scoresim.phases.record import StepRecord
 from scoresim.society import Society
@@ -87,42 +87,37 @@ def gini(x: np.ndarray) -> float:
     return gini_of_sorted(np.sort(x))
 
 
-def pearson(x: np.ndarray, y: np.ndarray) -> float:
-    """Pearson correlation; NaN for fewer than two points or zero variance.
-
-    Examples
-    --------
-    >>> pearson(np.array([1.0, 2.0, 3.0]), np.array([2.0, 4.0, 7.0])) > 0.99
-    True
-    """
-    if x.size < 2 or x.min() == x.max() or y.min() == y.max():
-        return NAN
-    dx, dy = x - x.mean(), y - y.mean()
-    # plain sums, not np.dot: a BLAS call leaves OpenBLAS threads spinning on the other core
-    # for a while, right when the next step's kernels want it
-    sxx, syy = float((dx * dx).sum()), float((dy * dy).sum())
-    if sxx <= 0.0 or syy <= 0.0:
-        return NAN
-    return float((dx * dy).sum() / np.sqrt(sxx * syy))
-
-
 _CHUNKS = 64  # fixed, so that sums do not depend on the number of threads
 
 
 @kernel
-def _edge_moments(indptr, indices, enrolled, score, shift):
+def _enrolled_moments(indptr, indices, enrolled, score, dissent, shift, shift_d):
+    """Sums over enrolled agents (score ``x`` and dissent ``y``, shifted) and over both
+    orientations of the edges between them, in fixed chunks; extremes to tell zero variance."""
     n = enrolled.size
-    sums = np.zeros((_CHUNKS, 4))
+    sums = np.zeros((_CHUNKS, 10))
+    extremes = np.full((_CHUNKS, 4), np.inf)
     size = (n + _CHUNKS - 1) // _CHUNKS
     for c in prange(_CHUNKS):
         m = 0
-        sx = 0.0
-        sxx = 0.0
-        sxy = 0.0
+        sx = sxx = sxy = 0.0  # over edge ends
+        count = 0
+        ax = ay = axx = ayy = axy = 0.0  # over agents
+        x_min = y_min = np.inf
+        x_max = y_max = -np.inf
         for i in range(c * size, min(n, (c + 1) * size)):
             if not enrolled[i]:
                 continue
             x = score[i] - shift
+            y = dissent[i] - shift_d
+            count += 1
+            ax += x
+            ay += y
+            axx += x * x
+            ayy += y * y
+            axy += x * y
+            x_min, x_max = min(x_min, x), max(x_max, x)
+            y_min, y_max = min(y_min, y), max(y_max, y)
             k = 0
             sy = 0.0
             for q in range(indptr[i], indptr[i + 1]):
@@ -134,30 +129,61 @@ def _edge_moments(indptr, indices, enrolled, score, shift):
             sx += k * x
             sxx += k * x * x
             sxy += x * sy
-        sums[c, 0] = m
-        sums[c, 1] = sx
-        sums[c, 2] = sxx
-        sums[c, 3] = sxy
-    total = np.zeros(4)
+        row = sums[c]
+        row[0], row[1], row[2], row[3], row[4] = m, sx, sxx, sxy, count
+        row[5], row[6], row[7], row[8], row[9] = ax, ay, axx, ayy, axy
+        ext = extremes[c]
+        ext[0], ext[1], ext[2], ext[3] = x_min, -x_max, y_min, -y_max
+    total = np.zeros(10)
+    lowest = np.full(4, np.inf)
+    for c in range(_CHUNKS):
+        total += sums[c]
+        lowest = np.minimum(lowest, extremes[c])
+    return total, lowest
+
+
+@kernel
+def _opinion_sums(dissent, censor):
+    """Sums of expressed dissent ``d (1 - c)`` and of ``d - d (1 - c)``, in fixed chunks."""
+    n = dissent.size
+    sums = np.zeros((_CHUNKS, 2))
+    size = (n + _CHUNKS - 1) // _CHUNKS
+    for c in prange(_CHUNKS):
+        se = sg = 0.0
+        for i in range(c * size, min(n, (c + 1) * size)):
+            d = dissent[i]
+            e = d * (1.0 - censor[i])
+            se += e
+            sg += d - e
+        sums[c, 0], sums[c, 1] = se, sg
+    total = np.zeros(2)
     for c in range(_CHUNKS):
         total += sums[c]
     return total
 
 
-def score_assortativity(society: Society) -> float:
-    """Pearson correlation of scores over both orientations of edges between enrolled agents."""
+def _enrolled_correlations(society: Society, score_mean: float) -> tuple[float, float]:
+    """Score assortativity over both orientations of edges between enrolled agents, and the
+    score-dissent Pearson correlation over enrolled agents; NaN where undefined."""
     g, enrolled = society.graph, society.enrolled
-    if not enrolled.any():
-        return NAN
-    shift = float(society.score[enrolled].mean())
-    m, sx, sxx, sxy = _edge_moments(g.parallel, g.indptr, g.indices, enrolled, society.score, shift)
-    if m < 2:
-        return NAN
-    mean = sx / m  # the same for both ends: each edge appears in both orientations
-    var = sxx / m - mean * mean
-    if var <= 1e-9 * (sxx / m):  # all edge ends equal: only rounding is left
-        return NAN
-    return float((sxy / m - mean * mean) / var)
+    sums, lowest = _enrolled_moments(
+        g.parallel, g.indptr, g.indices, enrolled, society.score, society.dissent, score_mean,
+        float(society.dissent.mean()),
+    )  # fmt: skip
+    m, sx, sxx, sxy, count, ax, ay, axx, ayy, axy = sums
+    assortativity = NAN
+    if m >= 2:
+        mean = sx / m  # the same for both ends: each edge appears in both orientations
+        var = sxx / m - mean * mean
+        if var > 1e-9 * (sxx / m):  # else all edge ends are equal: only rounding is left
+            assortativity = float((sxy / m - mean * mean) / var)
+    corr = NAN
+    constant = lowest[0] == -lowest[1] or lowest[2] == -lowest[3]
+    if count >= 2 and not constant:
+        mx, my = ax / count, ay / count
+        cov = axy / count - mx * my
+        corr = float(cov / np.sqrt((axx / count - mx * mx) * (ayy / count - my * my)))
+    return assortativity, corr
 
 
 def _mean(x: np.ndarray) -> float:
@@ -190,13 +216,14 @@ def metrics_row(society: Society, params: Params, rec: StepRecord) -> dict[str, 
         row |= dict.fromkeys(["score_mean", "score_sd", "score_p10", "score_p50", "score_p90"], NAN)
         row |= {f"tier_{name}": NAN for name in tiers.names}
 
-    dissent, expressed = society.dissent, society.expressed
+    dissent = society.dissent
+    expressed_sum, gap_sum = _opinion_sums(use_threads(n), dissent, society.censor)
     row["dissent_mean"] = float(dissent.mean())
-    row["expressed_mean"] = float(expressed.mean())
-    row["falsification_gap"] = float((dissent - expressed).mean())
+    row["expressed_mean"] = expressed_sum / n
+    row["falsification_gap"] = gap_sum / n
     row["pluralistic_ignorance"] = float(society.climate.mean()) - row["dissent_mean"]
 
-    row["critical_posts"] = float(rec.critical.sum()) / n
+    row["critical_posts"] = float(rec.critical_by_topic.sum()) / n
     row["loyal_posts"] = float(rec.loyal.sum()) / n
     row["imports"] = float(rec.undesirable.sum()) / n
     sanctioned = rec.sanctioned
@@ -209,14 +236,17 @@ def metrics_row(society: Society, params: Params, rec: StepRecord) -> dict[str, 
 
     row["edges"] = graph.edge_count
     row["isolated"] = float(np.count_nonzero(graph.degree == 0)) / n
-    row["score_assortativity"] = score_assortativity(society)
+    assortativity, score_dissent_corr = (
+        _enrolled_correlations(society, row["score_mean"]) if n_enrolled else (NAN, NAN)
+    )
+    row["score_assortativity"] = assortativity
 
     row["employment"] = float(society.employed.mean())
     poor = enrolled & (society.tier == 0)
     row["employment_poor"] = _mean(society.employed[poor].astype(np.float64))
     row["wealth_gini"] = gini_of_sorted(sorted_wealth.result())
     row["score_gini"] = gini_of_sorted(sorted_score)
-    row["score_dissent_corr"] = pearson(score_e, dissent[enrolled])
+    row["score_dissent_corr"] = score_dissent_corr
     row["loans_denied"] = rec.loans_denied
     row["travel_denied"] = rec.travel_denied
     return row

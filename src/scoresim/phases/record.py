@@ -43,8 +43,3 @@ class StepRecord:
             if old is not None and old.shape == shape and old.dtype == dtype and unshared(old):
                 return old
         return np.empty(shape, dtype)
-
-    @property
-    def critical(self) -> np.ndarray:
-        """Critical posts per agent, all topics, detected or not."""
-        return self.critical_by_topic.sum(axis=0)
