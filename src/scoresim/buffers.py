@@ -35,3 +35,23 @@ def unshared(obj: object) -> bool:
     False
     """
     return _references(obj) == _baseline() + 1  # + 1: this function's own parameter
+
+
+def reuse_or_empty(spares: dict, key: str, shape: int | tuple[int, ...], dtype: type) -> np.ndarray:
+    """``spares.pop(key)`` if it has this shape and dtype and nothing else holds it, else a new
+    uninitialised array.
+
+    Examples
+    --------
+    >>> spares = {"x": np.zeros(3)}
+    >>> a = reuse_or_empty(spares, "x", 3, np.float64)
+    >>> a.tolist(), spares
+    ([0.0, 0.0, 0.0], {})
+    >>> reuse_or_empty({"x": a}, "x", 3, np.float64) is a  # `a` still holds it here
+    False
+    """
+    old = spares.pop(key, None)
+    shape = shape if isinstance(shape, tuple) else (shape,)
+    if isinstance(old, np.ndarray) and old.shape == shape and old.dtype == dtype and unshared(old):
+        return old
+    return np.empty(shape, dtype)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit, prange
 
+from scoresim.jit import kernel, use_threads
 from scoresim.scenario import Scenario
 
 
@@ -55,4 +57,24 @@ class TierTable:
 
     def of_agents(self, score: np.ndarray, enrolled: np.ndarray) -> np.ndarray:
         """Tier number per agent; non-enrolled agents get the tier holding ``score.base``."""
-        return np.where(enrolled, self.of(score), np.int8(self.base)).astype(np.int8)
+        out = np.empty(score.size, np.int8)
+        _tiers_of_agents(use_threads(score.size), score, enrolled, self.min_score, self.base, out)
+        return out
+
+
+@kernel
+def _tiers_of_agents(score, enrolled, min_score, base, out):
+    for i in prange(score.size):
+        if enrolled[i]:
+            out[i] = tier_of(score[i], min_score)
+        else:
+            out[i] = base
+
+
+@njit(inline="always", cache=True)
+def tier_of(score: float, min_score: np.ndarray) -> int:
+    """The tier of one score: the last lower bound it reaches (the first tier below them all)."""
+    t = 0
+    while t + 1 < min_score.size and score >= min_score[t + 1]:
+        t += 1
+    return t

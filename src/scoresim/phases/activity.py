@@ -19,6 +19,7 @@ from scoresim.jit import kernel, use_threads
 from scoresim.params import Params
 from scoresim.phases.record import StepRecord
 from scoresim.society import Society
+from scoresim.tiers import tier_of
 
 
 @kernel
@@ -33,10 +34,7 @@ def _draw(
         akey = agent_key(key, i)
         reach = 1.0
         if enrolled[i]:
-            t = 0
-            while t + 1 < tier_min.size and score[i] >= tier_min[t + 1]:
-                t += 1
-            reach = tier_reach[t]
+            reach = tier_reach[tier_of(score[i], tier_min)]
         p_c = gamma_c * dissent[i] * (1.0 - censor[i])
         p_l = min(1.0 - p_c, gamma_l * (1.0 - dissent[i]) + gaming[i])
         for k in range(n_topics):

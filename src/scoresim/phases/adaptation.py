@@ -13,10 +13,20 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from scoresim.jit import kernel
+from scoresim.buffers import reuse_or_empty
+from scoresim.jit import kernel, use_threads
 from scoresim.params import Params
 from scoresim.phases.record import StepRecord
 from scoresim.society import Society
+
+
+@kernel
+def _snapshot(dissent, censor, enrolled, tier, public_tier, sanctioned, expressed, flags):
+    """Expressed dissent, and a friend's flags in one byte: sanctioned + 2 * public."""
+    for i in prange(dissent.size):
+        expressed[i] = dissent[i] * (1.0 - censor[i])
+        public = enrolled[i] and public_tier[tier[i]]
+        flags[i] = (1 if sanctioned[i] else 0) + (2 if public else 0)
 
 
 @kernel
@@ -60,9 +70,13 @@ def _adapt(
 def adaptation(society: Society, params: Params, rng: np.random.Generator, rec: StepRecord) -> None:
     """Update adaptation state of enrolled agents, then everyone's private dissent."""
     ad, tiers, g = params.scenario.adaptation, params.tiers, society.graph
-    expressed = society.expressed  # the snapshot every neighbour reads
-    public = society.enrolled & tiers.public[society.tier]
-    flags = rec.sanctioned.astype(np.uint8) | (public.astype(np.uint8) << 1)  # one read per friend
+    # the snapshot every neighbour reads, in the last step's arrays when unshared
+    expressed = reuse_or_empty(society.derived, "adaptation.expressed", society.n, np.float64)
+    flags = reuse_or_empty(society.derived, "adaptation.flags", society.n, np.uint8)
+    _snapshot(
+        use_threads(society.n), society.dissent, society.censor, society.enrolled, society.tier,
+        tiers.public, rec.sanctioned, expressed, flags,
+    )  # fmt: skip
     next_min = np.append(tiers.min_score[1:], np.inf)
     _adapt(
         g.parallel, g.indptr, g.indices, society.enrolled, rec.sanctioned, flags, expressed,
@@ -73,3 +87,4 @@ def adaptation(society: Society, params: Params, rng: np.random.Generator, rec: 
         ad.gaming_cap, ad.gaming_gap_weight, ad.gaming_gap_scale, ad.gaming_public_weight,
         ad.opinion_rate, ad.climate_weight,
     )  # fmt: skip
+    society.derived["adaptation.expressed"], society.derived["adaptation.flags"] = expressed, flags

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from scoresim.buffers import unshared
+from scoresim.buffers import reuse_or_empty
 
 
 @dataclass
@@ -34,12 +34,6 @@ class StepRecord:
     spare: StepRecord | None = field(default=None, repr=False)
 
     def empty(self, name: str, shape: int | tuple[int, ...], dtype: type) -> np.ndarray:
-        """An uninitialised array for the field ``name``: the spare record's, if it fits and
-        nothing else holds it (:func:`scoresim.buffers.unshared`), else a new one."""
-        if self.spare is not None:
-            old = getattr(self.spare, name)
-            setattr(self.spare, name, None)
-            shape = shape if isinstance(shape, tuple) else (shape,)
-            if old is not None and old.shape == shape and old.dtype == dtype and unshared(old):
-                return old
-        return np.empty(shape, dtype)
+        """An uninitialised array for the field ``name``: the spare record's if it fits and
+        nothing else holds it (:func:`scoresim.buffers.reuse_or_empty`), else a new one."""
+        return reuse_or_empty(vars(self.spare) if self.spare else {}, name, shape, dtype)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from scoresim.buffers import unshared
+from scoresim.buffers import reuse_or_empty
 from scoresim.counter_rng import agent_key, binomial_thin, step_key
 from scoresim.jit import kernel
 from scoresim.params import Params
@@ -73,9 +73,7 @@ def scoring(society: Society, params: Params, rng: np.random.Generator, rec: Ste
     """Score enrolled agents; record detections and who was sanctioned."""
     pol, g, n, key = params.scenario.policy, society.graph, society.n, step_key(rng)
     pur, det = pol.purchases, pol.detect
-    spare = society.derived.pop("scoring", None)  # the score array of the step before
-    new_score = spare if spare is not None and spare.size == n and unshared(spare) else np.empty(n)
-    del spare
+    new_score = reuse_or_empty(society.derived, "scoring", n, np.float64)  # the last step's
     rec.detected_critical = rec.empty("detected_critical", n, np.int32)
     rec.false_positives = rec.empty("false_positives", n, np.int32)
     _score(
