@@ -12,7 +12,9 @@ issue 5 and writes JSON.
     .venv/bin/python benchmarks/bench.py --json out.json    # JSON written there instead
 
 Timings are wall clock on a shared machine: each figure is the median over repetitions, and the
-load average at the start and end is recorded next to them.
+load average at the start and end is recorded next to them, with a host-speed probe (a fixed
+pure-Python loop): on a virtual machine other tenants of the host slow everything down without
+showing in the load average, and the probe is how that shows.
 """
 
 from __future__ import annotations
@@ -344,6 +346,28 @@ def print_report(report: dict) -> None:
         f"load average (1, 5, 15 min): before {la0[0]:.2f} {la0[1]:.2f} {la0[2]:.2f}, "
         f"after {la1[0]:.2f} {la1[1]:.2f} {la1[2]:.2f}; cores {os.cpu_count()}"
     )
+    if "probe_ms_before" in report:
+        console.print(
+            f"host-speed probe ({PROBE_LOOPS:,} Python additions, best of 5): "
+            f"before {report['probe_ms_before']:.0f} ms, after {report['probe_ms_after']:.0f} ms "
+            "(about 100 ms when this 2-core VM has its host to itself; higher means other "
+            "tenants are slowing it down)"
+        )
+
+
+PROBE_LOOPS = 3_000_000
+
+
+def host_probe_ms() -> float:
+    """Milliseconds of a fixed pure-Python loop, best of 5: a yardstick of the host's speed now."""
+    best = float("inf")
+    for _ in range(5):
+        t0 = time.perf_counter()
+        total = 0
+        for i in range(PROBE_LOOPS):
+            total += i
+        best = min(best, time.perf_counter() - t0)
+    return best * 1000
 
 
 def _parse_size(text: str) -> int:
@@ -391,6 +415,7 @@ def main(argv: list[str] | None = None) -> int:
         "cores": os.cpu_count(),
         "steps": args.steps,
         "load_before": list(os.getloadavg()),
+        "probe_ms_before": host_probe_ms(),
         "results": [],
         "degree_sweep": [],
         "long_run": None,
@@ -410,6 +435,7 @@ def main(argv: list[str] | None = None) -> int:
                 run_one(args.degree_n, args.steps, reps, {"graph.degree": k}, False)
             )
     report["load_after"] = list(os.getloadavg())
+    report["probe_ms_after"] = host_probe_ms()
     report["targets"] = targets(report["results"], report["long_run"])
 
     path = args.json

@@ -27,6 +27,8 @@ _S27 = np.uint64(27)
 _S31 = np.uint64(31)
 _S11 = np.uint64(11)
 _TO_UNIT = 2.0**-53
+#: 1/k for the Poisson inversion: a multiplication instead of a division in its inner loop
+_RECIPROCALS = np.array([0.0, *(1.0 / k for k in range(1, 65))])
 
 
 def step_key(rng: np.random.Generator) -> np.uint64:
@@ -70,7 +72,7 @@ def poisson(akey: np.uint64, counter: int, lam: float, p_zero: float) -> tuple[i
         k = 0
         while u > cdf and k < 1000:
             k += 1
-            p *= lam / k
+            p *= lam * _RECIPROCALS[k] if k < _RECIPROCALS.size else lam / k
             cdf += p
         return k, counter + 1
     slam = math.sqrt(lam)

@@ -45,13 +45,12 @@ def _draw(
         for _ in range(n_posts):
             u = uniform(akey, c)
             c += 1
-            if u < p_c:
+            if u < p_c:  # rare: the branch predicts well
                 k = 0
                 while k + 1 < n_topics and u >= p_c * topic_cumulative[k]:
                     k += 1
                 critical[k, i] += 1
-            elif u < p_c + p_l:
-                n_loyal += 1
+            n_loyal += (u >= p_c) & (u < p_c + p_l)  # no branch: it would mispredict often
         loyal[i] = n_loyal
         neutral[i] = n_posts - n_loyal
         for k in range(n_topics):
@@ -65,10 +64,8 @@ def _draw(
         for _ in range(n_buys):
             u = uniform(akey, c)
             c += 1
-            if u < p_u:
-                n_u += 1
-            elif u < p_u + p_d:
-                n_d += 1
+            n_u += u < p_u
+            n_d += (u >= p_u) & (u < p_u + p_d)
         undesirable[i] = n_u
         desirable[i] = n_d
         groceries[i] = n_buys - n_u - n_d

@@ -40,15 +40,19 @@ def _adapt(
     for i in prange(dissent.size):
         degree = indptr[i + 1] - indptr[i]
         expressed_total = 0.0
-        for q in range(indptr[i], indptr[i + 1]):
-            expressed_total += expressed[indices[q]]
-        if enrolled[i]:
-            n_sanctioned = 0
-            n_public = 0
+        n_sanctioned = 0
+        n_public = 0
+        if enrolled[i]:  # one walk over the friends reads both of their snapshots
             for q in range(indptr[i], indptr[i + 1]):
-                bits = flags[indices[q]]
+                j = indices[q]
+                expressed_total += expressed[j]
+                bits = flags[j]
                 n_sanctioned += bits & 1
                 n_public += bits >> 1
+        else:
+            for q in range(indptr[i], indptr[i + 1]):
+                expressed_total += expressed[indices[q]]
+        if enrolled[i]:
             f = fear[i]
             friends_sanctioned = n_sanctioned / degree if degree > 0 else 0.0
             public_friends = n_public / degree if degree > 0 else 0.0
