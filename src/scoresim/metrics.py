@@ -91,7 +91,7 @@ _CHUNKS = 64  # fixed, so that sums do not depend on the number of threads
 
 
 @kernel
-def _enrolled_moments(indptr, indices, enrolled, score, dissent, shift, shift_d):
+def _enrolled_moments(indptr, indices, enrolled, all_enrolled, score, dissent, shift, shift_d):
     """Sums over enrolled agents (score ``x`` and dissent ``y``, shifted) and over both
     orientations of the edges between them, in fixed chunks; extremes to tell zero variance."""
     n = enrolled.size
@@ -122,7 +122,7 @@ def _enrolled_moments(indptr, indices, enrolled, score, dissent, shift, shift_d)
             sy = 0.0
             for q in range(indptr[i], indptr[i + 1]):
                 j = indices[q]
-                if enrolled[j]:
+                if all_enrolled or enrolled[j]:  # after the mandatory date: one read less
                     k += 1
                     sy += score[j] - shift
             m += k
@@ -167,8 +167,8 @@ def _enrolled_correlations(society: Society, score_mean: float) -> tuple[float, 
     score-dissent Pearson correlation over enrolled agents; NaN where undefined."""
     g, enrolled = society.graph, society.enrolled
     sums, lowest = _enrolled_moments(
-        g.parallel, g.indptr, g.indices, enrolled, society.score, society.dissent, score_mean,
-        float(society.dissent.mean()),
+        g.parallel, g.indptr, g.indices, enrolled, bool(enrolled.all()), society.score,
+        society.dissent, score_mean, float(society.dissent.mean()),
     )  # fmt: skip
     m, sx, sxx, sxy, count, ax, ay, axx, ayy, axy = sums
     assortativity = NAN

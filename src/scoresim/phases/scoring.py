@@ -21,7 +21,7 @@ from scoresim.society import Society
 
 @kernel
 def _score(
-    key, indptr, indices, enrolled, score, defaulted,
+    key, indptr, indices, enrolled, all_enrolled, score, defaulted,
     critical, loyal, neutral, desirable, undesirable, groceries,
     topic_deltas, detect_critical, detect_loyal, detect_fp,
     loyal_delta, fp_delta, desirable_delta, undesirable_delta, groceries_delta,
@@ -57,7 +57,7 @@ def _score(
         low_friends = 0
         for q in range(indptr[i], indptr[i + 1]):
             j = indices[q]
-            if enrolled[j]:
+            if all_enrolled or enrolled[j]:  # after the mandatory date: one array read less
                 friends += 1
                 friend_total += score[j]
                 if score[j] < low_threshold:
@@ -77,7 +77,8 @@ def scoring(society: Society, params: Params, rng: np.random.Generator, rec: Ste
     rec.detected_critical = rec.empty("detected_critical", n, np.int32)
     rec.false_positives = rec.empty("false_positives", n, np.int32)
     _score(
-        g.parallel, key, g.indptr, g.indices, society.enrolled, society.score, society.defaulted,
+        g.parallel, key, g.indptr, g.indices, society.enrolled, bool(society.enrolled.all()),
+        society.score, society.defaulted,
         rec.critical_by_topic, rec.loyal, rec.neutral, rec.desirable, rec.undesirable,
         rec.groceries, params.topic_deltas, det.critical, det.loyal, det.false_positive,
         pol.posts.loyal_delta, det.false_positive_delta, pur.desirable.delta,
