@@ -7,6 +7,7 @@ poor-tier agent; zero variance; zero total) is NaN.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -27,6 +28,26 @@ def _sort_thread() -> ThreadPoolExecutor:
     if _sorter is None or _sorter[0] != os.getpid():
         _sorter = (os.getpid(), ThreadPoolExecutor(2, thread_name_prefix="scoresim-sort"))
     return _sorter[1]
+
+
+class _Done:
+    """A finished result with the interface of a ``Future``."""
+
+    def __init__(self, value: np.ndarray) -> None:
+        self.value = value
+
+    def result(self) -> np.ndarray:
+        return self.value
+
+
+class _Inline:
+    """Runs a submitted call at once, in the calling thread (``Executor.submit`` interface)."""
+
+    def submit(self, fn: Callable[..., np.ndarray], *args: object) -> _Done:
+        return _Done(fn(*args))
+
+
+_INLINE = _Inline()
 
 
 def metric_columns(params: Params) -> list[str]:
@@ -200,7 +221,7 @@ def metrics_row(society: Society, params: Params, rec: StepRecord) -> dict[str, 
 
     # the two sorts take longest: numpy releases the GIL, so they run in helper threads while
     # this one goes on with the compiled passes; the percentiles are filled in at the end
-    sorter = _sort_thread()
+    sorter = _sort_thread() if use_threads(n) else _INLINE  # small: waking threads costs more
     sorted_wealth = sorter.submit(np.sort, society.wealth)
     sorted_score = sorter.submit(np.sort, score_e)
     if n_enrolled:
