@@ -71,3 +71,13 @@ def test_holding_arrays_does_not_change_results():
     np.testing.assert_array_equal(a.metrics.to_numpy(), b.metrics.to_numpy())
     for name, arr in a.society.arrays().items():
         np.testing.assert_array_equal(arr, getattr(b.society, name), err_msg=name)
+
+
+def test_buffers_are_let_go_at_the_horizon():
+    s = sim()
+    for _ in range(5):
+        s.step()
+    s.result()  # before the horizon: kept for the next step
+    assert s.society.derived and s.society.graph._spare is not None
+    s.run()
+    assert not s.society.derived and s.society.graph._spare is None

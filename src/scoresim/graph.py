@@ -206,6 +206,10 @@ class Graph:
         capacity = entries + entries // 64 + 64  # slack for ties made later
         return np.empty(self.n + 1, np.int64), np.empty(capacity, np.int32)[:entries]
 
+    def release_buffers(self) -> None:
+        """Let go of the arrays kept for the next update (done once no update will come)."""
+        self._spare = None
+
     @property
     def parallel(self) -> bool:
         """Whether kernels over this graph should use threads."""

@@ -133,7 +133,10 @@ class Simulation:
         return self.rows[-1] if self.rows else None
 
     def result(self) -> Run:
-        """A :class:`Run` of the state now."""
+        """A :class:`Run` of the state now (at the horizon, the buffers kept between steps are
+        let go first, so that the tables have their memory)."""
+        if self.done:
+            self.society.release_buffers()
         return Run(
             scenario=self.scenario,
             metrics=self.metrics,

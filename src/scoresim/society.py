@@ -108,6 +108,11 @@ class Society:
             graph=graph,
         )
 
+    def release_buffers(self) -> None:
+        """Let go of what the phases keep between steps (done once no step will come)."""
+        self.derived.clear()
+        self.graph.release_buffers()
+
     def arrays(self) -> dict[str, np.ndarray]:
         """The per-agent arrays by name (the graph excluded)."""
         return {
