@@ -164,6 +164,24 @@ def _rebuild(
     new_indptr[n] = indptr[n] + shift[rows.size]
 
 
+@kernel
+def _count_upper(indptr: np.ndarray, indices: np.ndarray, counts: np.ndarray) -> None:
+    for i in prange(indptr.size - 1):
+        counts[i] = indptr[i + 1] - row_position(indptr, indices, i, i + 1)
+
+
+@kernel
+def _fill_upper(
+    indptr: np.ndarray, indices: np.ndarray, offsets: np.ndarray, out: np.ndarray
+) -> None:
+    for i in prange(indptr.size - 1):
+        o = offsets[i]
+        for p in range(row_position(indptr, indices, i, i + 1), indptr[i + 1]):
+            out[0, o] = i
+            out[1, o] = indices[p]
+            o += 1
+
+
 class Graph:
     """An undirected simple graph on nodes ``0..n-1`` that changes between steps.
 
@@ -219,11 +237,21 @@ class Graph:
     def edge_count(self) -> int:
         return int(self.indices.size // 2)
 
+    def edge_array(self) -> np.ndarray:
+        """A new ``(2, edges)`` int32 array: each edge once as ``(src, dst)`` with ``src < dst``,
+        sorted; the CSR entries above the diagonal, in one compiled pass."""
+        counts = np.empty(self.n, np.int64)
+        _count_upper(self.parallel, self.indptr, self.indices, counts)
+        offsets = np.zeros(self.n + 1, np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        out = np.empty((2, int(offsets[-1])), np.int32)
+        _fill_upper(self.parallel, self.indptr, self.indices, offsets, out)
+        return out
+
     def _edge_list(self) -> tuple[np.ndarray, np.ndarray]:
         if self._edges is None:
-            rows = np.repeat(np.arange(self.n, dtype=np.int32), self.degree)
-            upper = self.indices > rows
-            self._edges = (rows[upper], self.indices[upper])
+            edges = self.edge_array()
+            self._edges = (edges[0], edges[1])
         return self._edges
 
     @property

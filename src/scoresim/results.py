@@ -82,7 +82,8 @@ def edges_frame(graph: Graph) -> pd.DataFrame:
     """Final edges, ``src < dst``, sorted."""
     import pandas as pd
 
-    return pd.DataFrame({"src": graph.src.copy(), "dst": graph.dst.copy()})
+    # one (edges, 2) block that pandas takes as it is: no copy of a table of 10^7 edges
+    return pd.DataFrame(graph.edge_array().T, columns=["src", "dst"], copy=False)
 
 
 @dataclass
