@@ -7,8 +7,7 @@ poor-tier agent; zero variance; zero total) is NaN.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 from numba import njit, prange
@@ -16,7 +15,7 @@ from numba import njit, prange
 from scoresim.jit import kernel, use_threads
 from scoresim.params import Params
 from scoresim.phases.record import StepRecord
-from scoresim.society import Society
+from scoresim.society import Society, expressed_of
 
 NAN = float("nan")
 _sorter: tuple[int, ThreadPoolExecutor] | None = None
@@ -30,24 +29,13 @@ def _sort_thread() -> ThreadPoolExecutor:
     return _sorter[1]
 
 
-class _Done:
-    """A finished result with the interface of a ``Future``."""
-
-    def __init__(self, value: np.ndarray) -> None:
-        self.value = value
-
-    def result(self) -> np.ndarray:
-        return self.value
-
-
-class _Inline:
-    """Runs a submitted call at once, in the calling thread (``Executor.submit`` interface)."""
-
-    def submit(self, fn: Callable[..., np.ndarray], *args: object) -> _Done:
-        return _Done(fn(*args))
-
-
-_INLINE = _Inline()
+def _sort(x: np.ndarray, threads: bool) -> Future:
+    """``np.sort(x)`` in a helper thread, or at once when waking threads costs more (small n)."""
+    if threads:
+        return _sort_thread().submit(np.sort, x)
+    done: Future = Future()
+    done.set_result(np.sort(x))
+    return done
 
 
 def metric_columns(params: Params) -> list[str]:
@@ -173,7 +161,7 @@ def _opinion_sums(dissent, censor):
         se = sg = 0.0
         for i in range(c * size, min(n, (c + 1) * size)):
             d = dissent[i]
-            e = d * (1.0 - censor[i])
+            e = expressed_of(d, censor[i])
             se += e
             sg += d - e
         sums[c, 0], sums[c, 1] = se, sg
@@ -221,9 +209,8 @@ def metrics_row(society: Society, params: Params, rec: StepRecord) -> dict[str, 
 
     # the two sorts take longest: numpy releases the GIL, so they run in helper threads while
     # this one goes on with the compiled passes; the percentiles are filled in at the end
-    sorter = _sort_thread() if use_threads(n) else _INLINE  # small: waking threads costs more
-    sorted_wealth = sorter.submit(np.sort, society.wealth)
-    sorted_score = sorter.submit(np.sort, score_e)
+    sorted_wealth = _sort(society.wealth, use_threads(n))
+    sorted_score = _sort(score_e, use_threads(n))
     if n_enrolled:
         row |= {"score_mean": float(score_e.mean()), "score_sd": float(score_e.std())}
         row |= dict.fromkeys(["score_p10", "score_p50", "score_p90"], NAN)  # keeps column order

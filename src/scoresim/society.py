@@ -10,10 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 
 import numpy as np
+from numba import njit
 
 from scoresim.graph import Graph
 from scoresim.scenario import Scenario
 from scoresim.tiers import TierTable
+
+
+@njit(inline="always", cache=True)
+def expressed_of(dissent: float, censor: float) -> float:
+    """Expressed dissent of one agent inside a kernel (what :attr:`Society.expressed` gives)."""
+    return dissent * (1.0 - censor)
 
 
 @dataclass

@@ -19,7 +19,7 @@ class TierTable:
     --------
     >>> from scoresim import Scenario
     >>> t = TierTable.from_scenario(Scenario.preset("seed"))
-    >>> t.of(np.array([350.0, 449.9, 450.0, 600.0, 950.0])).tolist()
+    >>> t.of_agents(np.array([350.0, 449.9, 450.0, 600.0, 950.0]), np.ones(5, bool)).tolist()
     [0, 0, 1, 2, 3]
     >>> t.names[t.base]
     'good'
@@ -38,7 +38,7 @@ class TierTable:
     def from_scenario(cls, scenario: Scenario) -> TierTable:
         tiers = scenario.tiers
         mins = np.array([t.min_score for t in tiers])
-        base = int(np.searchsorted(mins, scenario.policy.score.base, side="right") - 1)
+        base = tier_of(scenario.policy.score.base, mins)
         return cls(
             names=tuple(t.name for t in tiers),
             min_score=mins,
@@ -49,11 +49,6 @@ class TierTable:
             public=np.array([t.public for t in tiers]),
             base=base,
         )
-
-    def of(self, score: np.ndarray) -> np.ndarray:
-        """Tier number of each score (int8)."""
-        idx = np.searchsorted(self.min_score, score, side="right") - 1
-        return np.clip(idx, 0, len(self.names) - 1).astype(np.int8)
 
     def of_agents(self, score: np.ndarray, enrolled: np.ndarray) -> np.ndarray:
         """Tier number per agent; non-enrolled agents get the tier holding ``score.base``."""

@@ -95,15 +95,24 @@ def _run_names(snap: Snapshot) -> tuple[str, str]:
     return snap.scenario_name, "control"
 
 
+def _both_runs(
+    snap: Snapshot, key: str, colour: str, control_colour: str | None = None, label: str = "",
+    scale: float = 1.0,
+) -> list[dict[str, Any]]:
+    """One metric as two lines: the scenario solid, its control dashed."""
+    name, ctl = _run_names(snap)
+    prefix = f"{label} · " if label else ""
+    return [
+        _series(prefix + name, snap.treated, key, colour, SCENARIO_DASH, scale),
+        _series(prefix + ctl, snap.control, key, control_colour or colour, CONTROL_DASH, scale),
+    ]
+
+
 def adoption_chart(snap: Snapshot) -> dict[str, Any]:
     """Share of agents enrolled (scored)."""
     opt = _frame(snap, "Enrolment", "share of agents who are scored", "% of agents")
-    name, ctl = _run_names(snap)
     opt["yAxis"].update(min=0, max=100)
-    opt["series"] = [
-        _series(name, snap.treated, "adoption", TREATED, SCENARIO_DASH, 100),
-        _series(ctl, snap.control, "adoption", CONTROL, CONTROL_DASH, 100),
-    ]
+    opt["series"] = _both_runs(snap, "adoption", TREATED, CONTROL, scale=100)
     return opt
 
 
@@ -171,20 +180,16 @@ def tier_shares_chart(snap: Snapshot) -> dict[str, Any]:
 
 def posts_chart(snap: Snapshot) -> dict[str, Any]:
     """Critical and loyal posts per capita."""
-    name, ctl = _run_names(snap)
     opt = _frame(snap, "Posts per capita", "each step, all agents", "posts per agent")
     opt["series"] = [
-        _series(f"critical · {name}", snap.treated, "critical_posts", CRITICAL, SCENARIO_DASH),
-        _series(f"critical · {ctl}", snap.control, "critical_posts", CRITICAL, CONTROL_DASH),
-        _series(f"loyal · {name}", snap.treated, "loyal_posts", LOYAL, SCENARIO_DASH),
-        _series(f"loyal · {ctl}", snap.control, "loyal_posts", LOYAL, CONTROL_DASH),
+        *_both_runs(snap, "critical_posts", CRITICAL, label="critical"),
+        *_both_runs(snap, "loyal_posts", LOYAL, label="loyal"),
     ]
     return opt
 
 
 def dissent_chart(snap: Snapshot) -> dict[str, Any]:
     """Private and expressed dissent: the gap between them is preference falsification."""
-    name, ctl = _run_names(snap)
     gap = f"{snap.treated[-1]['falsification_gap']:.3f}" if snap.treated else "-"
     opt = _frame(
         snap,
@@ -193,22 +198,16 @@ def dissent_chart(snap: Snapshot) -> dict[str, Any]:
         "mean dissent (0-1)",
     )
     opt["series"] = [
-        _series(f"private · {name}", snap.treated, "dissent_mean", PRIVATE, SCENARIO_DASH),
-        _series(f"private · {ctl}", snap.control, "dissent_mean", PRIVATE, CONTROL_DASH),
-        _series(f"expressed · {name}", snap.treated, "expressed_mean", EXPRESSED, SCENARIO_DASH),
-        _series(f"expressed · {ctl}", snap.control, "expressed_mean", EXPRESSED, CONTROL_DASH),
+        *_both_runs(snap, "dissent_mean", PRIVATE, label="private"),
+        *_both_runs(snap, "expressed_mean", EXPRESSED, label="expressed"),
     ]
     return opt
 
 
 def isolated_chart(snap: Snapshot) -> dict[str, Any]:
     """Share of agents with no friend left."""
-    name, ctl = _run_names(snap)
     opt = _frame(snap, "Isolated agents", "share with no friend left (ostracism)", "% of agents")
-    opt["series"] = [
-        _series(name, snap.treated, "isolated", TREATED, SCENARIO_DASH, 100),
-        _series(ctl, snap.control, "isolated", CONTROL, CONTROL_DASH, 100),
-    ]
+    opt["series"] = _both_runs(snap, "isolated", TREATED, CONTROL, scale=100)
     return opt
 
 

@@ -424,6 +424,14 @@ class Controller:
             return "reset after an error"
         return None
 
+    def _order(self, running: bool, target: int) -> None:
+        """Hand the worker thread what to do next and wake it (the caller holds the lock)."""
+        self._running = running
+        self._target = target
+        self._ensure_thread()
+        self._cond.notify_all()
+        self._bump()
+
     def run(self) -> str | None:
         """Advance in the background until the horizon or :meth:`pause`; return a refusal."""
         with self._cond:
@@ -431,11 +439,7 @@ class Controller:
                 return why
             if self._frame is not None and self._frame.done:
                 return "the horizon is reached: reset to run again"
-            self._running = True
-            self._target = sys.maxsize
-            self._ensure_thread()
-            self._cond.notify_all()
-            self._bump()
+            self._order(running=True, target=sys.maxsize)
         return None
 
     def pause(self) -> None:
@@ -452,11 +456,7 @@ class Controller:
                 return why
             fresh = self._runs is None or (self._t() == 0 and self._runs.scenario != self.scenario)
             t = 0 if fresh else self._t()
-            self._running = False
-            self._target = t + max(1, int(n))
-            self._ensure_thread()
-            self._cond.notify_all()
-            self._bump()
+            self._order(running=False, target=t + max(1, int(n)))
         return None
 
     def reset(self) -> None:

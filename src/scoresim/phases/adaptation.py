@@ -17,14 +17,14 @@ from scoresim.buffers import reuse_or_empty
 from scoresim.jit import kernel, use_threads
 from scoresim.params import Params
 from scoresim.phases.record import StepRecord
-from scoresim.society import Society
+from scoresim.society import Society, expressed_of
 
 
 @kernel
 def _snapshot(dissent, censor, enrolled, tier, public_tier, sanctioned, expressed, flags):
     """Expressed dissent, and a friend's flags in one byte: sanctioned + 2 * public."""
     for i in prange(dissent.size):
-        expressed[i] = dissent[i] * (1.0 - censor[i])
+        expressed[i] = expressed_of(dissent[i], censor[i])
         public = enrolled[i] and public_tier[tier[i]]
         flags[i] = (1 if sanctioned[i] else 0) + (2 if public else 0)
 
