@@ -30,8 +30,10 @@ class Kernel:
         serial = types.FunctionType(code, fn.__globals__, name, fn.__defaults__, fn.__closure__)
         serial.__qualname__ = f"{fn.__qualname__}_serial"
         serial.__module__ = fn.__module__
-        self.serial = njit(cache=True)(serial)
-        self.parallel = njit(cache=True, parallel=True)(fn)
+        # nogil: a kernel lets other Python threads run meanwhile (the dashboard's server answers
+        # a click while its worker steps; the metrics' sorts run beside the compiled passes)
+        self.serial = njit(cache=True, nogil=True)(serial)
+        self.parallel = njit(cache=True, nogil=True, parallel=True)(fn)
         self.__doc__ = fn.__doc__
         self.__name__ = fn.__name__
 
