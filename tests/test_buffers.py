@@ -6,6 +6,7 @@ import numpy as np
 
 from scoresim import Scenario, Simulation
 from scoresim.buffers import unshared
+from scoresim.phases.activity import COUNT_WIDTH
 
 
 def address(a: np.ndarray) -> int:
@@ -78,6 +79,50 @@ def test_buffers_are_let_go_at_the_horizon():
     for _ in range(5):
         s.step()
     s.result()  # before the horizon: kept for the next step
-    assert s.society.derived and s.society.graph._spare is not None
+    assert s.society.derived
     s.run()
-    assert not s.society.derived and s.society.graph._spare is None
+    assert not s.society.derived
+
+
+COUNTS = (
+    "critical_by_topic",
+    "loyal",
+    "neutral",
+    "desirable",
+    "undesirable",
+    "groceries",
+    "detected_critical",
+    "false_positives",
+)
+
+
+def test_counts_are_one_byte_in_the_seed_society():
+    s = sim()
+    s.step()
+    assert all(getattr(s.record, name).dtype == np.uint8 for name in COUNTS)
+
+
+def test_counts_widen_when_a_step_outgrows_them_and_the_draws_stay_the_same():
+    sc = Scenario.preset("seed").with_overrides(
+        {
+            "population.agents": 300,
+            "steps": 3,
+            "population.post_rate": 300.0,
+            "population.post_rate_shape": 1.0,
+            "adoption.mandatory_step": 1,
+        }
+    )  # exponential rates with mean 300: some agents post over 255 times a step
+    narrow, wide = Simulation(sc, seed=5), Simulation(sc, seed=5)
+    wide.society.derived[COUNT_WIDTH] = np.uint64  # drawn wide from the start
+    for _ in range(3):
+        narrow.step()
+        wide.step()
+        most = int(wide.record.neutral.max() + wide.record.loyal.max())
+        assert most > 255
+        for name in COUNTS:
+            a, b = getattr(narrow.record, name), getattr(wide.record, name)
+            assert a.dtype == np.uint16, name  # widened once, from one byte to two
+            np.testing.assert_array_equal(a, b, err_msg=name)
+    np.testing.assert_array_equal(narrow.metrics.to_numpy(), wide.metrics.to_numpy())
+    for name, arr in narrow.society.arrays().items():
+        np.testing.assert_array_equal(arr, getattr(wide.society, name), err_msg=name)

@@ -35,8 +35,9 @@ def as_arrays(pairs, flip):
 
 
 @pytest.mark.parametrize("block_rows", [1, 3, 1 << 16])
-@settings(max_examples=120, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])  # constant across examples
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)  # constant across examples
 @given(case=updates())
 def test_update_is_set_arithmetic(monkeypatch, block_rows, case):
     monkeypatch.setattr(graph_module, "_BLOCK_ROWS", block_rows)
@@ -47,8 +48,9 @@ def test_update_is_set_arithmetic(monkeypatch, block_rows, case):
     assert edge_set(g) == (edges - removed) | added
     for i in range(n):  # rows stay sorted and symmetric, degrees follow
         row = g.indices[g.indptr[i] : g.indptr[i + 1]].tolist()
-        assert row == sorted({b for a, b in edge_set(g) if a == i} | {a for a, b in edge_set(g)
-                                                                     if b == i})
+        assert row == sorted(
+            {b for a, b in edge_set(g) if a == i} | {a for a, b in edge_set(g) if b == i}
+        )
     np.testing.assert_array_equal(g.degree, np.diff(g.indptr))
     assert g.indptr[-1] == g.indices.size == 2 * g.edge_count
 
@@ -61,8 +63,9 @@ def test_update_serial_and_parallel_agree():
     edges = sorted(edge_set(base))
     pick = rng.choice(len(edges), 4000, replace=False)
     removed = [edges[k] for k in pick]
-    cand = set(zip(rng.integers(0, n, 6000).tolist(), rng.integers(0, n, 6000).tolist(),
-                   strict=True))
+    cand = set(
+        zip(rng.integers(0, n, 6000).tolist(), rng.integers(0, n, 6000).tolist(), strict=True)
+    )
     added = {(min(a, b), max(a, b)) for a, b in cand if a != b} - set(edges)
     results = []
     for parallel in (False, True):
@@ -84,13 +87,70 @@ def ring_with_chords(n: int = 50) -> Graph:
     return Graph(n, np.concatenate([u, u]), np.concatenate([(u + 1) % n, (u + 7) % n]))
 
 
-def test_update_reuses_the_arrays_of_the_version_before_when_unshared():
+def test_update_writes_in_place_when_unshared():
     g = ring_with_chords()
     first = address(g.indices), address(g.indptr)
     g.update((np.array([0]), np.array([1])), (np.array([0]), np.array([2])))
     g.update((np.array([3]), np.array([4])), (np.array([3]), np.array([5])))
-    assert (address(g.indices), address(g.indptr)) == first  # version 3 in version 1's memory
+    assert (address(g.indices), address(g.indptr)) == first
     assert edge_set(g) == (edge_set(ring_with_chords()) - {(0, 1), (3, 4)}) | {(0, 2), (3, 5)}
+    assert g.version == 2
+
+
+@st.composite
+def update_sequences(draw):
+    n = draw(st.integers(2, 25))
+    pairs = list(itertools.combinations(range(n), 2))
+    edges = draw(st.sets(st.sampled_from(pairs), max_size=3 * n))
+    steps, current = [], set(edges)
+    for _ in range(draw(st.integers(1, 6))):
+        removed = draw(st.sets(st.sampled_from(sorted(current)))) if current else set()
+        absent = sorted(set(pairs) - current)
+        added = draw(st.sets(st.sampled_from(absent))) if absent else set()
+        steps.append((removed, added))
+        current = (current - removed) | added
+    return n, edges, steps
+
+
+@pytest.mark.parametrize("block_rows", [1, 4, 1 << 16])
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)  # constant across examples
+@given(case=update_sequences(), hold=st.booleans())
+def test_updates_in_sequence_are_set_arithmetic(monkeypatch, block_rows, case, hold):
+    """Successive updates of one graph, in place or (when an old version is held, or the ties
+    outgrow the room kept for them) into new memory, each as set arithmetic on edge lists."""
+    monkeypatch.setattr(graph_module, "_BLOCK_ROWS", block_rows)
+    n, edges, steps = case
+    e = np.array(sorted(edges), np.int64).reshape(-1, 2)
+    g = Graph(n, e[:, 0], e[:, 1])
+    expected, held = set(edges), []
+    for removed, added in steps:
+        if hold:
+            held.append((g.indptr, g.indices, edge_set(g)))
+        g.update(as_arrays(removed, False), as_arrays(added, True))
+        expected = (expected - removed) | added
+        assert edge_set(g) == expected
+        rows = [g.indices[g.indptr[i] : g.indptr[i + 1]].tolist() for i in range(n)]
+        assert rows == [
+            sorted({b for a, b in expected if a == i} | {a for a, b in expected if b == i})
+            for i in range(n)
+        ]
+        assert g.indptr[-1] == g.indices.size == 2 * len(expected)
+    for indptr, indices, edges_then in held:  # the versions held were never written
+        pairs = {(i, int(j)) for i in range(n) for j in indices[indptr[i] : indptr[i + 1]] if i < j}
+        assert pairs == edges_then
+
+
+def test_update_grows_the_memory_when_ties_outgrow_it():
+    n = 200
+    g = Graph(n, np.arange(n - 1), np.arange(1, n))  # a path: 398 entries, and some room
+    room = g._storage.size
+    u, v = np.arange(0, n - 2, 2), np.arange(2, n, 2)  # 99 new ties, 198 entries
+    g.update((np.empty(0, np.int64),) * 2, (u, v))
+    assert g._storage.size > room and g.indices.size == 2 * (n - 1 + u.size)
+    path = {(i, i + 1) for i in range(n - 1)}
+    assert edge_set(g) == path | set(zip(u.tolist(), v.tolist(), strict=True))
 
 
 def test_update_never_writes_into_arrays_someone_holds():

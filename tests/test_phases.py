@@ -919,7 +919,7 @@ def test_enrolled_friends_tally_stays_a_recount(case, steps):
         assert soc.derived["enrolled_friends"].enrolled is soc.enrolled
         network(soc, params, rng, StepRecord(t=t))
         tally = soc.derived["enrolled_friends"]
-        assert tally.indices is soc.graph.indices and tally.enrolled is soc.enrolled  # patched
+        assert tally.version == soc.graph.version and tally.enrolled is soc.enrolled  # patched
         nbrs = adjacency(n, edge_set(soc.graph))
         expected = [sum(bool(soc.enrolled[j]) for j in nbrs[i]) for i in range(n)]
         assert tally.counts.tolist() == expected
@@ -932,6 +932,16 @@ def test_enrolled_friends_recounts_after_enrolled_is_replaced():
     assert enrolled_friends(soc).tolist() == [0, 1, 0, 0]
     soc.enrolled = np.array([False, True, False, True])  # a new array: the tally is stale
     assert enrolled_friends(soc).tolist() == [1, 0, 2, 0]
+
+
+def test_enrolled_friends_recounts_after_the_graph_changes_elsewhere():
+    soc, _ = make(4, [(0, 1), (1, 2), (2, 3)])
+    soc.enrolled = np.array([True, False, False, True])
+    assert enrolled_friends(soc).tolist() == [0, 1, 1, 0]
+    soc.graph.update((np.array([2]), np.array([3])), (np.array([1]), np.array([3])))  # in place
+    assert enrolled_friends(soc).tolist() == [0, 2, 0, 0]  # (2, 3) cut, (1, 3) made: recounted
+    soc.graph.update((np.array([0]), np.array([1])), (np.empty(0, np.int64),) * 2)
+    assert enrolled_friends(soc).tolist() == [0, 1, 0, 0]
 
 
 @given(small_societies())

@@ -22,8 +22,9 @@ def _baseline() -> int:
     return _references(probe)
 
 
-def unshared(obj: object) -> bool:
-    """Whether ``obj`` is referenced only by the one local variable passed in.
+def unshared(obj: object, holders: int = 0) -> bool:
+    """Whether ``obj`` is referenced only by the one variable (or attribute) passed in, plus
+    ``holders`` references the caller knows of (such as a view's ``base``).
 
     Examples
     --------
@@ -34,7 +35,7 @@ def unshared(obj: object) -> bool:
     >>> unshared(a)
     False
     """
-    return _references(obj) == _baseline() + 1  # + 1: this function's own parameter
+    return _references(obj) == _baseline() + 1 + holders  # + 1: this function's own parameter
 
 
 def reuse_or_empty(spares: dict, key: str, shape: int | tuple[int, ...], dtype: type) -> np.ndarray:
@@ -55,3 +56,10 @@ def reuse_or_empty(spares: dict, key: str, shape: int | tuple[int, ...], dtype: 
     if isinstance(old, np.ndarray) and old.shape == shape and old.dtype == dtype and unshared(old):
         return old
     return np.empty(shape, dtype)
+
+
+#: ``Society.derived`` key of one float64 per agent that phases borrow in turn: scoring writes
+#: the new scores into it and leaves the old ones there; adaptation writes its snapshot of
+#: expressed dissent into it, the metrics a sorted copy of the wealth; each leaves it for the
+#: next.
+SPARE_FLOATS = "spare.float64"

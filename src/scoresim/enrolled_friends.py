@@ -3,10 +3,10 @@
 Bass adoption (MODEL.md 2.1) needs, for every agent not yet enrolled, how many of its friends
 are enrolled. Counting walks every edge of the graph each step; the counts change only where an
 agent enrols or a tie is cut or made, so they are kept and patched there. A tally remembers the
-very ``enrolled`` and CSR ``indices`` arrays it counted: when either is replaced by anything
-other than the patching phases (a caller assigning ``society.enrolled``, a graph rebuilt
-elsewhere), the next read recounts from scratch. Arrays are replaced, never written in place,
-by the phases; callers should do the same.
+very ``enrolled`` array and the graph (and its version) it counted: when either changes other
+than through the patching functions below (a caller assigning ``society.enrolled``, a graph
+replaced or updated elsewhere), the next read recounts from scratch. ``enrolled`` is replaced,
+never written in place, by the phases; callers should do the same.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import numpy as np
 from numba import njit
 
 if TYPE_CHECKING:
+    from scoresim.graph import Graph
     from scoresim.society import Society
 
 
@@ -26,11 +27,12 @@ KEY = "enrolled_friends"  #: where the tally is kept in ``Society.derived``
 
 @dataclass
 class Tally:
-    """``counts[i]``: enrolled neighbours of ``i``, valid for these ``enrolled`` and ``indices``."""
+    """``counts[i]``: enrolled neighbours of ``i``, for this ``enrolled`` and graph version."""
 
     counts: np.ndarray
     enrolled: np.ndarray
-    indices: np.ndarray
+    graph: Graph
+    version: int
 
 
 def _valid(society: Society) -> Tally | None:
@@ -38,7 +40,8 @@ def _valid(society: Society) -> Tally | None:
     if (
         isinstance(tally, Tally)
         and tally.enrolled is society.enrolled
-        and tally.indices is society.graph.indices
+        and tally.graph is society.graph
+        and tally.version == society.graph.version
     ):
         return tally
     return None
@@ -58,7 +61,7 @@ def enrolled_friends(society: Society) -> np.ndarray:
     tally = _valid(society)
     if tally is None:
         counts = society.graph.neighbour_sum(society.enrolled).astype(np.int32)
-        tally = Tally(counts, society.enrolled, society.graph.indices)
+        tally = Tally(counts, society.enrolled, society.graph, society.graph.version)
         society.derived[KEY] = tally
     return tally.counts
 
@@ -99,4 +102,4 @@ def update_graph(
     if tally is not None:
         _count_edges(society.enrolled, *remove, -1, tally.counts)
         _count_edges(society.enrolled, *add, 1, tally.counts)
-        tally.indices = society.graph.indices
+        tally.version = society.graph.version

@@ -1,12 +1,14 @@
 """The friendship graph as a CSR adjacency that changes between steps.
 
 Each undirected edge is stored in both orientations: ``indices[indptr[i]:indptr[i+1]]`` are the
-neighbours of ``i``, sorted, as int32 (4 bytes per entry, 8 per edge; ``indptr`` is int64). That
-single structure serves neighbour aggregates (one compiled pass over the rows), membership tests
-(a binary search in a sorted row) and the canonical edge list (entries with ``j > i``).
-Ostracism removes and adds a few edges per step; :meth:`Graph.update` rebuilds the CSR in one
-linear, row-parallel pass. Every kernel is parallel over rows, each row handled by one thread in
-CSR order, so results do not depend on the number of threads.
+neighbours of ``i``, sorted, as int32 (4 bytes per entry, 8 per edge; ``indptr`` is int32 while
+the entries fit, 4 bytes per node). That single structure serves neighbour aggregates (one
+compiled pass over the rows), membership tests (a binary search in a sorted row) and the
+canonical edge list (entries with ``j > i``). Ostracism removes and adds a few edges per step;
+:meth:`Graph.update` rewrites the CSR in place: the rows it touches are merged aside, the rest
+slide over by a few ``memmove`` calls, so an update needs no second copy of the graph. Every
+kernel is parallel over rows, each row handled by one thread in CSR order, so results do not
+depend on the number of threads.
 """
 
 from __future__ import annotations
@@ -18,20 +20,28 @@ from numba import njit, prange
 
 from scoresim import generators
 from scoresim.buffers import unshared
-from scoresim.jit import kernel, use_threads
+from scoresim.jit import kernel, memmove, use_threads
 from scoresim.scenario import Scenario
 
 
+def _index_dtype(entries: int) -> type:
+    """Offsets as int32 while the entries fit (4 bytes per node), int64 beyond."""
+    return np.int32 if entries <= np.iinfo(np.int32).max else np.int64
+
+
+def _capacity(entries: int) -> int:
+    """Entries to allocate for ``entries``: room for the ties made later, without a copy."""
+    return entries + entries // 64 + 64
+
+
 @njit(cache=True)
-def _csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    indptr = np.zeros(n + 1, np.int64)
+def _csr(src: np.ndarray, dst: np.ndarray, indptr: np.ndarray, indices: np.ndarray) -> None:
     for e in range(src.size):
         indptr[src[e] + 1] += 1
         indptr[dst[e] + 1] += 1
-    for i in range(n):
+    for i in range(indptr.size - 1):
         indptr[i + 1] += indptr[i]
-    pos = indptr[:-1].copy()
-    indices = np.empty(2 * src.size, np.int32)
+    pos = indptr[:-1].astype(np.int64)
     # canonical edges sorted by (src, dst): every row receives its smaller neighbours first,
     # ascending, then its larger ones, ascending, so each row comes out sorted
     for e in range(src.size):
@@ -40,7 +50,6 @@ def _csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarr
         pos[s] += 1
         indices[pos[d]] = s
         pos[d] += 1
-    return indptr, indices
 
 
 @kernel
@@ -75,7 +84,7 @@ def row_contains(indptr: np.ndarray, indices: np.ndarray, i: int, j: int) -> boo
     return pos < indptr[i + 1] and indices[pos] == j
 
 
-#: rows per block at most in :meth:`Graph.update`, so that long unchanged runs split over threads
+#: rows per block at most in :meth:`Graph.update`, so that the offsets split over threads
 _BLOCK_ROWS = 1 << 16
 
 
@@ -124,44 +133,98 @@ def _plan(n, rem_rows, add_rows, block_rows):
 
 
 @kernel
-def _rebuild(
+def _merge_rows(
     indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray, bounds: np.ndarray,
-    shift: np.ndarray, rem_cols: np.ndarray, add_cols: np.ndarray, new_indptr: np.ndarray,
-    new_indices: np.ndarray, degree: np.ndarray,
+    rem_cols: np.ndarray, add_cols: np.ndarray, changed: np.ndarray, offsets: np.ndarray,
+    scratch: np.ndarray,
 ) -> None:  # fmt: skip
-    """The CSR after an update, block by block: a planned row is merged with its removals and
-    additions, and the unchanged rows up to the next planned row move in one copy. ``degree``
-    is patched in place."""
-    n = indptr.size - 1
-    for b in prange(rows.size):
-        i = rows[b]
-        out = indptr[i] + shift[b]
-        new_indptr[i] = out
+    """Each changed planned row, merged with its removals and additions, into ``scratch``."""
+    for c in prange(changed.size):
+        b = changed[c]
+        i, out = rows[b], offsets[c]
         rem, rem_end, add, add_end = bounds[b, 0], bounds[b, 1], bounds[b, 2], bounds[b, 3]
-        degree[i] += (add_end - add) - (rem_end - rem)
         for p in range(indptr[i], indptr[i + 1]):
             col = indices[p]
             if rem < rem_end and rem_cols[rem] == col:
                 rem += 1
                 continue
             while add < add_end and add_cols[add] < col:
-                new_indices[out] = add_cols[add]
+                scratch[out] = add_cols[add]
                 out += 1
                 add += 1
-            new_indices[out] = col
+            scratch[out] = col
             out += 1
         while add < add_end:
-            new_indices[out] = add_cols[add]
+            scratch[out] = add_cols[add]
             out += 1
             add += 1
-        # the unchanged rows after i, up to the next planned row, all move by shift[b + 1]
+
+
+@njit(cache=True)
+def _move_entries(
+    storage: np.ndarray, first: np.ndarray, after: np.ndarray, shift: np.ndarray, total: int,
+    is_changed: np.ndarray, changed: np.ndarray, offsets: np.ndarray, scratch: np.ndarray,
+) -> None:  # fmt: skip
+    """Move the unchanged entries to their new places in ``storage`` itself, then write the
+    changed rows from ``scratch``.
+
+    Entries between planned rows move together, and so does an unchanged planned row; adjacent
+    stretches with the same shift merge into one ``memmove``. Stretches moving right go first,
+    the last one first, then those moving left, the first one first: a stretch then only ever
+    lands on entries already moved or on changed rows, which ``scratch`` holds.
+    """
+    k = first.size
+    lo, hi, by = np.empty(2 * k, np.int64), np.empty(2 * k, np.int64), np.empty(2 * k, np.int64)
+    count = 0
+    for b in range(k):
+        for part in range(2):
+            if part == 0:  # the planned row itself, if unchanged
+                if is_changed[b]:
+                    continue
+                a, z, m = first[b], after[b], shift[b]
+            else:  # the rows after it, up to the next planned row
+                a, z, m = after[b], first[b + 1] if b + 1 < k else total, shift[b + 1]
+            if z <= a or m == 0:
+                continue
+            if count > 0 and by[count - 1] == m and hi[count - 1] == a:
+                hi[count - 1] = z
+            else:
+                lo[count], hi[count], by[count] = a, z, m
+                count += 1
+    for q in range(count - 1, -1, -1):
+        if by[q] > 0:
+            memmove(storage, lo[q] + by[q], lo[q], hi[q] - lo[q])
+    for q in range(count):
+        if by[q] < 0:
+            memmove(storage, lo[q] + by[q], lo[q], hi[q] - lo[q])
+    for c in range(changed.size):
+        b = changed[c]
+        to = first[b] + shift[b] - offsets[c]
+        for p in range(offsets[c], offsets[c + 1]):
+            storage[to + p] = scratch[p]
+
+
+@kernel
+def _shift_offsets(indptr: np.ndarray, rows: np.ndarray, shift: np.ndarray) -> None:
+    """Offsets after an update, in place: a planned row moves by its own shift, the unchanged
+    rows after it by the next one."""
+    n = indptr.size - 1
+    for b in prange(rows.size):
+        i = rows[b]
+        indptr[i] += shift[b]
         stop = rows[b + 1] if b + 1 < rows.size else n
         moved = shift[b + 1]
         for j in range(i + 1, stop):
-            new_indptr[j] = indptr[j] + moved
-        first, last = indptr[i + 1], indptr[stop]
-        new_indices[first + moved : last + moved] = indices[first:last]
-    new_indptr[n] = indptr[n] + shift[rows.size]
+            indptr[j] += moved
+    indptr[n] += shift[rows.size]
+
+
+@njit(cache=True)
+def _count_isolated(indptr: np.ndarray) -> int:
+    count = 0
+    for i in range(indptr.size - 1):
+        count += indptr[i + 1] == indptr[i]
+    return count
 
 
 @kernel
@@ -202,36 +265,46 @@ class Graph:
         if not canonical:
             src, dst = generators.canonical_edges(np.asarray(src), np.asarray(dst))
         self.n = int(n)
-        self.indptr, self.indices = _csr(self.n, src, dst)
-        self.degree = np.diff(self.indptr).astype(np.int32)
+        entries = 2 * len(src)
+        #: the memory of ``indices``, with room for ties made later
+        self._storage = np.empty(_capacity(entries), np.int32)
+        self.indptr = np.zeros(self.n + 1, _index_dtype(self._storage.size))
+        _csr(src, dst, self.indptr, self._storage)
+        self.indices = self._storage[:entries]
+        #: counts updates, so that what is derived from the graph knows when to recount
+        self.version = 0
         self._edges: tuple[np.ndarray, np.ndarray] | None = None
-        #: the arrays of the version before this one, reused by the next update if unshared
-        self._spare: tuple[np.ndarray, np.ndarray] | None = None
 
-    def _buffers(self, entries: int) -> tuple[np.ndarray, np.ndarray]:
-        """``indptr`` and ``indices`` arrays for the next version.
-
-        The version before the current one lends its arrays when nothing outside the graph
-        holds them (or a view of them): writing hundreds of megabytes into memory already mapped
-        saves the kernel zeroing fresh pages, which at 10^7 agents costs more than the copy.
-        """
-        spare, self._spare = self._spare, None
-        if spare is not None:
-            ptr, idx = spare
-            del spare
-            if idx.size >= entries and unshared(ptr) and unshared(idx):
-                return ptr, idx[:entries]
-        capacity = entries + entries // 64 + 64  # slack for ties made later
-        return np.empty(self.n + 1, np.int64), np.empty(capacity, np.int32)[:entries]
-
-    def release_buffers(self) -> None:
-        """Let go of the arrays kept for the next update (done once no update will come)."""
-        self._spare = None
+    def _own_arrays(self, entries: int) -> None:
+        """Make ``indptr`` and the memory of ``indices`` safe to write in place, with room for
+        ``entries``: kept if nothing outside the graph holds them (or a view of them) and they
+        fit, else replaced by copies with room to spare. Whoever holds the old arrays keeps the
+        version they saw."""
+        if (
+            self._storage.size >= entries
+            and unshared(self.indptr)
+            and unshared(self.indices)
+            and unshared(self._storage, holders=1)  # ``indices`` is a view of it
+        ):
+            return
+        storage = np.empty(_capacity(entries), np.int32)
+        storage[: self.indices.size] = self.indices
+        self.indptr = self.indptr.astype(_index_dtype(storage.size))
+        self._storage, self.indices = storage, storage[: self.indices.size]
 
     @property
     def parallel(self) -> bool:
         """Whether kernels over this graph should use threads."""
         return use_threads(self.indices.size)
+
+    @property
+    def degree(self) -> np.ndarray:
+        """Neighbours of each node, as a new int32 array (computed from the offsets)."""
+        return np.diff(self.indptr).astype(np.int32, copy=False)
+
+    def isolated_count(self) -> int:
+        """Nodes without a neighbour."""
+        return int(_count_isolated(self.indptr))
 
     @property
     def edge_count(self) -> int:
@@ -287,14 +360,25 @@ class Graph:
         rem_rows, rem_cols = _both_orientations(ru, rv, self.n)
         add_rows, add_cols = _both_orientations(au, av, self.n)
         rows, bounds, shift = _plan(self.n, rem_rows, add_rows, _BLOCK_ROWS)
-        new_indptr, new_indices = self._buffers(self.indices.size + int(shift[-1]))
-        _rebuild(
-            self.parallel, self.indptr, self.indices, rows, bounds, shift, rem_cols, add_cols,
-            new_indptr, new_indices, self.degree,
+        entries = self.indices.size + int(shift[-1])
+        self._own_arrays(entries)
+        removed, added = bounds[:, 1] - bounds[:, 0], bounds[:, 3] - bounds[:, 2]
+        first, after = self.indptr[rows].astype(np.int64), self.indptr[rows + 1].astype(np.int64)
+        is_changed = (removed + added) > 0
+        changed = np.flatnonzero(is_changed)
+        offsets = np.zeros(changed.size + 1, np.int64)
+        np.cumsum((after - first + added - removed)[changed], out=offsets[1:])
+        scratch = np.empty(int(offsets[-1]), np.int32)
+        _merge_rows(
+            use_threads(scratch.size), self.indptr, self.indices, rows, bounds, rem_cols,
+            add_cols, changed, offsets, scratch,
         )  # fmt: skip
-        base = self.indices.base
-        self._spare = (self.indptr, base if isinstance(base, np.ndarray) else self.indices)
-        self.indptr, self.indices = new_indptr, new_indices
+        total = self.indices.size
+        _move_entries(self._storage, first, after, shift, total, is_changed, changed, offsets,
+                      scratch)  # fmt: skip
+        _shift_offsets(use_threads(total), self.indptr, rows, shift)
+        self.indices = self._storage[:entries]
+        self.version += 1
         self._edges = None
 
 

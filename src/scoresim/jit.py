@@ -16,6 +16,9 @@ from collections.abc import Callable
 from typing import Any
 
 from numba import njit
+from numba import types as nbtypes
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 #: Inputs with at least this many elements (agents or CSR entries) use the parallel flavour.
 PARALLEL_MIN_SIZE = 500_000
@@ -49,3 +52,22 @@ def kernel(fn: Callable[..., Any]) -> Kernel:
 def use_threads(size: int) -> bool:
     """Whether an input of ``size`` elements is worth the parallel flavour."""
     return size >= PARALLEL_MIN_SIZE
+
+
+@intrinsic
+def memmove(typingctx: Any, array: Any, dst: Any, src: Any, count: Any) -> Any:
+    """``array[dst:dst + count] = array[src:src + count]`` for a contiguous 1-d array, ranges
+    that may overlap, as one ``llvm.memmove`` (the C library's: two to three times faster than a
+    compiled element loop, which cannot vectorise a copy onto itself)."""
+    if not (isinstance(array, nbtypes.Array) and array.ndim == 1 and array.layout == "C"):
+        return None  # typing fails: only contiguous 1-d arrays
+    sig = nbtypes.void(array, nbtypes.intp, nbtypes.intp, nbtypes.intp)
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        data = context.make_array(signature.args[0])(context, builder, args[0]).data
+        itemsize = context.get_abi_sizeof(context.get_data_type(signature.args[0].dtype))
+        dst_ptr, src_ptr = builder.gep(data, [args[1]]), builder.gep(data, [args[2]])
+        cgutils.raw_memmove(builder, dst_ptr, src_ptr, args[3], itemsize)
+        return context.get_dummy_value()
+
+    return sig, codegen

@@ -12,6 +12,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import numpy as np
 from numba import njit, prange
 
+from scoresim.buffers import SPARE_FLOATS, reuse_or_empty
 from scoresim.jit import kernel, use_threads
 from scoresim.params import Params
 from scoresim.phases.record import StepRecord
@@ -29,12 +30,18 @@ def _sort_thread() -> ThreadPoolExecutor:
     return _sorter[1]
 
 
+def _sorted(x: np.ndarray) -> np.ndarray:
+    x.sort()
+    return x
+
+
 def _sort(x: np.ndarray, threads: bool) -> Future:
-    """``np.sort(x)`` in a helper thread, or at once when waking threads costs more (small n)."""
+    """Sort ``x`` in place, in a helper thread or at once when waking threads costs more (small
+    n); the future gives ``x``."""
     if threads:
-        return _sort_thread().submit(np.sort, x)
+        return _sort_thread().submit(_sorted, x)
     done: Future = Future()
-    done.set_result(np.sort(x))
+    done.set_result(_sorted(x))
     return done
 
 
@@ -206,13 +213,17 @@ def metrics_row(society: Society, params: Params, rec: StepRecord) -> dict[str, 
     n_enrolled = score_e.size
     tier_e = society.tier[enrolled]
     row: dict[str, float] = {"step": rec.t, "adoption": n_enrolled / n}
-
-    # the two sorts take longest: numpy releases the GIL, so they run in helper threads while
-    # this one goes on with the compiled passes; the percentiles are filled in at the end
-    sorted_wealth = _sort(society.wealth, use_threads(n))
-    sorted_score = _sort(score_e, use_threads(n))
     if n_enrolled:
         row |= {"score_mean": float(score_e.mean()), "score_sd": float(score_e.std())}
+
+    # the two sorts take longest: numpy releases the GIL, so they run in helper threads while
+    # this one goes on with the compiled passes; the percentiles are filled in at the end. Both
+    # sort copies: the enrolled scores in place, the wealth in borrowed memory.
+    wealth = reuse_or_empty(society.derived, SPARE_FLOATS, n, np.float64)
+    np.copyto(wealth, society.wealth)
+    sorted_wealth = _sort(wealth, use_threads(n))
+    sorted_score = _sort(score_e, use_threads(n))
+    if n_enrolled:
         row |= dict.fromkeys(["score_p10", "score_p50", "score_p90"], NAN)  # keeps column order
         counts = np.bincount(tier_e, minlength=len(tiers.names))
         row |= {f"tier_{name}": counts[k] / n_enrolled for k, name in enumerate(tiers.names)}
@@ -239,7 +250,7 @@ def metrics_row(society: Society, params: Params, rec: StepRecord) -> dict[str, 
     )  # fmt: skip
 
     row["edges"] = graph.edge_count
-    row["isolated"] = float(np.count_nonzero(graph.degree == 0)) / n
+    row["isolated"] = graph.isolated_count() / n
     assortativity, score_dissent_corr = (
         _enrolled_correlations(society, row["score_mean"]) if n_enrolled else (NAN, NAN)
     )
@@ -249,6 +260,7 @@ def metrics_row(society: Society, params: Params, rec: StepRecord) -> dict[str, 
     poor = enrolled & (society.tier == 0)
     row["employment_poor"] = _mean(society.employed[poor].astype(np.float64))
     row["wealth_gini"] = gini_of_sorted(sorted_wealth.result())
+    society.derived[SPARE_FLOATS] = wealth
     score_sorted = sorted_score.result()
     row["score_gini"] = gini_of_sorted(score_sorted)
     if n_enrolled:

@@ -118,7 +118,6 @@ class Society:
     def release_buffers(self) -> None:
         """Let go of what the phases keep between steps (done once no step will come)."""
         self.derived.clear()
-        self.graph.release_buffers()
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The per-agent arrays by name (the graph excluded)."""

@@ -13,18 +13,20 @@ from scoresim.buffers import reuse_or_empty
 class StepRecord:
     """Per-step transient quantities, filled in by the phases in order.
 
-    Counts are per agent (length ``n``) unless said otherwise.
+    Counts are per agent (length ``n``) unless said otherwise, as unsigned integers of the
+    narrowest width that holds the step's largest count (uint8 unless someone posts or buys over
+    255 times in a step): cast them before subtracting.
     """
 
     t: int
-    critical_by_topic: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int64))
-    loyal: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    neutral: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    desirable: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    undesirable: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    groceries: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    detected_critical: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    false_positives: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    critical_by_topic: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.uint8))
+    loyal: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
+    neutral: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
+    desirable: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
+    undesirable: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
+    groceries: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
+    detected_critical: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
+    false_positives: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
     sanctioned: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     loans_denied: int = 0
     travel_denied: int = 0

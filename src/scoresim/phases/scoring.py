@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from scoresim.buffers import reuse_or_empty
+from scoresim.buffers import SPARE_FLOATS, reuse_or_empty
 from scoresim.counter_rng import agent_key, binomial_thin, step_key
 from scoresim.jit import kernel
 from scoresim.params import Params
@@ -73,9 +73,10 @@ def scoring(society: Society, params: Params, rng: np.random.Generator, rec: Ste
     """Score enrolled agents; record detections and who was sanctioned."""
     pol, g, n, key = params.scenario.policy, society.graph, society.n, step_key(rng)
     pur, det = pol.purchases, pol.detect
-    new_score = reuse_or_empty(society.derived, "scoring", n, np.float64)  # the last step's
-    rec.detected_critical = rec.empty("detected_critical", n, np.int32)
-    rec.false_positives = rec.empty("false_positives", n, np.int32)
+    new_score = reuse_or_empty(society.derived, SPARE_FLOATS, n, np.float64)
+    counts = rec.loyal.dtype  # detections are at most the posts: the same width holds them
+    rec.detected_critical = rec.empty("detected_critical", n, counts)
+    rec.false_positives = rec.empty("false_positives", n, counts)
     _score(
         g.parallel, key, g.indptr, g.indices, society.enrolled, bool(society.enrolled.all()),
         society.score, society.defaulted,
@@ -87,6 +88,6 @@ def scoring(society: Society, params: Params, rng: np.random.Generator, rec: Ste
         pol.score.base, pol.score.min, pol.score.max,
         new_score, rec.detected_critical, rec.false_positives,
     )  # fmt: skip
-    society.derived["scoring"], society.score = society.score, new_score
+    society.derived[SPARE_FLOATS], society.score = society.score, new_score
     society.defaulted[:] = False
     rec.sanctioned = (rec.detected_critical > 0) | (rec.false_positives > 0)
