@@ -282,6 +282,7 @@ class Graph:
         version they saw."""
         if (
             self._storage.size >= entries
+            and self.indices.base is self._storage  # not so after a copy or an unpickling
             and unshared(self.indptr)
             and unshared(self.indices)
             and unshared(self._storage, holders=1)  # ``indices`` is a view of it
