@@ -113,7 +113,7 @@ def test_counts_widen_when_a_step_outgrows_them_and_the_draws_stay_the_same():
         }
     )  # exponential rates with mean 300: some agents post over 255 times a step
     narrow, wide = Simulation(sc, seed=5), Simulation(sc, seed=5)
-    wide.society.derived[COUNT_WIDTH] = np.uint64  # drawn wide from the start
+    wide.society.derived[COUNT_WIDTH] = np.int64  # drawn wide from the start
     for _ in range(3):
         narrow.step()
         wide.step()

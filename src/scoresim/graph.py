@@ -2,7 +2,7 @@
 
 Each undirected edge is stored in both orientations: ``indices[indptr[i]:indptr[i+1]]`` are the
 neighbours of ``i``, sorted, as int32 (4 bytes per entry, 8 per edge; ``indptr`` is int32 while
-the entries fit, 4 bytes per node). That single structure serves neighbour aggregates (one
+the entries allocated fit, 4 bytes per node). That single structure serves neighbour aggregates (one
 compiled pass over the rows), membership tests (a binary search in a sorted row) and the
 canonical edge list (entries with ``j > i``). Ostracism removes and adds a few edges per step;
 :meth:`Graph.update` rewrites the CSR in place: the rows it touches are merged aside, the rest
@@ -25,7 +25,7 @@ from scoresim.scenario import Scenario
 
 
 def _index_dtype(entries: int) -> type:
-    """Offsets as int32 while the entries fit (4 bytes per node), int64 beyond."""
+    """Offsets as int32 while ``entries`` (those allocated) fit, 4 bytes per node; else int64."""
     return np.int32 if entries <= np.iinfo(np.int32).max else np.int64
 
 
@@ -34,7 +34,7 @@ def _capacity(entries: int) -> int:
     return entries + entries // 64 + 64
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _csr(src: np.ndarray, dst: np.ndarray, indptr: np.ndarray, indices: np.ndarray) -> None:
     for e in range(src.size):
         indptr[src[e] + 1] += 1
@@ -160,7 +160,7 @@ def _merge_rows(
             add += 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _move_entries(
     storage: np.ndarray, first: np.ndarray, after: np.ndarray, shift: np.ndarray, total: int,
     is_changed: np.ndarray, changed: np.ndarray, offsets: np.ndarray, scratch: np.ndarray,
@@ -171,7 +171,8 @@ def _move_entries(
     Entries between planned rows move together, and so does an unchanged planned row; adjacent
     stretches with the same shift merge into one ``memmove``. Stretches moving right go first,
     the last one first, then those moving left, the first one first: a stretch then only ever
-    lands on entries already moved or on changed rows, which ``scratch`` holds.
+    lands on entries already moved, on changed rows (which ``scratch`` holds) or on the room past
+    the old end.
     """
     k = first.size
     lo, hi, by = np.empty(2 * k, np.int64), np.empty(2 * k, np.int64), np.empty(2 * k, np.int64)
@@ -219,7 +220,7 @@ def _shift_offsets(indptr: np.ndarray, rows: np.ndarray, shift: np.ndarray) -> N
     indptr[n] += shift[rows.size]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _count_isolated(indptr: np.ndarray) -> int:
     count = 0
     for i in range(indptr.size - 1):

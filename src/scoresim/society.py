@@ -49,8 +49,8 @@ class Society:
     tier: np.ndarray
     climate: np.ndarray
     graph: Graph = field(repr=False)
-    #: data the phases derive from the state and keep between steps, by the phase's name; each
-    #: entry holds the arrays it was derived from and is redone when they are replaced
+    #: what the phases keep between steps, by name: tallies derived from the state (each knows
+    #: what it was derived from and is redone when that changes), memory to reuse, settings
     derived: dict[str, object] = field(default_factory=dict, repr=False)
 
     @property

@@ -76,17 +76,21 @@ def _draw(
     return most
 
 
-#: where the count width the last step needed is kept in ``Society.derived``
+#: where the widest count width a step has needed so far is kept in ``Society.derived``
 COUNT_WIDTH = "activity.count_dtype"
 
 
+#: count types, narrowest first; the widest is signed (numba mixes uint64 and int64 into float64)
+COUNT_DTYPES = (np.uint8, np.uint16, np.uint32, np.int64)
+
+
 def count_dtype(most: int) -> type:
-    """The narrowest unsigned integer type that holds counts up to ``most``.
+    """The narrowest of :data:`COUNT_DTYPES` that holds counts up to ``most``.
 
     >>> count_dtype(255).__name__, count_dtype(256).__name__
     ('uint8', 'uint16')
     """
-    return next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64) if most <= np.iinfo(t).max)
+    return next(t for t in COUNT_DTYPES if most <= np.iinfo(t).max)
 
 
 def activity(society: Society, params: Params, rng: np.random.Generator, rec: StepRecord) -> None:
@@ -94,7 +98,8 @@ def activity(society: Society, params: Params, rng: np.random.Generator, rec: St
 
     Counts are stored as narrow as they fit (one byte an agent per category unless someone posts
     or buys over 255 times in a step). Whether they fit is known only once drawn: if not, the
-    step's draws are made again, from the same key and so the same numbers, into wider arrays.
+    step's draws are made again, from the same key and so the same numbers, into wider arrays,
+    and later steps keep that width (a wide step is likely followed by another).
     """
     n, key, a, tiers = society.n, step_key(rng), params.scenario.activity, params.tiers
     topics = params.topic_weights.size

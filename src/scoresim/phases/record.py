@@ -14,8 +14,8 @@ class StepRecord:
     """Per-step transient quantities, filled in by the phases in order.
 
     Counts are per agent (length ``n``) unless said otherwise, as unsigned integers of the
-    narrowest width that holds the step's largest count (uint8 unless someone posts or buys over
-    255 times in a step): cast them before subtracting.
+    narrowest width that has held every step's largest count so far (uint8 unless someone posted
+    or bought over 255 times in a step): cast them before subtracting.
     """
 
     t: int
