@@ -55,7 +55,7 @@ def _csr(src: np.ndarray, dst: np.ndarray, indptr: np.ndarray, indices: np.ndarr
 @kernel
 def _row_sums(indptr: np.ndarray, indices: np.ndarray, x: np.ndarray) -> np.ndarray:
     n = indptr.size - 1
-    out = np.zeros(n, np.float64)
+    out = np.empty(n, np.float64)  # np.zeros would be a parallel region of its own
     for i in prange(n):
         acc = 0.0
         for p in range(indptr[i], indptr[i + 1]):

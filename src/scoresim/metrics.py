@@ -111,8 +111,8 @@ def _enrolled_moments(indptr, indices, enrolled, all_enrolled, score, dissent, s
     """Sums over enrolled agents (score ``x`` and dissent ``y``, shifted) and over both
     orientations of the edges between them, in fixed chunks; extremes to tell zero variance."""
     n = enrolled.size
-    sums = np.zeros((_CHUNKS, 10))
-    extremes = np.full((_CHUNKS, 4), np.inf)
+    sums = np.empty((_CHUNKS, 10))  # every chunk writes its row
+    extremes = np.empty((_CHUNKS, 4))
     size = (n + _CHUNKS - 1) // _CHUNKS
     for c in prange(_CHUNKS):
         m = 0
@@ -150,11 +150,19 @@ def _enrolled_moments(indptr, indices, enrolled, all_enrolled, score, dissent, s
         row[5], row[6], row[7], row[8], row[9] = ax, ay, axx, ayy, axy
         ext = extremes[c]
         ext[0], ext[1], ext[2], ext[3] = x_min, -x_max, y_min, -y_max
-    total = np.zeros(10)
-    lowest = np.full(4, np.inf)
-    for c in range(_CHUNKS):
-        total += sums[c]
-        lowest = np.minimum(lowest, extremes[c])
+    # element by element: an array expression here would be a parallel region per chunk
+    total = np.empty(10)
+    lowest = np.empty(4)
+    for k in range(10):
+        acc = 0.0
+        for c in range(_CHUNKS):
+            acc += sums[c, k]
+        total[k] = acc
+    for k in range(4):
+        low = np.inf
+        for c in range(_CHUNKS):
+            low = min(low, extremes[c, k])
+        lowest[k] = low
     return total, lowest
 
 
@@ -162,7 +170,7 @@ def _enrolled_moments(indptr, indices, enrolled, all_enrolled, score, dissent, s
 def _opinion_sums(dissent, censor):
     """Sums of expressed dissent ``d (1 - c)`` and of ``d - d (1 - c)``, in fixed chunks."""
     n = dissent.size
-    sums = np.zeros((_CHUNKS, 2))
+    sums = np.empty((_CHUNKS, 2))  # every chunk writes its row
     size = (n + _CHUNKS - 1) // _CHUNKS
     for c in prange(_CHUNKS):
         se = sg = 0.0
@@ -172,10 +180,12 @@ def _opinion_sums(dissent, censor):
             se += e
             sg += d - e
         sums[c, 0], sums[c, 1] = se, sg
-    total = np.zeros(2)
+    # element by element: an array expression here would be a parallel region per chunk
+    expressed = gap = 0.0
     for c in range(_CHUNKS):
-        total += sums[c]
-    return total
+        expressed += sums[c, 0]
+        gap += sums[c, 1]
+    return expressed, gap
 
 
 def _enrolled_correlations(society: Society, score_mean: float) -> tuple[float, float]:

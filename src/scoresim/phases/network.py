@@ -32,14 +32,16 @@ def _drops(akey, position, fear_i, drop_rate):
 
 @kernel
 def _count_drops(key, indptr, indices, low_rows, enrolled, fear, drop_rate):
-    counts = np.zeros(low_rows.size, np.int64)
+    counts = np.empty(low_rows.size, np.int64)  # np.zeros would be a parallel region of its own
     for r in prange(low_rows.size):
         j = low_rows[r]
         akey = agent_key(key, j)
+        count = 0
         for q in range(indptr[j], indptr[j + 1]):
             i = indices[q]
             if enrolled[i] and _drops(akey, q - indptr[j], fear[i], drop_rate):
-                counts[r] += 1
+                count += 1
+        counts[r] = count
     return counts
 
 
