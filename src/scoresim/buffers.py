@@ -59,7 +59,6 @@ def reuse_or_empty(spares: dict, key: str, shape: int | tuple[int, ...], dtype: 
 
 
 #: ``Society.derived`` key of one float64 per agent that phases borrow in turn: scoring writes
-#: the new scores into it and leaves the old ones there; adaptation writes its snapshot of
-#: expressed dissent into it, the metrics a sorted copy of the wealth; each leaves it for the
-#: next.
+#: the new scores into it and leaves the old ones there; the metrics sort a copy of the wealth
+#: in it and leave it for the next step's scoring.
 SPARE_FLOATS = "spare.float64"
