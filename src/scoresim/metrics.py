@@ -15,6 +15,7 @@ from numba import njit, prange
 from scoresim.buffers import SPARE_FLOATS, reuse_or_empty
 from scoresim.jit import kernel, use_threads
 from scoresim.params import Params
+from scoresim.phases.adaptation import SNAPSHOT
 from scoresim.phases.record import StepRecord
 from scoresim.society import Society, expressed_of
 
@@ -219,16 +220,18 @@ def _mean(x: np.ndarray) -> float:
 def metrics_row(society: Society, params: Params, rec: StepRecord) -> dict[str, float]:
     """The metrics of the state left at the end of step ``rec.t``."""
     n, enrolled, graph, tiers = society.n, society.enrolled, society.graph, params.tiers
-    score_e = society.score[enrolled]
-    n_enrolled = score_e.size
+    n_enrolled = int(np.count_nonzero(enrolled))
+    # the enrolled scores, sorted below, go into the adaptation snapshot's memory (free until
+    # the next step's adaptation), and the wealth into the spare float array
+    snapshot = reuse_or_empty(society.derived, SNAPSHOT, n, np.float64)
+    score_e = np.compress(enrolled, society.score, out=snapshot[:n_enrolled])
     tier_e = society.tier[enrolled]
     row: dict[str, float] = {"step": rec.t, "adoption": n_enrolled / n}
     if n_enrolled:
         row |= {"score_mean": float(score_e.mean()), "score_sd": float(score_e.std())}
 
     # the two sorts take longest: numpy releases the GIL, so they run in helper threads while
-    # this one goes on with the compiled passes; the percentiles are filled in at the end. Both
-    # sort copies: the enrolled scores in place, the wealth in borrowed memory.
+    # this one goes on with the compiled passes; the percentiles are filled in at the end
     wealth = reuse_or_empty(society.derived, SPARE_FLOATS, n, np.float64)
     np.copyto(wealth, society.wealth)
     sorted_wealth = _sort(wealth, use_threads(n))
@@ -273,6 +276,7 @@ def metrics_row(society: Society, params: Params, rec: StepRecord) -> dict[str, 
     society.derived[SPARE_FLOATS] = wealth
     score_sorted = sorted_score.result()
     row["score_gini"] = gini_of_sorted(score_sorted)
+    society.derived[SNAPSHOT] = snapshot
     if n_enrolled:
         percentiles = percentiles_of_sorted(score_sorted, (10, 50, 90))
         row |= dict(zip(["score_p10", "score_p50", "score_p90"], percentiles, strict=True))

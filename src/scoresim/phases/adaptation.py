@@ -19,6 +19,9 @@ from scoresim.params import Params
 from scoresim.phases.record import StepRecord
 from scoresim.society import Society, expressed_of
 
+#: ``Society.derived`` key of the expressed-dissent snapshot, whose memory the metrics borrow
+SNAPSHOT = "adaptation.expressed"
+
 
 @kernel
 def _snapshot(dissent, censor, enrolled, tier, public_tier, sanctioned, expressed, flags):
@@ -76,7 +79,7 @@ def adaptation(society: Society, params: Params, rng: np.random.Generator, rec: 
     ad, tiers, g = params.scenario.adaptation, params.tiers, society.graph
     # the snapshot every neighbour reads, in the last step's memory when unshared (its own: in
     # the spare score array it costs this phase a fifth more time on this machine, for 8 MB)
-    expressed = reuse_or_empty(society.derived, "adaptation.expressed", society.n, np.float64)
+    expressed = reuse_or_empty(society.derived, SNAPSHOT, society.n, np.float64)
     flags = reuse_or_empty(society.derived, "adaptation.flags", society.n, np.uint8)
     _snapshot(
         use_threads(society.n), society.dissent, society.censor, society.enrolled, society.tier,
@@ -92,4 +95,4 @@ def adaptation(society: Society, params: Params, rng: np.random.Generator, rec: 
         ad.gaming_cap, ad.gaming_gap_weight, ad.gaming_gap_scale, ad.gaming_public_weight,
         ad.opinion_rate, ad.climate_weight,
     )  # fmt: skip
-    society.derived["adaptation.expressed"], society.derived["adaptation.flags"] = expressed, flags
+    society.derived[SNAPSHOT], society.derived["adaptation.flags"] = expressed, flags
