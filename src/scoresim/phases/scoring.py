@@ -26,11 +26,12 @@ def _score(
     topic_deltas, detect_critical, detect_loyal, detect_fp,
     loyal_delta, fp_delta, desirable_delta, undesirable_delta, groceries_delta,
     max_change, default_penalty, friend_weight, low_penalty, low_threshold, decay,
-    base, lo, hi, new_score, detected_critical, false_positives,
+    base, lo, hi, new_score, detected_critical, false_positives, sanctioned,
 ):  # fmt: skip
     for i in prange(score.size):
         detected_critical[i] = 0
         false_positives[i] = 0
+        sanctioned[i] = False
         if not enrolled[i]:
             new_score[i] = score[i]
             continue
@@ -45,6 +46,7 @@ def _score(
         events += loyal_delta * d
         d, c = binomial_thin(akey, c, neutral[i], detect_fp)
         false_positives[i] = d
+        sanctioned[i] = detected_critical[i] > 0 or d > 0
         events += fp_delta * d
         events += desirable_delta * desirable[i] + undesirable_delta * undesirable[i]
         events += groceries_delta * groceries[i]
@@ -77,6 +79,7 @@ def scoring(society: Society, params: Params, rng: np.random.Generator, rec: Ste
     counts = rec.loyal.dtype  # detections are at most the posts: the same width holds them
     rec.detected_critical = rec.empty("detected_critical", n, counts)
     rec.false_positives = rec.empty("false_positives", n, counts)
+    rec.sanctioned = rec.empty("sanctioned", n, np.bool_)
     _score(
         g.parallel, key, g.indptr, g.indices, society.enrolled, bool(society.enrolled.all()),
         society.score, society.defaulted,
@@ -86,8 +89,7 @@ def scoring(society: Society, params: Params, rng: np.random.Generator, rec: Ste
         pur.undesirable.delta, pur.neutral.delta, pol.max_step_change, pol.default_penalty,
         pol.friend_weight, pol.low_friend_penalty, pol.low_threshold, pol.decay,
         pol.score.base, pol.score.min, pol.score.max,
-        new_score, rec.detected_critical, rec.false_positives,
+        new_score, rec.detected_critical, rec.false_positives, rec.sanctioned,
     )  # fmt: skip
     society.derived[SPARE_FLOATS], society.score = society.score, new_score
     society.defaulted[:] = False
-    rec.sanctioned = (rec.detected_critical > 0) | (rec.false_positives > 0)
