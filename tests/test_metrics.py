@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoresim.graph import Graph
-from scoresim.metrics import gini, metric_columns, metrics_row
+from scoresim.metrics import gini, mean_and_sd, metric_columns, metrics_row
 from scoresim.params import Params
 from scoresim.phases.record import StepRecord
 from scoresim.scenario import Scenario
@@ -61,8 +61,15 @@ def make(n, edges, overrides=None):
 def record(n, t=7):
     rec = StepRecord(t=t)
     rec.critical_by_topic = np.zeros((2, n), np.int64)
-    for name in ("loyal", "neutral", "desirable", "undesirable", "groceries",
-                 "detected_critical", "false_positives"):
+    for name in (
+        "loyal",
+        "neutral",
+        "desirable",
+        "undesirable",
+        "groceries",
+        "detected_critical",
+        "false_positives",
+    ):
         setattr(rec, name, np.zeros(n, np.int64))
     rec.sanctioned = np.zeros(n, bool)
     return rec
@@ -86,11 +93,14 @@ def test_gini_matches_mean_absolute_difference():
         assert gini(3.5 * x) == pytest.approx(gini(x), rel=1e-12)  # scale invariant
 
 
-@pytest.mark.parametrize(("draw", "closed_form"), [
-    (lambda r, n: r.uniform(0, 1, n), 1 / 3),  # U(0, b): 1/3
-    (lambda r, n: r.exponential(2.0, n), 1 / 2),  # Exp: 1/2
-    (lambda r, n: r.pareto(3.0, n) + 1, 1 / 5),  # Pareto(alpha): 1 / (2 alpha - 1)
-])
+@pytest.mark.parametrize(
+    ("draw", "closed_form"),
+    [
+        (lambda r, n: r.uniform(0, 1, n), 1 / 3),  # U(0, b): 1/3
+        (lambda r, n: r.exponential(2.0, n), 1 / 2),  # Exp: 1/2
+        (lambda r, n: r.pareto(3.0, n) + 1, 1 / 5),  # Pareto(alpha): 1 / (2 alpha - 1)
+    ],
+)
 def test_gini_closed_forms(draw, closed_form):
     x = draw(np.random.default_rng(1), 400_000)
     assert gini(x) == pytest.approx(closed_form, abs=0.006)
@@ -186,8 +196,9 @@ def test_metrics_row_by_hand():
         "tier_excellent": tiers.count(3) / 8,
         "dissent_mean": statistics.fmean(DISSENT),
         "expressed_mean": statistics.fmean(expressed),
-        "falsification_gap": statistics.fmean(d - e for d, e in zip(DISSENT, expressed,
-                                                                        strict=True)),
+        "falsification_gap": statistics.fmean(
+            d - e for d, e in zip(DISSENT, expressed, strict=True)
+        ),
         "pluralistic_ignorance": statistics.fmean(CLIMATE) - statistics.fmean(DISSENT),
         "critical_posts": (7 + 4) / 10,
         "loyal_posts": 15 / 10,
@@ -220,8 +231,9 @@ def test_score_assortativity_matches_networkx():
     soc, params = make(n, edges)
     soc.enrolled = rng.random(n) < 0.7
     soc.score = rng.integers(350, 951, n).astype(np.float64)
-    soc.tier = np.array([tier_of(s, e) for s, e in zip(soc.score, soc.enrolled, strict=True)],
-                        np.int8)
+    soc.tier = np.array(
+        [tier_of(s, e) for s, e in zip(soc.score, soc.enrolled, strict=True)], np.int8
+    )
     row = metrics_row(soc, params, record(n))
     sub = g.subgraph([i for i in range(n) if soc.enrolled[i]]).copy()
     nx.set_node_attributes(sub, {i: int(soc.score[i]) for i in sub.nodes}, "score")
@@ -307,8 +319,9 @@ def test_score_summaries_on_random_enrolled_sets(scores, seed):
     soc.enrolled[rng.permutation(n)[: len(scores)]] = True
     soc.score[:] = 600.0
     soc.score[soc.enrolled] = scores
-    soc.tier = np.array([tier_of(s, e) for s, e in zip(soc.score, soc.enrolled, strict=True)],
-                        np.int8)
+    soc.tier = np.array(
+        [tier_of(s, e) for s, e in zip(soc.score, soc.enrolled, strict=True)], np.int8
+    )
     row = metrics_row(soc, params, record(n))
     s = sorted(float(v) for v in soc.score[soc.enrolled])
     if len(s) >= 2:
@@ -344,3 +357,16 @@ def test_equal_scores_across_enrolled_edges_give_nan_assortativity():
     soc.score[5] = 949.99  # enrolled, no enrolled friend: not on any edge
     row = metrics_row(soc, params, record(n))
     assert math.isnan(row["score_assortativity"])  # every edge reads (600, 600): zero variance
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    size=st.integers(1, 3000),
+    seed=st.integers(0, 2**32 - 1),
+    scale=st.sampled_from([1e-3, 1.0, 80.0, 1e6]),
+)
+def test_mean_and_sd_in_borrowed_memory_are_numpys_bits(size, seed, scale):
+    x = np.random.default_rng(seed).normal(600.0, scale, size)
+    scratch = np.full(size + 5, np.nan)
+    mean, sd = mean_and_sd(x, scratch)
+    assert (mean, sd) == (float(x.mean()), float(x.std()))  # equal bits, not just close

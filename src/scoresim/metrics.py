@@ -213,32 +213,65 @@ def _enrolled_correlations(society: Society, score_mean: float) -> tuple[float, 
     return assortativity, corr
 
 
-def _mean(x: np.ndarray) -> float:
-    return float(x.mean()) if x.size else NAN
+@njit(cache=True, nogil=True)
+def _compress(mask: np.ndarray, x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``x[mask]`` written into ``out``; returns the filled part (``np.compress`` would allocate
+    an index array as large as the result)."""
+    k = 0
+    for i in range(x.size):
+        if mask[i]:
+            out[k] = x[i]
+            k += 1
+    return out[:k]
+
+
+@njit(cache=True, nogil=True)
+def _tier_counts(tier: np.ndarray, enrolled: np.ndarray, tiers: int) -> np.ndarray:
+    """Enrolled agents per tier (``np.bincount`` would first widen the int8 tiers to int64)."""
+    counts = np.zeros(tiers, np.int64)
+    for i in range(tier.size):
+        if enrolled[i]:
+            counts[tier[i]] += 1
+    return counts
+
+
+def mean_and_sd(x: np.ndarray, scratch: np.ndarray) -> tuple[float, float]:
+    """``x.mean()`` and ``x.std()`` (ddof 0), bit for bit, with the deviations in ``scratch``
+    (at least ``x.size`` long) instead of a new array: numpy's own steps, in borrowed memory.
+
+    >>> x = np.random.default_rng(1).normal(600.0, 80.0, 1001)
+    >>> mean_and_sd(x, np.empty(2000)) == (x.mean(), x.std())
+    True
+    """
+    mean = x.mean()
+    deviations = np.subtract(x, mean, out=scratch[: x.size])
+    np.multiply(deviations, deviations, out=deviations)
+    return float(mean), float(np.sqrt(deviations.sum() / x.size))
 
 
 def metrics_row(society: Society, params: Params, rec: StepRecord) -> dict[str, float]:
     """The metrics of the state left at the end of step ``rec.t``."""
     n, enrolled, graph, tiers = society.n, society.enrolled, society.graph, params.tiers
     n_enrolled = int(np.count_nonzero(enrolled))
-    # the enrolled scores, sorted below, go into the adaptation snapshot's memory (free until
-    # the next step's adaptation), and the wealth into the spare float array
+    # no agent-sized array is allocated here: the enrolled scores, sorted below, go into the
+    # adaptation snapshot's memory (free until the next step's adaptation); the spare float
+    # array takes the deviations for the score sd, then the wealth to sort
     snapshot = reuse_or_empty(society.derived, SNAPSHOT, n, np.float64)
-    score_e = np.compress(enrolled, society.score, out=snapshot[:n_enrolled])
-    tier_e = society.tier[enrolled]
+    spare = reuse_or_empty(society.derived, SPARE_FLOATS, n, np.float64)
+    score_e = _compress(enrolled, society.score, snapshot)
     row: dict[str, float] = {"step": rec.t, "adoption": n_enrolled / n}
     if n_enrolled:
-        row |= {"score_mean": float(score_e.mean()), "score_sd": float(score_e.std())}
+        mean, sd = mean_and_sd(score_e, spare)
+        row |= {"score_mean": mean, "score_sd": sd}
 
     # the two sorts take longest: numpy releases the GIL, so they run in helper threads while
     # this one goes on with the compiled passes; the percentiles are filled in at the end
-    wealth = reuse_or_empty(society.derived, SPARE_FLOATS, n, np.float64)
-    np.copyto(wealth, society.wealth)
-    sorted_wealth = _sort(wealth, use_threads(n))
+    np.copyto(spare, society.wealth)
+    sorted_wealth = _sort(spare, use_threads(n))
     sorted_score = _sort(score_e, use_threads(n))
     if n_enrolled:
         row |= dict.fromkeys(["score_p10", "score_p50", "score_p90"], NAN)  # keeps column order
-        counts = np.bincount(tier_e, minlength=len(tiers.names))
+        counts = _tier_counts(society.tier, enrolled, len(tiers.names))
         row |= {f"tier_{name}": counts[k] / n_enrolled for k, name in enumerate(tiers.names)}
     else:
         row |= dict.fromkeys(["score_mean", "score_sd", "score_p10", "score_p50", "score_p90"], NAN)
@@ -271,9 +304,10 @@ def metrics_row(society: Society, params: Params, rec: StepRecord) -> dict[str, 
 
     row["employment"] = float(society.employed.mean())
     poor = enrolled & (society.tier == 0)
-    row["employment_poor"] = _mean(society.employed[poor].astype(np.float64))
+    n_poor = np.count_nonzero(poor)  # a count over a count: the bits of the mean of 0s and 1s
+    row["employment_poor"] = np.count_nonzero(society.employed & poor) / n_poor if n_poor else NAN
     row["wealth_gini"] = gini_of_sorted(sorted_wealth.result())
-    society.derived[SPARE_FLOATS] = wealth
+    society.derived[SPARE_FLOATS] = spare
     score_sorted = sorted_score.result()
     row["score_gini"] = gini_of_sorted(score_sorted)
     society.derived[SNAPSHOT] = snapshot
