@@ -7,6 +7,7 @@ import numpy as np
 from scoresim import Scenario, Simulation
 from scoresim.buffers import unshared
 from scoresim.phases.activity import COUNT_WIDTH
+from scoresim.phases.record import COUNT_FIELDS
 
 
 def address(a: np.ndarray) -> int:
@@ -84,16 +85,7 @@ def test_buffers_are_let_go_at_the_horizon():
     assert not s.society.derived
 
 
-COUNTS = (
-    "critical_by_topic",
-    "loyal",
-    "neutral",
-    "desirable",
-    "undesirable",
-    "groceries",
-    "detected_critical",
-    "false_positives",
-)
+COUNTS = COUNT_FIELDS
 
 
 def test_counts_are_one_byte_in_the_seed_society():

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from scoresim.graph import Graph
 from scoresim.metrics import gini, mean_and_sd, metric_columns, metrics_row
 from scoresim.params import Params
-from scoresim.phases.record import StepRecord
+from scoresim.phases.record import COUNT_FIELDS, StepRecord
 from scoresim.scenario import Scenario
 from scoresim.simulation import Simulation
 from scoresim.society import Society
@@ -61,15 +61,7 @@ def make(n, edges, overrides=None):
 def record(n, t=7):
     rec = StepRecord(t=t)
     rec.critical_by_topic = np.zeros((2, n), np.int64)
-    for name in (
-        "loyal",
-        "neutral",
-        "desirable",
-        "undesirable",
-        "groceries",
-        "detected_critical",
-        "false_positives",
-    ):
+    for name in COUNT_FIELDS[1:]:
         setattr(rec, name, np.zeros(n, np.int64))
     rec.sanctioned = np.zeros(n, bool)
     return rec

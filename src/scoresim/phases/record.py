@@ -8,6 +8,12 @@ import numpy as np
 
 from scoresim.buffers import reuse_or_empty
 
+#: the per-agent count fields of a :class:`StepRecord` (``critical_by_topic`` is topics x n)
+COUNT_FIELDS = (
+    "critical_by_topic", "loyal", "neutral", "desirable", "undesirable", "groceries",
+    "detected_critical", "false_positives",
+)  # fmt: skip
+
 
 @dataclass
 class StepRecord:
