@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import types
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from numba import njit
 from numba import types as nbtypes
@@ -27,7 +27,11 @@ PARALLEL_MIN_SIZE = 500_000
 class Kernel:
     """A function compiled twice; ``kernel(parallel, *args)`` picks the flavour."""
 
+    #: every kernel defined, in order (the tests check each)
+    instances: ClassVar[list[Kernel]] = []
+
     def __init__(self, fn: Callable[..., Any]) -> None:
+        Kernel.instances.append(self)
         name = f"{fn.__name__}_serial"
         code = fn.__code__.replace(co_name=name, co_qualname=f"{fn.__qualname__}_serial")
         serial = types.FunctionType(code, fn.__globals__, name, fn.__defaults__, fn.__closure__)
