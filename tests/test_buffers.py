@@ -85,13 +85,10 @@ def test_buffers_are_let_go_at_the_horizon():
     assert not s.society.derived
 
 
-COUNTS = COUNT_FIELDS
-
-
 def test_counts_are_one_byte_in_the_seed_society():
     s = sim()
     s.step()
-    assert all(getattr(s.record, name).dtype == np.uint8 for name in COUNTS)
+    assert all(getattr(s.record, name).dtype == np.uint8 for name in COUNT_FIELDS)
 
 
 def test_counts_widen_when_a_step_outgrows_them_and_the_draws_stay_the_same():
@@ -111,7 +108,7 @@ def test_counts_widen_when_a_step_outgrows_them_and_the_draws_stay_the_same():
         wide.step()
         most = int(wide.record.neutral.max() + wide.record.loyal.max())
         assert most > 255
-        for name in COUNTS:
+        for name in COUNT_FIELDS:
             a, b = getattr(narrow.record, name), getattr(wide.record, name)
             assert a.dtype == np.uint16, name  # widened once, from one byte to two
             np.testing.assert_array_equal(a, b, err_msg=name)

@@ -22,6 +22,9 @@ def _baseline() -> int:
     return _references(probe)
 
 
+_BASELINE = _baseline()
+
+
 def unshared(obj: object, holders: int = 0) -> bool:
     """Whether ``obj`` is referenced only by the one variable (or attribute) passed in, plus
     ``holders`` references the caller knows of (such as a view's ``base``).
@@ -35,7 +38,7 @@ def unshared(obj: object, holders: int = 0) -> bool:
     >>> unshared(a)
     False
     """
-    return _references(obj) == _baseline() + 1 + holders  # + 1: this function's own parameter
+    return _references(obj) == _BASELINE + 1 + holders  # + 1: this function's own parameter
 
 
 def reuse_or_empty(spares: dict, key: str, shape: int | tuple[int, ...], dtype: type) -> np.ndarray:

@@ -57,17 +57,13 @@ def uniform(akey: np.uint64, counter: int) -> float:
 
 
 @njit(cache=True)
-def poisson(akey: np.uint64, counter: int, lam: float, p_zero: float) -> tuple[int, int]:
-    """A Poisson(lam) draw using uniforms from ``counter`` on; returns (value, next counter).
-
-    ``p_zero`` is ``math.exp(-lam)``, passed in so that a caller can compute it once for many
-    draws with the same mean.
-    """
+def poisson(akey: np.uint64, counter: int, lam: float) -> tuple[int, int]:
+    """A Poisson(lam) draw using uniforms from ``counter`` on; returns (value, next counter)."""
     if lam <= 0.0:
         return 0, counter
     if lam < 10.0:
         u = uniform(akey, counter)
-        p = p_zero
+        p = math.exp(-lam)
         cdf = p
         k = 0
         while u > cdf and k < 1000:

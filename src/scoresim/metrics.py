@@ -189,13 +189,15 @@ def _opinion_sums(dissent, censor):
     return expressed, gap
 
 
-def _enrolled_correlations(society: Society, score_mean: float) -> tuple[float, float]:
+def _enrolled_correlations(
+    society: Society, all_enrolled: bool, score_mean: float, dissent_mean: float
+) -> tuple[float, float]:
     """Score assortativity over both orientations of edges between enrolled agents, and the
     score-dissent Pearson correlation over enrolled agents; NaN where undefined."""
-    g, enrolled = society.graph, society.enrolled
+    g = society.graph
     sums, lowest = _enrolled_moments(
-        g.parallel, g.indptr, g.indices, enrolled, bool(enrolled.all()), society.score,
-        society.dissent, score_mean, float(society.dissent.mean()),
+        g.parallel, g.indptr, g.indices, society.enrolled, all_enrolled, society.score,
+        society.dissent, score_mean, dissent_mean,
     )  # fmt: skip
     m, sx, sxx, sxy, count, ax, ay, axx, ayy, axy = sums
     assortativity = NAN
@@ -298,7 +300,9 @@ def metrics_row(society: Society, params: Params, rec: StepRecord) -> dict[str, 
     row["edges"] = graph.edge_count
     row["isolated"] = graph.isolated_count() / n
     assortativity, score_dissent_corr = (
-        _enrolled_correlations(society, row["score_mean"]) if n_enrolled else (NAN, NAN)
+        _enrolled_correlations(society, n_enrolled == n, row["score_mean"], row["dissent_mean"])
+        if n_enrolled
+        else (NAN, NAN)
     )
     row["score_assortativity"] = assortativity
 

@@ -9,8 +9,6 @@ decides its category (and, for a critical post, its topic, from the same uniform
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import prange
 
@@ -42,8 +40,7 @@ def _draw(
             critical[k, i] = 0
         n_loyal = 0
         lam = post_rate[i] * reach
-        # exp(-rate) is computed here, not kept per agent: 16 bytes an agent saved, 3% of a step
-        n_posts, c = poisson(akey, 0, lam, math.exp(-lam))
+        n_posts, c = poisson(akey, 0, lam)
         for _ in range(n_posts):
             u = uniform(akey, c)
             c += 1
@@ -60,7 +57,7 @@ def _draw(
 
         p_u = import_taste[i] * (1.0 - buy_conform[i])
         p_d = min(1.0 - p_u, desirable_share * (1.0 + desirable_gain * buy_conform[i]))
-        n_buys, c = poisson(akey, c, buy_rate[i], math.exp(-buy_rate[i]))
+        n_buys, c = poisson(akey, c, buy_rate[i])
         n_u = 0
         n_d = 0
         for _ in range(n_buys):
@@ -102,7 +99,7 @@ def activity(society: Society, params: Params, rng: np.random.Generator, rec: St
     and later steps keep that width (a wide step is likely followed by another).
     """
     n, key, a, tiers = society.n, step_key(rng), params.scenario.activity, params.tiers
-    topics = params.topic_weights.size
+    topics, topic_cumulative = params.topic_weights.size, np.cumsum(params.topic_weights)
     dtype = society.derived.get(COUNT_WIDTH, np.uint8)
     while True:
         rec.critical_by_topic = rec.empty("critical_by_topic", (topics, n), dtype)
@@ -112,7 +109,7 @@ def activity(society: Society, params: Params, rng: np.random.Generator, rec: St
             use_threads(n), key, society.enrolled, society.score, tiers.min_score, tiers.reach,
             society.dissent, society.censor, society.gaming, society.post_rate,
             society.import_taste, society.buy_conform, society.buy_rate,
-            np.cumsum(params.topic_weights), a.critical_propensity, a.loyal_propensity,
+            topic_cumulative, a.critical_propensity, a.loyal_propensity,
             a.desirable_share, a.desirable_conform_gain,
             rec.critical_by_topic, rec.loyal, rec.neutral, rec.desirable, rec.undesirable,
             rec.groceries,

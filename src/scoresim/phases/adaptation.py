@@ -21,6 +21,7 @@ from scoresim.society import Society, expressed_of
 
 #: ``Society.derived`` key of the expressed-dissent snapshot, whose memory the metrics borrow
 SNAPSHOT = "adaptation.expressed"
+FLAGS = "adaptation.flags"  #: and of the friends' flags
 
 
 @kernel
@@ -43,19 +44,15 @@ def _adapt(
     for i in prange(dissent.size):
         degree = indptr[i + 1] - indptr[i]
         expressed_total = 0.0
-        n_sanctioned = 0
-        n_public = 0
         if enrolled[i]:  # one walk over the friends reads both of their snapshots
+            n_sanctioned = 0
+            n_public = 0
             for q in range(indptr[i], indptr[i + 1]):
                 j = indices[q]
                 expressed_total += expressed[j]
                 bits = flags[j]
                 n_sanctioned += bits & 1
                 n_public += bits >> 1
-        else:
-            for q in range(indptr[i], indptr[i + 1]):
-                expressed_total += expressed[indices[q]]
-        if enrolled[i]:
             f = fear[i]
             friends_sanctioned = n_sanctioned / degree if degree > 0 else 0.0
             public_friends = n_public / degree if degree > 0 else 0.0
@@ -67,6 +64,9 @@ def _adapt(
             buy_conform[i] += conform_rate * (f * pressure - buy_conform[i])
             gap = 0.0 if tier[i] == top else next_min[tier[i]] - score[i]
             gaming[i] = min(gaming_cap, f * (w_gap * gap / gap_scale + w_public * public_friends))
+        else:
+            for q in range(indptr[i], indptr[i + 1]):
+                expressed_total += expressed[indices[q]]
         c = expressed_total / degree if degree > 0 else dissent[i]
         climate[i] = c
         dissent[i] = (1.0 - opinion_rate) * dissent[i] + opinion_rate * (
@@ -80,7 +80,7 @@ def adaptation(society: Society, params: Params, rng: np.random.Generator, rec: 
     # the snapshot every neighbour reads, in the last step's memory when unshared (its own: in
     # the spare score array it costs this phase a fifth more time on this machine, for 8 MB)
     expressed = reuse_or_empty(society.derived, SNAPSHOT, society.n, np.float64)
-    flags = reuse_or_empty(society.derived, "adaptation.flags", society.n, np.uint8)
+    flags = reuse_or_empty(society.derived, FLAGS, society.n, np.uint8)
     _snapshot(
         use_threads(society.n), society.dissent, society.censor, society.enrolled, society.tier,
         tiers.public, rec.sanctioned, expressed, flags,
@@ -95,4 +95,4 @@ def adaptation(society: Society, params: Params, rng: np.random.Generator, rec: 
         ad.gaming_cap, ad.gaming_gap_weight, ad.gaming_gap_scale, ad.gaming_public_weight,
         ad.opinion_rate, ad.climate_weight,
     )  # fmt: skip
-    society.derived[SNAPSHOT], society.derived["adaptation.flags"] = expressed, flags
+    society.derived[SNAPSHOT], society.derived[FLAGS] = expressed, flags

@@ -42,7 +42,8 @@ def adoption(society: Society, params: Params, rng: np.random.Generator, rec: St
     mandatory = params.scenario.mandatory_step
     key = step_key(rng)
     if mandatory is not None and rec.t >= mandatory:
-        society.enrolled = np.ones(society.n, np.bool_)
+        if not society.enrolled.all():  # replaced, not written in place, and only once
+            society.enrolled = np.ones(society.n, np.bool_)
         society.derived.pop(TALLY, None)  # no longer needed; let go of the arrays it holds
         return
     friends = enrolled_friends(society)  # kept up to date, not recounted (see the module)

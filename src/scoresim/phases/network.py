@@ -17,6 +17,7 @@ from numba import njit, prange
 
 from scoresim.counter_rng import agent_key, step_key, uniform
 from scoresim.enrolled_friends import update_graph
+from scoresim.generators import canonical_edges
 from scoresim.graph import row_contains
 from scoresim.jit import kernel
 from scoresim.params import Params
@@ -79,13 +80,6 @@ def _decide(
             out += 1
 
 
-def _unique_pairs(u: np.ndarray, v: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    keys = np.minimum(u, v).astype(np.int64) * n + np.maximum(u, v)
-    keys.sort()  # a sort and a comparison: np.unique is several times slower on int64 keys
-    keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])] if keys.size else keys
-    return keys // n, keys % n
-
-
 def network(society: Society, params: Params, rng: np.random.Generator, rec: StepRecord) -> None:
     """Drop ties to low scorers and replace some by friends of friends."""
     key = step_key(rng)
@@ -107,8 +101,8 @@ def network(society: Society, params: Params, rng: np.random.Generator, rec: Ste
         net.drop_rate, society.score, pol.low_threshold, net.replace_prob,
         drop_i, drop_j, add_i, add_l,
     )  # fmt: skip
-    removed = _unique_pairs(drop_i, drop_j, society.n)
+    removed = canonical_edges(drop_i, drop_j)  # each pair once, sorted
     made = add_l >= 0
-    added = _unique_pairs(add_i[made], add_l[made], society.n)
+    added = canonical_edges(add_i[made], add_l[made])
     update_graph(society, removed, added)
     rec.edges_dropped, rec.edges_added = int(removed[0].size), int(added[0].size)
