@@ -91,6 +91,9 @@ def test_dashboard_in_a_real_browser(dashboard_url, chromium_path, chromium_args
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, args=chromium_args)
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        # a DOM read waits as long as the first load may: on a slow host the page can fall behind
+        # its redraws while a run goes on (seen twice: 30 s were not enough right after Pause)
+        page.set_default_timeout(90_000)
         errors: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
