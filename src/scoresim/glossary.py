@@ -163,6 +163,14 @@ GLOSSARY: dict[str, Entry] = {**METRICS, **EFFECTS}
 
 Kind = Literal["hypothetical", "documented", "counterfactual", "user"]
 
+#: How a kind is named beside a system's name.
+KIND_LABELS: dict[str, str] = {
+    "hypothetical": "hypothetical",
+    "documented": "documented",
+    "counterfactual": "no scoring",
+    "user": "your own scenario",
+}
+
 
 @dataclass(frozen=True)
 class System:

@@ -67,7 +67,7 @@ def Page() -> None:  # noqa: N802
         )
 
     controller = solara.use_memo(make, [])
-    version, set_version = solara.use_state(0)
+    _, set_version = solara.use_state(0)  # a new version redraws the page
     solara.use_effect(lambda: controller.close, [])  # stop the thread when the session ends
 
     def poll(cancel: threading.Event) -> None:

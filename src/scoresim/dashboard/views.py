@@ -15,6 +15,7 @@ from scoresim.dashboard.catalogue import CARDS, charts_for, format_card
 from scoresim.dashboard.controller import Controller
 from scoresim.dashboard.echarts import Echart
 from scoresim.dashboard.snapshot import ArmView, Snapshot, event_lines, headline
+from scoresim.glossary import KIND_LABELS
 
 #: Page styles: the PNG button and event hint on charts, cards, the caveat banner.
 CSS = """
@@ -51,7 +52,7 @@ def card_html(arm: ArmView, numbers: dict[str, float]) -> str:
     )
     return (
         f"<div class='headline-card' style='--c:{arm.colour}'>"
-        f"<h3>{e(arm.name)} <span class='kind'>{e(arm.kind)}</span></h3>"
+        f"<h3>{e(arm.name)} <span class='kind'>{e(KIND_LABELS[arm.kind])}</span></h3>"
         f"<table>{rows}</table></div>"
     )
 
