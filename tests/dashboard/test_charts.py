@@ -18,7 +18,7 @@ pytest.importorskip("solara")
 from scoresim import Scenario, Simulation
 from scoresim.cli import main
 from scoresim.dashboard import charts, tiercharts
-from scoresim.dashboard.arms import NOT_ENROLLED
+from scoresim.dashboard.arms import NOT_ENROLLED, point
 from scoresim.dashboard.catalogue import CARDS, CHARTS, charts_for
 from scoresim.dashboard.controller import Controller
 from scoresim.dashboard.echarts import CHUNK, merge, split
@@ -214,3 +214,15 @@ def test_quiet_keeps_the_cookie_warning_out():
         quiet()
         warnings.warn("Cookies with samesite=none require https", UserWarning, stacklevel=1)
     assert caught == []
+
+
+def test_the_cached_points_are_the_rows_at_any_week(advanced):
+    for week in (100, 50, 140, 3, None):
+        advanced.scrub(week)
+        snap = advanced.snapshot()
+        for arm in snap.all_arms:
+            for key, scale in (("adoption", 100), ("critical_posts", 1.0)):
+                fresh = [point(r["step"], r[key], scale) for r in arm.rows]
+                assert arm.points(key, scale) == fresh, (arm.name, key, week)
+        employment = [point(w + 1, row["poor"], 100) for w, row in enumerate(snap.tiers.employment)]
+        assert snap.tiers.employment_points("poor") == employment

@@ -15,6 +15,8 @@ Threads: only the worker thread steps and records. Readers use the published wee
 
 from __future__ import annotations
 
+import math
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -65,6 +67,18 @@ def employment_by_tier(sim: Simulation) -> dict[str, float]:
     return dict(zip([*names, NOT_ENROLLED], share.tolist(), strict=True))
 
 
+def point(step: int, value: float | None, scale: float = 1.0) -> list:
+    """A chart point ``[step, value * scale]``; NaN becomes ``'-'`` (a gap in ECharts).
+
+    Examples
+    --------
+    >>> point(3, 0.5, 100), point(4, float("nan"))
+    ([3, 50.0], [4, '-'])
+    """
+    ok = value is not None and not math.isnan(value)
+    return [int(step), round(value * scale, 6) if ok else "-"]
+
+
 @dataclass(frozen=True)
 class ArmSpec:
     """One system to run: its label, resolved scenario, colour and kind."""
@@ -89,6 +103,21 @@ class ArmHistory:
     removed: list[np.ndarray] = field(default_factory=list)  # sample ties gone in week w
     _keys: np.ndarray | None = None  # the sample's ties as of the last recorded week
     _replayed: tuple[int, set[int] | None] = (0, None)  # read side: the last replayed week
+    _points: dict[tuple[str, str, float], list[list]] = field(default_factory=dict, repr=False)
+    _points_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def points(self, key: str, scale: float, week: int, employment: bool = False) -> list[list]:
+        """Chart points of a metric (or of employment in a group) for weeks ``1..week``.
+
+        Kept between redraws and extended by the weeks added since, so a redraw costs a slice,
+        not a pass over every week (the points of a week never change).
+        """
+        rows = self.employment if employment else self.rows
+        with self._points_lock:
+            cache = self._points.setdefault(("e" if employment else "r", key, scale), [])
+            for w in range(len(cache), min(week, len(rows))):
+                cache.append(point(w + 1, rows[w].get(key, math.nan), scale))
+            return cache[:week]
 
     def record(self, sim: Simulation, sample: NetworkSample) -> None:
         """Append the state of ``sim`` now (called after the build and after every step)."""
