@@ -291,7 +291,8 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--workers", type=_positive, default=1, help="processes (default: 1)")
     cmp.add_argument("--seed", type=int, help="first seed (default: the scenario's)")
     cmp.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
-                     help="override a field; a field an arm shares with the control changes both")  # fmt: skip
+                     help="override a field; a field an arm shares with the control "
+                          "changes both")  # fmt: skip
     cmp.add_argument("--backend", choices=("local", "ray"), default="local")
     cmp.add_argument("--address", help="address of an existing Ray cluster (--backend ray)")
     cmp.add_argument("--out", help="output folder (default: results/compare-<scenario>-<seed>; "

@@ -38,7 +38,7 @@ class System:
     """The descriptive data of one system (the columns of the report's systems table)."""
 
     name: str
-    title: str
+    title: str  # what it is, as a phrase ("the 2015 press account of ...")
     status: str  # HYPOTHETICAL, DOCUMENTED, COUNTERFACTUAL or USER
     scored: str  # what is scored
     follows: str  # what follows from a score (or a listing)
@@ -54,7 +54,7 @@ SYSTEMS: dict[str, System] = {
     for s in (
         System(
             name="seed",
-            title="The 2015 press account of Sesame Credit",
+            title="the 2015 press account of Sesame Credit",
             status=HYPOTHETICAL,
             scored="political posts (critical down, loyal up), purchases (imports down), "
             "friends' scores, loan defaults",
@@ -95,7 +95,7 @@ SYSTEMS: dict[str, System] = {
         ),
         System(
             name="defaulter-blacklist",
-            title="The Supreme People's Court's list of judgment defaulters",
+            title="the Supreme People's Court's list of judgment defaulters",
             status=DOCUMENTED,
             scored="nobody is scored; a loan default can lead to a court listing",
             follows="while listed: flights, high-speed rail and loans denied, fewer hires "
@@ -107,7 +107,7 @@ SYSTEMS: dict[str, System] = {
         ),
         System(
             name="control",
-            title="No scoring (the counterfactual)",
+            title="no scoring (the counterfactual)",
             status=COUNTERFACTUAL,
             scored="nothing",
             follows="nothing",
@@ -120,7 +120,7 @@ SYSTEMS: dict[str, System] = {
 }
 
 #: Colours for scenarios without a colour of their own, handed out in order of appearance.
-EXTRA_COLOURS = ("#7f7f7f", "#8c564b", "#cc79a7", "#56b4e9", "#bcbd22", "#17becf", "#ff7f0e",
+EXTRA_COLOURS = ("#7f7f7f", "#cc79a7", "#bcbd22", "#17becf", "#8c564b", "#56b4e9", "#ff7f0e",
                  "#1f77b4", "#d62728", "#9467bd")  # fmt: skip
 
 
@@ -150,3 +150,44 @@ def palette(names: Iterable[str]) -> dict[str, str]:
     for i, name in enumerate(n for n in names if n not in out):
         out[name] = free[i % len(free)]
     return {n: out[n] for n in names}
+
+
+def caveat(systems: Iterable[System], changed: Iterable[str] = ()) -> str:
+    """A plain caveat for a page that shows these systems (the report puts it at the top).
+
+    ``changed`` lists fields an override changed in every arm but the control (so no arm is
+    exactly its preset).
+
+    Examples
+    --------
+    >>> text = caveat([describe("seed"), describe("rongcheng"), describe("control")])
+    >>> "Hypothetical: seed" in text, "Documented: rongcheng" in text, "synthetic" in text
+    (True, True, True)
+    """
+    systems = list(systems)
+
+    def names(status: str) -> list[System]:
+        return [s for s in systems if s.status == status]
+
+    parts = []
+    if hyp := names(HYPOTHETICAL):
+        parts.append("Hypothetical: " + "; ".join(f"{s.name} ({s.title})" for s in hyp)
+                     + ". A hypothetical arm shows what the system as described would do, not "
+                     "what any existing system does.")  # fmt: skip
+    if doc := names(DOCUMENTED):
+        parts.append("Documented: " + "; ".join(f"{s.name} ({s.title})" for s in doc)
+                     + ". Each follows a system's published rules; values the sources do not "
+                     "give are assumed, so its results are what those rules would do to this "
+                     "society, not measurements of the real system.")  # fmt: skip
+    if user := names(USER):
+        parts.append("User scenarios: " + ", ".join(s.name for s in user)
+                     + " (see their scenario files).")  # fmt: skip
+    if ctl := names(COUNTERFACTUAL):
+        parts.append(f"The control ({', '.join(s.name for s in ctl)}) is the same society "
+                     "with no scoring: every effect is measured against it.")  # fmt: skip
+    if changed := list(changed):
+        parts.append("Changed from their scenarios by --set in every arm but the control: "
+                     + ", ".join(changed) + ".")  # fmt: skip
+    parts.append("The citizens are synthetic: no data about real people went in, and no "
+                 "result describes a real person.")  # fmt: skip
+    return " ".join(parts)

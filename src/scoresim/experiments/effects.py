@@ -272,8 +272,13 @@ def headline_table(runs: pd.DataFrame, level: float = LEVEL,
         add("travel denied per listed person", tv, tv, cv,
             "sum travel_denied(T) / sum listings(T), all weeks")  # fmt: skip
         tv, cv = (_listed_gap(runs, arm, t.index) for arm in ("treatment", "control"))
-        add("employment gap, listed", tv, tv, cv,
-            f"mean of employment_listed(T) - employment(T), last {LAST_YEAR} weeks")
+        add(
+            "employment gap, listed",
+            tv,
+            tv,
+            cv,
+            f"mean of employment_listed(T) - employment(T), last {LAST_YEAR} weeks",
+        )
     return pd.DataFrame(rows, columns=list(HEADLINE_COLUMNS))
 
 

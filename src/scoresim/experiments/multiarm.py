@@ -157,8 +157,10 @@ def resolve_arms(
         key = slug(treatment.name)
         if key in seen:
             what = "the control" if seen[key] == control.name else "another arm"
-            raise ScenarioError(f"{treatment.name}: an arm named like {what} "
-                                f"({seen[key]!r}); give each scenario its own name")
+            raise ScenarioError(
+                f"{treatment.name}: an arm named like {what} "
+                f"({seen[key]!r}); give each scenario its own name"
+            )
         seen[key] = treatment.name
     return [r[0] for r in resolved], control, shared, only
 
