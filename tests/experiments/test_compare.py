@@ -136,8 +136,9 @@ def test_two_arm_folder_keeps_its_files(compare_dir: Path) -> None:
 def test_compare_json_records_the_override_split(tmp_path: Path) -> None:
     """Issue 13, defect 6: the split was applied but compare.json recorded two empty lists."""
     out = tmp_path / "cmp"
-    rc = main(["compare", "--replications", "1", "--set", "policy.friend_weight=0.1",
-               "--set", "population.agents=200", "--set", "steps=3", "--out", str(out)])
+    sets = ["policy.friend_weight=0.1", "population.agents=200", "steps=3"]
+    args = [a for s in sets for a in ("--set", s)]
+    rc = main(["compare", "--replications", "1", *args, "--out", str(out)])
     assert rc == 0
     info = json.loads((out / "compare.json").read_text())
     assert info["overrides_shared"] == ["population.agents", "steps"]

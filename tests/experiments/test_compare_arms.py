@@ -196,6 +196,18 @@ def test_blacklist_measures_only_for_an_arm_whose_list_is_on(tmp_path: Path) -> 
     )
     sums = runs.groupby("replication")[["travel_denied", "listings"]].sum()
     ratio = (sums["travel_denied"] / sums["listings"]).mean()
-    assert h.loc[("listing", "travel denied per listed person"), "estimate"] == pytest.approx(
-        ratio
+    per_listing = h.loc[("listing", "travel denied per listed person"), "estimate"]
+    assert per_listing == pytest.approx(ratio)
+
+
+@pytest.mark.slow
+def test_ray_backend_gives_the_same_runs(arms_dir: Path, arm_files: dict[str, str]) -> None:
+    import ray
+
+    treatments, control, _, _ = resolve_arms(
+        ["seed", arm_files["nofriends"], arm_files["early"]], "control", TINY
     )
+    remote = compare_arms(treatments, control, replications=3, seed=4, workers=2, backend="ray")
+    assert not ray.is_initialized()  # the local cluster started for the compare is stopped
+    saved = pd.read_parquet(arms_dir / "runs.parquet")
+    pd.testing.assert_frame_equal(remote.runs, saved, check_exact=True)
