@@ -211,3 +211,24 @@ def test_ray_backend_gives_the_same_runs(arms_dir: Path, arm_files: dict[str, st
     assert not ray.is_initialized()  # the local cluster started for the compare is stopped
     saved = pd.read_parquet(arms_dir / "runs.parquet")
     pd.testing.assert_frame_equal(remote.runs, saved, check_exact=True)
+
+
+def test_console_table_has_a_column_per_arm(arms_dir: Path) -> None:
+    from rich.console import Console
+
+    from scoresim.experiments.console import print_arms_headline
+
+    headline = pd.read_csv(arms_dir / "headline.csv")
+    extra = headline.iloc[[0]].assign(arm="early", effect="share ever listed")
+    console = Console(record=True, width=160)
+    print_arms_headline(pd.concat([headline, extra], ignore_index=True), "t", console)
+    lines = console.export_text().splitlines()
+    header = next(line for line in lines if "effect" in line)
+    assert [w for w in header.replace("┃", " ").split()] == ["effect", "seed", "nofriends",
+                                                             "early"]  # fmt: skip
+    chill = headline[(headline["arm"] == "early") & (headline["effect"] == "chilling effect")]
+    row = next(line for line in lines if line.startswith("│ chilling effect"))
+    assert f"{chill['estimate'].iloc[0]:.4g}" in row
+    # an effect only one arm has: blank cells for the others
+    listed = next(line for line in lines if "share ever listed" in line)
+    assert [c.strip() for c in listed.strip("│").split("│")][1:3] == ["", ""]
