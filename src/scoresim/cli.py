@@ -83,8 +83,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_presets(args: argparse.Namespace) -> int:
-    for name, description in preset_descriptions().items():
-        print(f"{name:<12} {description}")
+    descriptions = preset_descriptions()
+    width = max(map(len, descriptions))
+    for name, description in descriptions.items():
+        print(f"{name:<{width}}  {description}")
     return 0
 
 
