@@ -41,6 +41,7 @@ lint: $(VENV)/.installed-test
 # Benchmarks (issue 5): figures and targets, never timed unit tests. See benchmarks/README.md.
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/bench_presets.py --agents 1000000 --steps 20
 
 bench-large: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench.py --large
