@@ -2,13 +2,19 @@
 
 Bad input (an unknown field, a wrong type, a value out of range, a missing or malformed file)
 ends with one line on standard error naming the field or file and the reason, exit status 2,
-no traceback and no output folder.
+no traceback and no output folder. Exit status 1 is a failure that is not the input's fault
+(failed runs, a full disk); Ctrl-C (SIGINT) and SIGTERM end with one line and 130 or 143
+(128 + the signal's number), leaving no partial output and no worker process behind. Heavy
+modules (numba, pandas, pyarrow, rich) are imported only by the commands that need them.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
+import signal
 import sys
+import threading
 import tomllib
 from collections.abc import Sequence
 from contextlib import ExitStack
@@ -18,7 +24,19 @@ from typing import Any
 from scoresim.errors import ScenarioError
 from scoresim.scenario import Scenario, preset_descriptions
 
+EXIT_FAILURE = 1
 EXIT_USAGE = 2
+#: write errors that are the device's, not the path's: exit 1 rather than 2
+DEVICE_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG})
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM (or SIGINT) as an exception, so that cleanup runs as for Ctrl-C."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
 
 #: Last-step metrics compared by ``scoresim summary`` (and ``make run``).
 HEADLINE = (
@@ -54,6 +72,8 @@ def parse_override(text: str) -> tuple[str, Any]:
         raise ScenarioError(f"--set {text!r}: expected FIELD=VALUE")
     try:
         return field, tomllib.loads(f"v = {raw.strip()}")["v"]
+    except RecursionError:
+        raise ScenarioError(f"{field}: cannot read value (nested too deeply)") from None
     except tomllib.TOMLDecodeError:
         if raw.strip() and raw.strip().replace("_", "").replace("-", "").isalnum():
             return field, raw.strip()
@@ -72,12 +92,24 @@ def load_scenario(
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from scoresim.progress import run_with_progress
+    from scoresim.resources import check_memory, give_back_memory
+    from scoresim.results import check_output_folder
 
     scenario = load_scenario(args.scenario, args.set, args.seed)
     out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-{scenario.seed}"
-    run = run_with_progress(scenario, label=f"{scenario.name} (seed {scenario.seed})")
-    run.save(out)
+    check_memory([scenario], force=args.force)
+    check_output_folder(out)  # fail now rather than after the run
+
+    from scoresim.progress import step_with_progress
+    from scoresim.run_files import RunFiles
+    from scoresim.simulation import Simulation
+
+    sim = Simulation(scenario)
+    step_with_progress(sim, label=f"{scenario.name} (seed {scenario.seed})")
+    files = RunFiles.take(sim)
+    del sim  # what the files do not show (other traits, step buffers) is freed before writing
+    give_back_memory()
+    files.save(out)
     print(f"results: {out}")
     return 0
 
@@ -97,27 +129,46 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     scenario = Scenario.load(args.file)
+    if scenario.graph.kind == "edgelist":  # read it as run would: a bad line is refused now
+        from scoresim.generators import read_edgelist
+
+        read_edgelist(Path(scenario.graph.path), scenario.population.agents)
     print(f"{args.file}: valid ({scenario.population.agents} agents, {scenario.steps} steps)")
     return 0
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from scoresim.progress import print_comparison
-    from scoresim.results import Run
 
     runs = {}
-    for folder in args.runs:
-        if not (Path(folder) / "metrics.parquet").exists():
-            raise ScenarioError(f"{folder}: not a run folder (no metrics.parquet)")
-        run = Run.load(folder)
-        runs[f"{run.scenario.name} (seed {run.seed})"] = run.metrics.iloc[-1].to_dict()
+    for name in args.runs:
+        folder = Path(name)
+        if not folder.exists():
+            raise ScenarioError(f"{name}: not found")
+        if not folder.is_dir():
+            raise ScenarioError(f"{name}: not a folder")
+        if not (folder / "metrics.parquet").is_file() or not (folder / "scenario.toml").is_file():
+            raise ScenarioError(f"{name}: not a run folder (no metrics.parquet, scenario.toml)")
+        scenario = Scenario.load(folder / "scenario.toml")
+        try:
+            metrics = pd.read_parquet(folder / "metrics.parquet")
+        except (OSError, ValueError) as exc:  # a damaged file (pyarrow's ArrowInvalid)
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise ScenarioError(f"{name}: cannot read metrics.parquet ({reason})") from None
+        if metrics.empty:
+            raise ScenarioError(f"{name}: metrics.parquet has no rows")
+        runs[f"{scenario.name} (seed {scenario.seed})"] = metrics.iloc[-1].to_dict()
     print_comparison(runs, HEADLINE)
     return 0
 
 
 def _cmd_dashboard(args: argparse.Namespace) -> int:
     try:
-        from scoresim.dashboard.server import serve
+        from scoresim.dashboard.server import require_extra, serve
+
+        require_extra()
     except ImportError as exc:
         raise ScenarioError(
             f"dashboard: needs the dashboard extra (pip install 'scoresim[dashboard]'): {exc}"
@@ -148,6 +199,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         out = Path(args.out) if args.out else Path("results") / f"compare-{first}-{seed}"
         label = f"{', '.join(t.name for t in treatments)} vs {control.name}"
         total = (len(treatments) + 1) * args.replications
+    _check_compare_memory([*(treatments if len(names) > 1 else [treatment]), control], args)
     try:
         with RunProgress(label, total=total) as progress:
             if len(names) == 1:
@@ -181,8 +233,12 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from scoresim.experiments.spec import SweepSpec
     from scoresim.experiments.sweep import default_database, run_sweep
 
-    spec = SweepSpec.load(args.file)
+    try:
+        spec = SweepSpec.load(args.file)
+    except RecursionError:  # tomllib parses nested arrays recursively
+        raise ScenarioError(f"{args.file}: malformed TOML (nested too deeply)") from None
     db = Path(args.db) if args.db else default_database(spec)
+    args.on_interrupt = f"the runs finished so far are kept in {db}; rerun the sweep to resume"
     state: dict[str, Any] = {}
 
     with ExitStack() as stack:
@@ -198,7 +254,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
                                                 f"replication {point.replication}")  # fmt: skip
 
         report = run_sweep(spec, db, args.workers, args.backend, args.address,
-                           on_start=start, on_run=finished)  # fmt: skip
+                           on_start=start, on_run=finished, force=args.force)  # fmt: skip
     print(
         f"results: {report.database} ({report.done} done, {report.failed} failed, "
         f"{report.skipped} skipped as already done, {report.wall_seconds:.1f} s)"
@@ -222,6 +278,8 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else db.with_name(f"{db.stem}-sensitivity.csv")
     shown = table.drop(columns=[c for c in table.columns if c.endswith(("_low", "_high"))])
     print_frame(shown, f"{table.attrs['method'].capitalize()} indices (95% CI half-widths)")
+    for outcome in table.attrs.get("constant", []):
+        print(f"{outcome}: indices undefined (the outcome does not vary)")
     write_table(table, out)
     print(f"results: {out}")
     return 0
@@ -260,6 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                      help="override a field by its dotted path, e.g. graph.rewire=1.0")  # fmt: skip
     run.add_argument("--out", help="output folder (default: results/<scenario>-<seed>)")
+    _add_force(run)
     run.set_defaults(func=_cmd_run)
 
     sub.add_parser("presets", help="list the bundled presets").set_defaults(func=_cmd_presets)
@@ -280,7 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
     dash = sub.add_parser("dashboard", help="serve the live web dashboard")
     dash.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
     dash.add_argument("--port", type=_port, default=8765, help="port (default: 8765)")
-    dash.add_argument("--scenarios", type=Path, metavar="DIR",
+    dash.add_argument("--scenarios", type=_folder, metavar="DIR",
                       help="folder scenario files may be loaded from (default: .)")  # fmt: skip
     dash.set_defaults(func=_cmd_dashboard)
 
@@ -300,6 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--out", help="output folder (default: results/compare-<scenario>-<seed>; "
                      "with several scenarios results/compare-<first>-<seed> for two, "
                      "results/compare-systems-<seed> for more)")  # fmt: skip
+    _add_force(cmp)
     cmp.set_defaults(func=_cmd_compare)
 
     sweep = sub.add_parser("sweep", help="run (or resume) a parameter sweep into DuckDB")
@@ -308,6 +368,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--backend", choices=("local", "ray"), default="local")
     sweep.add_argument("--address", help="address of an existing Ray cluster (--backend ray)")
     sweep.add_argument("--db", help="database file (default: results/<name>.duckdb)")
+    _add_force(sweep)
     sweep.set_defaults(func=_cmd_sweep)
 
     sens = sub.add_parser("sensitivity", help="Sobol or Morris indices of a sweep database")
@@ -320,6 +381,30 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", help="HTML file (default: report.html in the folder)")
     report.set_defaults(func=_cmd_report)
     return parser
+
+
+def _add_force(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--force", action="store_true", help="run even if the estimated memory exceeds what is free"
+    )
+
+
+def _folder(text: str) -> Path:
+    """An argparse type: an existing folder."""
+    path = Path(text)
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"not a folder: {text}" if path.exists()
+                                         else f"folder not found: {text}")  # fmt: skip
+    return path
+
+
+def _check_compare_memory(arms: list[Scenario], args: argparse.Namespace) -> None:
+    """``compare`` runs up to ``--workers`` simulations at once: refuse it up front if they
+    cannot fit (the compare command itself knows nothing of memory)."""
+    from scoresim.resources import check_memory
+
+    runs = arms * args.replications
+    check_memory(runs, concurrent=min(args.workers, len(runs)), force=args.force)
 
 
 def _port(text: str) -> int:
@@ -337,19 +422,51 @@ def _version() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``scoresim`` command."""
-    args = build_parser().parse_args(argv)
+    previous = _catch_sigterm()
+    args: argparse.Namespace | None = None
     try:
-        return args.func(args)
-    except ScenarioError as exc:
-        print(f"scoresim: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except OSError as exc:  # an output path that cannot be written, a folder where a file goes
-        where = exc.filename or "output"
-        print(f"scoresim: error: {where}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("scoresim: interrupted; no results written", file=sys.stderr)
-        return 130
+        args = build_parser().parse_args(argv)
+        try:
+            return args.func(args)
+        except ScenarioError as exc:
+            print(f"scoresim: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except OSError as exc:  # an output path that cannot be written, a full disk
+            where = exc.filename or "output"
+            text = exc.strerror or (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            print(f"scoresim: error: {where}: {text}", file=sys.stderr)
+            return EXIT_FAILURE if exc.errno in DEVICE_ERRORS else EXIT_USAGE
+        except RecursionError:  # a structure nested deeper than any input needs
+            print("scoresim: error: input nested too deeply", file=sys.stderr)
+            return EXIT_USAGE
+    except KeyboardInterrupt as exc:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C cannot cut this line
+        signum = getattr(exc, "signum", signal.SIGINT)
+        note = getattr(args, "on_interrupt", "no results written")
+        print(f"scoresim: interrupted ({signal.Signals(signum).name}); {note}", file=sys.stderr)
+        return 128 + signum
+    finally:
+        _restore_signals(previous)
+
+
+def _catch_sigterm() -> dict[int, Any] | None:
+    """Make SIGTERM raise :class:`Interrupted` (Python's default ends the process at once,
+    leaving temporary folders and worker processes behind); the handlers it replaced."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGTERM, _raise_interrupted)
+    return previous
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:
+    raise Interrupted(signum)
+
+
+def _restore_signals(previous: dict[int, Any] | None) -> None:
+    for signum, handler in (previous or {}).items():
+        if handler is not None:
+            signal.signal(signum, handler)
 
 
 if __name__ == "__main__":

@@ -7,8 +7,11 @@ Solara's usage telemetry is switched off.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
+
+from scoresim.errors import ScenarioError
 
 APP = "scoresim.dashboard.app:Page"
 
@@ -41,6 +44,19 @@ def server_environment(
     return env
 
 
+def require_extra() -> None:
+    """Raise ``ModuleNotFoundError`` now if the dashboard extra is missing (looked up, not
+    imported: Solara reads its settings from the environment when imported), so that the
+    command line reports it in one line before anything starts."""
+    for name in ("uvicorn", "solara", "solara_assets"):
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+
 def serve(
     host: str = "127.0.0.1",
     port: int = 8765,
@@ -59,8 +75,11 @@ def serve(
     max_agents, max_steps : int, optional
         Lower caps than the defaults (50,000 agents, 1,040 steps).
     """
+    if scenario_root is not None and not Path(scenario_root).is_dir():
+        raise ScenarioError(f"--scenarios: folder not found: {scenario_root}")
     os.environ.update(server_environment(scenario_root, max_agents, max_steps))
     os.environ.setdefault("MPLBACKEND", "Agg")
+    require_extra()
     import uvicorn
 
     print(f"scoresim dashboard: http://{host}:{port}  (Ctrl-C to stop)", flush=True)

@@ -22,6 +22,7 @@ from scoresim.experiments.database import SweepDatabase
 from scoresim.experiments.spec import SweepPoint, SweepSpec
 from scoresim.metrics import metric_columns
 from scoresim.params import Params
+from scoresim.resources import check_memory
 
 
 @dataclass
@@ -49,6 +50,7 @@ def run_sweep(
     address: str | None = None,
     on_start: Callable[[int, int], None] | None = None,
     on_run: Callable[[SweepPoint, RunOutput], None] | None = None,
+    force: bool = False,
 ) -> SweepReport:
     """Run (or resume) a sweep into its DuckDB database.
 
@@ -68,6 +70,9 @@ def run_sweep(
         Called once with (runs to do, runs skipped as already done).
     on_run : callable, optional
         Called after each run is written, with its point and output.
+    force : bool
+        Skip the memory check (:func:`scoresim.resources.check_memory`) of the runs that
+        compute at once on this machine (a Ray cluster at ``address`` is not checked).
 
     Examples
     --------
@@ -94,6 +99,10 @@ def run_sweep(
     path = Path(db) if db else default_database(spec)
     points = spec.points()
     columns = metric_columns(Params.from_scenario(spec.base))
+    if not address:  # before the database is made: a refused sweep leaves nothing behind
+        runs = {pt.run_key: pt.scenario for pt in points}
+        check_memory(runs.values(), concurrent=min(workers, len(runs)), force=force,
+                     what="a sweep run")  # fmt: skip
     database = SweepDatabase.open(path, spec, points, columns)
     try:
         finished = database.finished_keys()
