@@ -100,16 +100,26 @@ def _cmd_run(args: argparse.Namespace) -> int:
     check_memory([scenario], force=args.force)
     check_output_folder(out)  # fail now rather than after the run
 
+    from scoresim.recording import parse_record
+
+    every = parse_record(args.record) if args.record else None
+
     from scoresim.progress import step_with_progress
+    from scoresim.recording import AgentRecorder
+    from scoresim.results import atomic_folder
     from scoresim.run_files import RunFiles
     from scoresim.simulation import Simulation
 
-    sim = Simulation(scenario)
-    step_with_progress(sim, label=f"{scenario.name} (seed {scenario.seed})")
-    files = RunFiles.take(sim)
-    del sim  # what the files do not show (other traits, step buffers) is freed before writing
-    give_back_memory()
-    files.save(out)
+    with atomic_folder(out) as tmp:  # per-step files stream into it while the run goes
+        recorders = [AgentRecorder(tmp, every)] if every else []
+        sim = Simulation(scenario, observers=recorders)
+        step_with_progress(sim, label=f"{scenario.name} (seed {scenario.seed})")
+        for recorder in recorders:
+            recorder.close()
+        files = RunFiles.take(sim)
+        del sim  # what the files do not show (other traits, step buffers) is freed first
+        give_back_memory()
+        files.write_into(tmp)
     print(f"results: {out}")
     return 0
 
@@ -318,6 +328,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                      help="override a field by its dotted path, e.g. graph.rewire=1.0")  # fmt: skip
     run.add_argument("--out", help="output folder (default: results/<scenario>-<seed>)")
+    run.add_argument("--record", metavar="agents:every=K",
+                     help="also write agent_steps.parquet (every agent's state every K steps) "
+                          "and edges_initial.parquet")  # fmt: skip
     _add_force(run)
     run.set_defaults(func=_cmd_run)
 

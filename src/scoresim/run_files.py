@@ -91,23 +91,27 @@ class RunFiles:
 
     def save(self, folder: str | Path) -> Path:
         """Write the run folder atomically (as :meth:`Run.save` would) and return its path."""
+
+        with atomic_folder(folder) as tmp:
+            self.write_into(tmp)
+        return Path(folder)
+
+    def write_into(self, tmp: Path) -> None:
+        """Write the run's files into the (temporary) folder ``tmp``."""
         import pyarrow as pa
 
         meta = file_metadata(self.scenario)
-        with atomic_folder(folder) as tmp:
-            metrics = pa.Table.from_arrays([_arrow(v) for v in self.metrics.values()],
-                                           names=list(self.metrics))  # fmt: skip
-            _write_chunks(tmp / "metrics.parquet", metrics.schema, [metrics], meta)
-            chunks = (self._agents(a, min(a + CHUNK, self.n)) for a in range(0, self.n, CHUNK))
-            _write_chunks(tmp / "agents.parquet", self._agents(0, 0).schema, chunks, meta)
-            chunks = (self._edges(a, min(a + CHUNK, self.n)) for a in range(0, self.n, CHUNK))
-            _write_chunks(tmp / "edges.parquet", self._edges(0, 0).schema, chunks, meta)
-            (tmp / "scenario.toml").write_text(self.scenario.to_toml())
-            steps = len(self.metrics["step"])
-            last = {c: v[-1] for c, v in self.metrics.items()} if steps else {}
-            summary = summary_dict(self.scenario, self.wall_seconds, steps, last)
-            (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-        return Path(folder)
+        metrics = pa.Table.from_arrays([_arrow(v) for v in self.metrics.values()],
+                                       names=list(self.metrics))  # fmt: skip
+        _write_chunks(tmp / "metrics.parquet", metrics.schema, [metrics], meta)
+        chunks = (self._agents(a, min(a + CHUNK, self.n)) for a in range(0, self.n, CHUNK))
+        _write_chunks(tmp / "agents.parquet", self._agents(0, 0).schema, chunks, meta)
+        write_edges(tmp / "edges.parquet", self.indptr, self.indices, meta)
+        (tmp / "scenario.toml").write_text(self.scenario.to_toml())
+        steps = len(self.metrics["step"])
+        last = {c: v[-1] for c, v in self.metrics.items()} if steps else {}
+        summary = summary_dict(self.scenario, self.wall_seconds, steps, last)
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
 
     def _agents(self, a: int, b: int) -> Any:
         """Rows ``a..b-1`` of the agents table (columns as :func:`agents_frame` makes them)."""
@@ -134,16 +138,23 @@ class RunFiles:
         }  # fmt: skip
         return pa.Table.from_arrays([_arrow(v) for v in columns.values()], names=list(columns))
 
-    def _edges(self, a: int, b: int) -> Any:
-        """The edges ``(src, dst)``, ``src < dst``, of nodes ``a..b-1`` (as
-        :meth:`~scoresim.graph.Graph.edge_array` gives them: CSR rows are sorted)."""
-        import pyarrow as pa
+def edge_table(indptr: np.ndarray, indices: np.ndarray, a: int, b: int) -> Any:
+    """The edges ``(src, dst)``, ``src < dst``, of nodes ``a..b-1`` (as
+    :meth:`~scoresim.graph.Graph.edge_array` gives them: CSR rows are sorted)."""
+    import pyarrow as pa
 
-        cols = self.indices[int(self.indptr[a]) : int(self.indptr[b])]
-        rows = np.repeat(np.arange(a, b, dtype=np.int32), np.diff(self.indptr[a : b + 1]))
-        upper = cols > rows
-        return pa.Table.from_arrays([_arrow(rows[upper]), _arrow(cols[upper])],
-                                    names=["src", "dst"])  # fmt: skip
+    cols = indices[int(indptr[a]) : int(indptr[b])]
+    rows = np.repeat(np.arange(a, b, dtype=np.int32), np.diff(indptr[a : b + 1]))
+    upper = cols > rows
+    return pa.Table.from_arrays([_arrow(rows[upper]), _arrow(cols[upper])],
+                                names=["src", "dst"])  # fmt: skip
+
+
+def write_edges(path: Path, indptr: np.ndarray, indices: np.ndarray, meta: dict[str, str]) -> None:
+    """The edge list of a CSR graph as Parquet, a row group per :data:`CHUNK` nodes."""
+    n = int(indptr.size - 1)
+    chunks = (edge_table(indptr, indices, a, min(a + CHUNK, n)) for a in range(0, n, CHUNK))
+    _write_chunks(path, edge_table(indptr, indices, 0, 0).schema, chunks, meta)
 
 
 def metrics_columns(rows: list[dict[str, float]], columns: list[str]) -> dict[str, np.ndarray]:
