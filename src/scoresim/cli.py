@@ -15,7 +15,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from scoresim.errors import ScenarioError
+from scoresim.errors import ScenarioError, missing_extra
 from scoresim.scenario import Scenario, preset_descriptions
 
 EXIT_USAGE = 2
@@ -116,10 +116,8 @@ def _cmd_summary(args: argparse.Namespace) -> int:
 def _cmd_dashboard(args: argparse.Namespace) -> int:
     try:
         from scoresim.dashboard.server import serve
-    except ImportError as exc:
-        raise ScenarioError(
-            f"dashboard: needs the dashboard extra (pip install 'scoresim[dashboard]'): {exc}"
-        ) from None
+    except ImportError:
+        raise missing_extra("dashboard", "dashboard") from None
     serve(host=args.host, port=args.port, scenario_root=args.scenarios)
     return 0
 
