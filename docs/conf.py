@@ -58,7 +58,8 @@ napoleon_use_rtype = False
 # Offline: types from other libraries cannot be linked (no intersphinx), so they are not errors.
 nitpick_ignore_regex = [
     ("py:class", r"(numpy|np|pandas|pd|pathlib|pydantic|networkx|nx|collections\.abc|typing)\..*"),
-    ("py:class", r"(optional|array_like|array-like|callable|default .*)"),
+    # numpydoc's plain-word types ("mapping of str to callable", "sequence", "optional")
+    ("py:class", r"[a-z][a-z_ -]*"),
     ("py:class", r"(Path|DataFrame|Generator|ndarray|Callable|Iterator|Sequence|Mapping|Any)"),
     ("py:class", r"(RunOutput|Params|StepRecord|Society|Graph|EdgeList|pd|np)"),
     ("py:obj", r"(numpy|pandas|pathlib)\..*"),

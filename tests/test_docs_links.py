@@ -105,3 +105,29 @@ def test_no_file_points_outside_the_repository() -> None:
         if OUTSIDE in text or "/work/" + "shared" in text:
             offenders.append(path.relative_to(ROOT).as_posix())
     assert not offenders, f"files mentioning {OUTSIDE}: {offenders}"
+
+
+def test_glossary_defines_every_metric_column_and_headline_effect() -> None:
+    from scoresim import Scenario
+    from scoresim.metrics import metric_columns
+    from scoresim.params import Params
+    from scoresim.scenario import preset_names
+
+    glossary = (ROOT / "docs" / "glossary.md").read_text(encoding="utf-8")
+    terms = re.findall(r"^(\S[^\n]*)\n: ", glossary, re.M)  # definition-list terms
+    names = {n for t in terms for n in re.findall(r"`([^`]+)`", t)}
+    names |= {t.strip() for t in terms if "`" not in t}  # effects are plain words
+    columns = set()
+    for preset in preset_names():
+        columns |= set(metric_columns(Params.from_scenario(Scenario.preset(preset))))
+    assert "tier_<name>" in names
+    missing = sorted(c for c in columns if c not in names and not c.startswith("tier_"))
+    assert not missing, f"metric columns missing from the glossary: {missing}"
+    source = (ROOT / "src" / "scoresim" / "experiments" / "effects.py").read_text()
+    effects = set(re.findall(r'add\(\s*"([^"]+)"', source))
+    loop = source[source.index("for effect, metric in") :]  # the T - C effects
+    effects |= set(re.findall(r'\("([a-z][a-z ,-]+)", "[a-z_]+"\)', loop[: loop.index(":")]))
+    assert {"chilling effect", "pluralistic ignorance", "isolated share"} <= effects
+    assert "share ever listed" in effects
+    missing = sorted(effects - names)
+    assert not missing, f"headline effects missing from the glossary: {missing}"

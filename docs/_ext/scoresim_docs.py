@@ -139,8 +139,9 @@ def attribute_docs(model: type[BaseModel]) -> dict[str, str]:
 def documented_meanings(text: str) -> dict[str, str]:
     """Field path -> meaning from the tables of ``docs/scenario.md``.
 
-    Sections are headed ``## `[population]` ...`` (``[[tiers]]`` for lists, ``Top level`` for
-    the top); a table row names one or more fields in backticks in its first cell.
+    Sections are headed ``## `[population]` ...`` or ``### ...`` (``[[tiers]]`` for lists,
+    ``Top level`` for the top); a table row names one or more fields in backticks in its first
+    cell, by their names in the section or by their full dotted paths.
 
     >>> documented_meanings("## `[graph]` (x)\\n| field | seed | meaning |\\n|---|---|---|\\n"
     ...                     "| `kind`, `path` | 1 | what it is |\\n")
@@ -149,7 +150,7 @@ def documented_meanings(text: str) -> dict[str, str]:
     out: dict[str, str] = {}
     prefix = ""
     for line in text.splitlines():
-        head = re.match(r"^##\s+(.*)", line)
+        head = re.match(r"^#{2,3}\s+(.*)", line)
         if head:
             section = re.match(r"`\[\[?([\w.]+)\]?\]`\s*(.*)", head.group(1))
             prefix = section.group(1) if section else ""

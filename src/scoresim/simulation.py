@@ -13,7 +13,7 @@ scenario in force (and the quantities derived from it) is replaced before that s
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -60,6 +60,10 @@ class Simulation:
         The resolved scenario.
     seed : int, optional
         Overrides ``scenario.seed``; the recorded scenario carries the seed used.
+    reporters : mapping of str to callable, optional
+        Extra metric columns, as Mesa's ``DataCollector`` model reporters: each
+        ``reporter(society) -> float`` is called at the end of every step and its value goes
+        into the column of that name, after the model's own.
 
     Examples
     --------
@@ -72,13 +76,25 @@ class Simulation:
     >>> run = sim.run()
     >>> len(run.metrics), sim.done
     (5, True)
+    >>> rich = Simulation(sc, reporters={"mean_fear": lambda soc: soc.fear.mean()}).run()
+    >>> list(rich.metrics.columns)[-1]
+    'mean_fear'
     """
 
-    def __init__(self, scenario: Scenario, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int | None = None,
+        reporters: Mapping[str, Callable[[Society], float]] | None = None,
+    ) -> None:
         if seed is not None and seed != scenario.seed:
             scenario = scenario.with_overrides({"seed": int(seed)})
         self.scenario = scenario
         self.seed = scenario.seed
+        self.reporters = dict(reporters or {})
+        taken = set(self.reporters) & set(metric_columns(Params.from_scenario(scenario)))
+        if taken:
+            raise ValueError(f"reporters: {', '.join(sorted(taken))} is a metric column already")
         self.params = Params.from_scenario(scenario)
         #: the policy timeline: step -> the quantities in force from that step on
         self.changes = {k: Params.from_scenario(sc) for k, sc in scenario.timeline()}
@@ -119,6 +135,8 @@ class Simulation:
         t0 = time.perf_counter()
         rec.spare = None  # what this step did not reuse goes now
         row = metrics_row(self.society, self.params, rec)
+        for name, reporter in self.reporters.items():
+            row[name] = float(reporter(self.society))
         self.phase_seconds["metrics"] += time.perf_counter() - t0
         self.rows.append(row)
         self.record = rec
@@ -141,7 +159,7 @@ class Simulation:
     @property
     def metrics(self) -> pd.DataFrame:
         """The metrics rows so far, one per step."""
-        return metrics_frame(self.rows, metric_columns(self.params))
+        return metrics_frame(self.rows, [*metric_columns(self.params), *self.reporters])
 
     @property
     def row(self) -> dict[str, float] | None:

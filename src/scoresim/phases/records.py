@@ -8,9 +8,10 @@ propensity_i * (1 - deterrence * risk_i)`` and does deeds at ``rate_r * civic_i 
 deed_gaming * gaming_i)`` (``risk`` and ``gaming`` as the last adaptation left them). Each
 offence is registered with probability ``min(1, detect_r * inspection)``, the inspection of
 the tier of the score at the start of the step (1 for non-enrolled agents: "key supervision"
-of low grades), each deed with ``detect_r``. This phase draws both (the counts and their
-thinning in one agent stream; the joint law is the model's) and leaves for scoring the points
-of enrolled agents and, for consequences, who had an offence that lists.
+of low grades), each deed with ``detect_r``. This phase draws both in one agent stream (the
+total count of records, then each record's kind and registration: the joint law of the
+model's per-kind counts and binomial thinning) and leaves for scoring the points of enrolled
+agents and, for consequences, who had an offence that lists.
 
 Runs between activity and scoring, from a random stream of its own; without record kinds it
 does nothing.
@@ -21,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from scoresim.counter_rng import agent_key, binomial_thin, poisson, step_key
+from scoresim.counter_rng import agent_key, poisson, step_key, uniform
 from scoresim.jit import kernel, use_threads
 from scoresim.params import Params
 from scoresim.phases.record import StepRecord
@@ -32,31 +33,53 @@ from scoresim.tiers import tier_of
 OFFENCE, LISTS = 1, 2
 
 
+@njit(inline="always", cache=True)
+def _rate(r, offence, rate, offence_factor, deed_factor):
+    """The agent's Poisson rate of record kind ``r``."""
+    return rate[r] * (offence_factor if offence[r] else deed_factor)
+
+
 @njit(cache=True)
 def _agent_records(
     akey, inspection, risk, gaming, propensity, civic,
     offence, rate, delta, detect, lists, deterrence, deed_gaming,
 ):  # fmt: skip
     """One agent's records: its points, flag bits and (committed offences, registered
-    offences, registered deeds), each kind drawn in turn from the agent's stream."""
-    c = 0
-    total = 0.0
+    offences, registered deeds).
+
+    The kinds' independent Poisson counts are drawn as one Poisson count of all records at
+    the summed rate, each record then taking its kind with probability proportional to the
+    kind's rate (the same joint law; one draw instead of one per kind, and records are rare).
+    """
+    offence_factor = propensity * (1.0 - deterrence * risk)
+    deed_factor = civic * (1.0 + deed_gaming * gaming)
+    total_rate = 0.0
+    for r in range(rate.size):
+        total_rate += _rate(r, offence, rate, offence_factor, deed_factor)
+    count, c = poisson(akey, 0, total_rate)
+    points = 0.0
     bits = 0
     committed = registered_offences = registered_deeds = 0
-    for r in range(rate.size):
+    for _ in range(count):
+        target = uniform(akey, c) * total_rate
+        r = 0
+        cumulative = _rate(0, offence, rate, offence_factor, deed_factor)
+        while r + 1 < rate.size and target >= cumulative:
+            r += 1
+            cumulative += _rate(r, offence, rate, offence_factor, deed_factor)
         if offence[r]:
-            count, c = poisson(akey, c, rate[r] * propensity * (1.0 - deterrence * risk))
-            kept, c = binomial_thin(akey, c, count, min(1.0, detect[r] * inspection))
-            committed += count
-            registered_offences += kept
-            if kept > 0:
+            committed += 1
+            registered = uniform(akey, c + 1) < detect[r] * inspection
+            if registered:
+                registered_offences += 1
                 bits |= OFFENCE | (LISTS if lists[r] else 0)
         else:
-            count, c = poisson(akey, c, rate[r] * civic * (1.0 + deed_gaming * gaming))
-            kept, c = binomial_thin(akey, c, count, detect[r])
-            registered_deeds += kept
-        total += delta[r] * kept
-    return total, bits, (committed, registered_offences, registered_deeds)
+            registered = uniform(akey, c + 1) < detect[r]
+            registered_deeds += registered
+        if registered:
+            points += delta[r]
+        c += 2
+    return points, bits, (committed, registered_offences, registered_deeds)
 
 
 @kernel

@@ -59,6 +59,7 @@ def check_schedule(scenario: Scenario) -> None:
         if entry.step > scenario.steps:
             raise ValueError(
                 f"schedule.{i}.step: must be at most steps ({scenario.steps}), got {entry.step}"
+                " (for a shorter run without the timeline, also set schedule=[])"
             )
         for path in entry.set:
             top = path.split(".")[0]
