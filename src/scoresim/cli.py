@@ -21,7 +21,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from scoresim.errors import ScenarioError
+from scoresim.errors import ScenarioError, missing_extra
 from scoresim.scenario import Scenario, preset_descriptions
 
 EXIT_FAILURE = 1
@@ -179,10 +179,8 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
         from scoresim.dashboard.server import require_extra, serve
 
         require_extra()
-    except ImportError as exc:
-        raise ScenarioError(
-            f"dashboard: needs the dashboard extra (pip install 'scoresim[dashboard]'): {exc}"
-        ) from None
+    except ImportError:
+        raise missing_extra("dashboard", "dashboard") from None
     serve(host=args.host, port=args.port, scenario_root=args.scenarios)
     return 0
 
@@ -303,6 +301,18 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from scoresim.export import default_path, write_network
+    from scoresim.results import Run
+
+    if not (Path(args.run) / "edges.parquet").exists():
+        raise ScenarioError(f"{args.run}: not a run folder (no edges.parquet)")
+    out = Path(args.out) if args.out else default_path(args.run, args.format)
+    written = write_network(Run.load(args.run), args.format, out)
+    print(f"network: {', '.join(str(p) for p in written)}")
+    return 0
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -314,6 +324,7 @@ def _positive(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``scoresim`` argument parser (also the source of the docs' CLI reference)."""
     parser = _Parser(
         prog="scoresim", description="Agent-based simulator of social credit scoring systems."
     )
@@ -393,6 +404,15 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("path", metavar="PATH")
     report.add_argument("--out", help="HTML file (default: report.html in the folder)")
     report.set_defaults(func=_cmd_report)
+
+    export = sub.add_parser("export", help="write the final network of a run for networkx or Gephi")
+    export.add_argument("run", metavar="RUN_DIR")
+    export.add_argument("--format", choices=("graphml", "gexf", "csv"), default="graphml",
+                        help="file format (default: graphml)")  # fmt: skip
+    export.add_argument("--out", metavar="FILE",
+                        help="default: network.<format> in the run folder; csv writes the edges "
+                        "there and the nodes to <stem>.nodes.csv beside them")  # fmt: skip
+    export.set_defaults(func=_cmd_export)
     return parser
 
 

@@ -34,6 +34,7 @@ from scoresim.scenario import Scenario
 # pandas and pyarrow are imported where tables are made: a simulation that is only stepped
 # (a benchmark, a dashboard worker) does not carry their ~60 MB.
 if TYPE_CHECKING:
+    import networkx as nx
     import pandas as pd
 
     from scoresim.graph import Graph
@@ -143,6 +144,22 @@ class Run:
             (tmp / "scenario.toml").write_text(self.scenario.to_toml())
             (tmp / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n")
         return Path(folder)
+
+    def to_networkx(self) -> nx.Graph:
+        """The final network as a :class:`networkx.Graph`, the agents' final state on its nodes.
+
+        Node attributes: ``tier`` (absent for agents never enrolled), ``score``, ``dissent``,
+        ``expressed``, ``enrolled``, ``listed`` and ``degree``; see :mod:`scoresim.export`.
+        """
+        from scoresim.export import to_networkx
+
+        return to_networkx(self)
+
+    def _repr_html_(self) -> str:
+        """The summary Jupyter shows: scenario, size and the last step's headline metrics."""
+        from scoresim.display import run_html
+
+        return run_html(self)
 
     @classmethod
     def load(cls, folder: str | Path) -> Run:
