@@ -179,8 +179,8 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
         from scoresim.dashboard.server import require_extra, serve
 
         require_extra()
-    except ImportError:
-        raise missing_extra("dashboard", "dashboard") from None
+    except ImportError as exc:
+        raise missing_extra("dashboard", "dashboard", exc.name) from None
     serve(host=args.host, port=args.port, scenario_root=args.scenarios)
     return 0
 

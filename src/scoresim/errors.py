@@ -10,8 +10,9 @@ class ScenarioError(ValueError):
     """
 
 
-def missing_extra(what: str, extra: str) -> ScenarioError:
-    """The one message for a feature whose optional dependencies are not installed.
+def missing_extra(what: str, extra: str, missing: str | None = None) -> ScenarioError:
+    """The one message for a feature whose optional dependencies are not installed
+    (``missing``: the module found missing, if known).
 
     Examples
     --------
@@ -21,7 +22,8 @@ def missing_extra(what: str, extra: str) -> ScenarioError:
     >>> msg.endswith("(from a clone: pip install -e '.[dashboard]')")
     True
     """
+    absent = f" ({missing} is not installed)" if missing else ""
     return ScenarioError(
-        f"{what}: needs the {extra} extra: pip install 'scoresim[{extra}]' "
+        f"{what}: needs the {extra} extra{absent}: pip install 'scoresim[{extra}]' "
         f"(from a clone: pip install -e '.[{extra}]')"
     )
