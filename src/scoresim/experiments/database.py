@@ -15,7 +15,7 @@ Tables
     (``done``/``failed``), ``error``, ``started`` (UTC), ``wall_seconds``, ``version``, then one
     column per outcome.
 ``metrics``
-    ``run_key``, ``step`` and the MODEL.md section 3 columns; primary key ``(run_key, step)``.
+    ``run_key``, ``step`` and the docs/model.md section 3 columns; primary key ``(run_key, step)``.
 
 The sweep's parent process is the only writer. Each finished run is written in one transaction
 (its ``runs`` row and all its ``metrics`` rows, replacing an earlier failed attempt), so a

@@ -52,7 +52,7 @@ class Beta(_Section):
 
 
 class Population(_Section):
-    """MODEL.md section 1: the agents' initial state."""
+    """docs/model.md section 1: the agents' initial state."""
 
     agents: Annotated[int, Field(ge=2, le=MAX_AGENTS)]
     dissent: Beta
@@ -71,7 +71,7 @@ class Population(_Section):
 
 
 class Graph(_Section):
-    """MODEL.md section 1: the initial friendship graph."""
+    """docs/model.md section 1: the initial friendship graph."""
 
     kind: Literal["watts_strogatz", "barabasi_albert", "sbm", "edgelist"]
     degree: Annotated[int, Field(ge=0, le=MAX_DEGREE)]
@@ -83,7 +83,7 @@ class Graph(_Section):
 
 
 class Adoption(_Section):
-    """MODEL.md section 2.1: Bass diffusion of enrolment, then a mandatory date."""
+    """docs/model.md section 2.1: Bass diffusion of enrolment, then a mandatory date."""
 
     initial: Probability
     innovation: Probability
@@ -99,7 +99,7 @@ class Adoption(_Section):
 
 
 class Activity(_Section):
-    """MODEL.md section 2.2: what agents post and buy."""
+    """docs/model.md section 2.2: what agents post and buy."""
 
     critical_propensity: Probability
     loyal_propensity: Probability
@@ -175,7 +175,7 @@ class Purchases(_Section):
 
 
 class Policy(_Section):
-    """MODEL.md section 2.3: what is scored and how much."""
+    """docs/model.md section 2.3: what is scored and how much."""
 
     max_step_change: PointsNonNegative
     default_penalty: PointsNonNegative
@@ -209,7 +209,7 @@ class Policy(_Section):
 
 
 class Tier(_Section):
-    """MODEL.md section 2.4: one row of the tier table."""
+    """docs/model.md section 2.4: one row of the tier table."""
 
     name: Annotated[str, Field(min_length=1)]
     min_score: Points
@@ -225,7 +225,7 @@ class Tier(_Section):
 
 
 class Economy(_Section):
-    """MODEL.md section 2.4: jobs, loans, travel and wealth."""
+    """docs/model.md section 2.4: jobs, loans, travel and wealth."""
 
     job_loss: Probability
     hire: Probability
@@ -238,7 +238,7 @@ class Economy(_Section):
 
 
 class Adaptation(_Section):
-    """MODEL.md section 2.5: risk, self-censorship, conformity, gaming, spiral of silence."""
+    """docs/model.md section 2.5: risk, self-censorship, conformity, gaming, spiral of silence."""
 
     risk_rate: Probability
     risk_own_weight: Probability
@@ -256,7 +256,7 @@ class Adaptation(_Section):
 
 
 class Network(_Section):
-    """MODEL.md section 2.6: ostracism of low scorers."""
+    """docs/model.md section 2.6: ostracism of low scorers."""
 
     drop_rate: Probability
     replace_prob: Probability
