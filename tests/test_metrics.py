@@ -44,7 +44,7 @@ def tier_of(score, enrolled):
 
 
 def gini_pairs(x):
-    """Gini as the mean absolute difference over twice the mean (equal to docs/model.md's formula)."""
+    """Gini as the mean absolute difference over twice the mean (docs/model.md's formula)."""
     x = list(map(float, x))
     n, total = len(x), sum(x)
     return sum(abs(a - b) for a in x for b in x) / (2 * n * total)

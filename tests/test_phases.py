@@ -1,4 +1,5 @@
-"""Each phase of one step against its equations in docs/model.md section 2 and the readings of section 5.
+"""Each phase of one step against its equations in docs/model.md section 2 and the readings of
+section 5.
 
 Small societies are built by hand (``Society.initial`` then arrays overwritten) and the expected
 values are computed here, independently of the helpers the phases use, from the formulas of
@@ -412,7 +413,7 @@ def scoring_case(fp_detect):
 
 
 def reference_scores(soc, rec, fp_detect):
-    """docs/model.md 2.3 with detection probabilities 0 or 1, agent by agent from a frozen snapshot."""
+    """docs/model.md 2.3 with detection probabilities 0 or 1, agent by agent from a snapshot."""
     n = soc.n
     nbrs = adjacency(n, SCORING_EDGES)
     s0 = soc.score.copy()
