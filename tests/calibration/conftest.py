@@ -24,9 +24,15 @@ BASE: dict[str, Any] = {
     "targets": [
         {"name": "early", "metric": "adoption", "step": 7, "value": 0.03, "sd": 0.015},
         {"name": "late", "metric": "adoption", "window": [18, 20], "low": 0.1, "high": 0.2},
-        {"name": "held", "metric": "adoption", "step": 14, "value": 0.08, "sd": 0.02,
-         "held_out": True},
-    ],  # fmt: skip
+        {
+            "name": "held",
+            "metric": "adoption",
+            "step": 14,
+            "value": 0.08,
+            "sd": 0.02,
+            "held_out": True,
+        },
+    ],
     "budget": {"waves": 2, "points": 8, "generations": 2, "particles": 8, "checks": 4},
 }
 

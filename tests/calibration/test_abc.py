@@ -8,6 +8,7 @@ uniform kernel of half-width epsilon, whose variance epsilon^2 / 3 is negligible
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Iterable, Iterator
 
@@ -72,7 +73,7 @@ def test_posterior_matches_the_analytic_normal() -> None:
     # every accepted particle met its generation's threshold, and thresholds fall
     assert np.all(pop.distances <= pop.epsilon)
     eps = [p.epsilon for p in result.populations]
-    assert eps[0] == np.inf and all(b <= a for a, b in zip(eps[1:], eps[2:], strict=False))
+    assert eps[0] == np.inf and all(b <= a for a, b in itertools.pairwise(eps[1:]))
 
 
 def test_same_populations_whatever_the_arrival_order() -> None:

@@ -47,11 +47,13 @@ def test_files_and_columns(folder: Path) -> None:
     assert targets["held_out"].tolist() == [False, False, True]
     assert (targets["sim_low"] <= targets["sim_high"]).all()
     meets = (targets["sim_low"] <= targets["observed_high"]) & (
-        targets["sim_high"] >= targets["observed_low"])
+        targets["sim_high"] >= targets["observed_low"]
+    )
     assert (targets["pass"] == meets).all()
     diag = pd.read_parquet(folder / "diagnostics.parquet")
     assert {"round", "epsilon", "acceptance", "ess", "simulations", "kept_fraction"} <= set(
-        diag.columns)
+        diag.columns
+    )
     assert len(diag) == 2 and info["rounds"] == 2
 
 
@@ -60,8 +62,7 @@ def test_calibrated_scenario_runs_at_the_medians(folder: Path) -> None:
     scenario = Scenario.load(folder / "calibrated.toml")
     assert scenario.adoption.innovation == pytest.approx(summary["adoption.innovation"])
     assert scenario.adoption.imitation == pytest.approx(summary["adoption.imitation"])
-    assert (scenario.population.agents, scenario.steps, scenario.adoption.initial) == (500, 20,
-                                                                                       0.0)
+    assert (scenario.population.agents, scenario.steps, scenario.adoption.initial) == (500, 20, 0.0)
     assert len(simulate(scenario.with_overrides({"steps": 2})).metrics) == 2
 
 
@@ -69,8 +70,13 @@ def test_report_draws_every_section(folder: Path, capsys: pytest.CaptureFixture[
     assert main(["report", str(folder)]) == 0
     page = (folder / "report.html").read_text()
     assert capsys.readouterr().out.strip() == f"report: {folder / 'report.html'}"
-    for heading in ("Convergence per", "Posterior marginals", "Posterior pairs",
-                    "Targets: observed against simulated", "Target definitions"):
+    for heading in (
+        "Convergence per",
+        "Posterior marginals",
+        "Posterior pairs",
+        "Targets: observed against simulated",
+        "Target definitions",
+    ):
         assert heading in page, heading
     assert page.count("<img ") == 4
     assert "Held out (validation, not fitted): held." in page

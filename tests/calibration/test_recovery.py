@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from scoresim import Scenario
 from scoresim.calibration.history import next_box
 from scoresim.calibration.run import calibrate
@@ -30,7 +31,8 @@ def _spec(truth: tuple[float, float], k: int, method: str, budget: dict[str, Any
     fixed = {"population.agents": AGENTS, "steps": STEPS, "adoption.initial": 0.0}
     p, q = truth
     at_truth = Scenario.preset("seed").with_overrides(
-        {**fixed, "adoption.innovation": p, "adoption.imitation": q})
+        {**fixed, "adoption.innovation": p, "adoption.imitation": q}
+    )
     adoption = compute_run(RunTask(k, at_truth, 10**6 + k)).metrics["adoption"].to_numpy()
     return CalibrationSpec.from_dict({
         "name": f"recover-{method}-{k}", "method": method, "seed": 1, "set": fixed,

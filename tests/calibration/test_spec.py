@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -101,19 +102,11 @@ def test_bad_file_one_line_exit_2_nothing_written(
 def test_bad_options(tmp_path: Path, cal_file: Path, capsys: pytest.CaptureFixture[str],
                      argv: list[str], message: str) -> None:  # fmt: skip
     out = tmp_path / "out"
-    with pytest.raises(SystemExit) if argv[0] in ("--workers", "--method") else _none():
+    with pytest.raises(SystemExit) if argv[0] in ("--workers", "--method") else nullcontext():
         assert main(["calibrate", str(cal_file), "--out", str(out), *argv]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1, err
     assert not out.exists() and not (tmp_path / "out.duckdb").exists()
-
-
-class _none:
-    def __enter__(self) -> None:
-        pass
-
-    def __exit__(self, *args: Any) -> None:
-        pass
 
 
 def test_missing_and_malformed_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -135,8 +128,11 @@ def test_interval_targets_read_as_two_sd() -> None:
 def test_fingerprint_ignores_stopping_rules_only() -> None:
     spec = CalibrationSpec.from_dict(calibration())
     budget = BASE["budget"]
-    longer = CalibrationSpec.from_dict(calibration(budget={
-        **budget, "waves": 9, "generations": 9, "max_simulations": 7, "checks": 3}))
+    longer = CalibrationSpec.from_dict(
+        calibration(
+            budget={**budget, "waves": 9, "generations": 9, "max_simulations": 7, "checks": 3}
+        )
+    )
     other = CalibrationSpec.from_dict(calibration(budget={**budget, "particles": 9}))
     method = CalibrationSpec.from_dict(calibration(method="history"))
     assert spec.fingerprint == longer.fingerprint == method.fingerprint
@@ -172,8 +168,21 @@ def test_expression_undefined_values_are_nan() -> None:
     assert np.isnan(out).all()
 
 
-@pytest.mark.parametrize("text", ["a.b", "a[0]", "a if a else a", "a ** 2", "lambda: 1",
-                                  "cumsum(a, 1)", "'x'", "a < 1", "step", "cumsum"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a.b",
+        "a[0]",
+        "a if a else a",
+        "a ** 2",
+        "lambda: 1",
+        "cumsum(a, 1)",
+        "'x'",
+        "a < 1",
+        "step",
+        "cumsum",
+    ],
+)
 def test_expression_rejects_everything_else(text: str) -> None:
     with pytest.raises(ScenarioError):
         parse(text, ["a", "step"])
