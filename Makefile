@@ -22,9 +22,12 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(VENV)/.installed $@
 
+# The four systems (the press account and the three documented ones) against one control.
+SYSTEMS ?= seed zhima-2015 rongcheng defaulter-blacklist
+
 run: $(VENV)/.installed
-	$(BIN)/scoresim compare seed --replications $(REPLICATIONS) --workers $(WORKERS) --seed $(SEED) --set population.agents=$(AGENTS) --set steps=$(STEPS) --out results/compare-seed-$(SEED)
-	$(BIN)/scoresim report results/compare-seed-$(SEED) --out results/compare-seed-$(SEED)/report.html
+	$(BIN)/scoresim compare $(SYSTEMS) --against control --replications $(REPLICATIONS) --workers $(WORKERS) --seed $(SEED) --set population.agents=$(AGENTS) --set steps=$(STEPS) --out results/compare-systems-$(SEED)
+	$(BIN)/scoresim report results/compare-systems-$(SEED) --out results/compare-systems-$(SEED)/report.html
 
 # The browser tests run on their own after the parallel suite: a page that has to share the two
 # cores with two busy test workers answers too slowly to say anything about the page.
@@ -38,6 +41,7 @@ lint: $(VENV)/.installed-test
 # Benchmarks (issue 5): figures and targets, never timed unit tests. See benchmarks/README.md.
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/bench_presets.py --agents 1000000 --steps 20
 
 bench-large: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench.py --large

@@ -83,8 +83,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_presets(args: argparse.Namespace) -> int:
-    for name, description in preset_descriptions().items():
-        print(f"{name:<12} {description}")
+    descriptions = preset_descriptions()
+    width = max(map(len, descriptions))
+    for name, description in descriptions.items():
+        print(f"{name:<{width}}  {description}")
     return 0
 
 
@@ -126,22 +128,49 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from scoresim.experiments.compare import arms, compare
-    from scoresim.experiments.console import RunProgress, print_headline
+    from scoresim.experiments.console import RunProgress, print_arms_headline, print_headline
+    from scoresim.experiments.multiarm import compare_arms, resolve_arms
 
+    names = args.scenario or ["seed"]
     overrides = dict(parse_override(o) for o in args.set)
-    treatment, control, _, _ = arms(args.scenario, args.against, overrides, args.seed)
-    seed = treatment.seed
-    out = Path(args.out) if args.out else Path("results") / f"compare-{treatment.name}-{seed}"
-    label = f"{treatment.name} vs {control.name}"
+    run = {"backend": args.backend, "address": args.address}
+    if len(names) == 1:  # the two-arm form: treatment against control
+        treatment, control, shared, only = arms(names[0], args.against, overrides, args.seed)
+        seed = treatment.seed
+        out = Path(args.out) if args.out else Path("results") / f"compare-{treatment.name}-{seed}"
+        label = f"{treatment.name} vs {control.name}"
+        total = 2 * args.replications
+    else:  # several arms against one control
+        treatments, control, shared, only = resolve_arms(names, args.against, overrides,
+                                                         args.seed)  # fmt: skip
+        seed = treatments[0].seed
+        first = treatments[0].name if len(treatments) == 2 else "systems"
+        out = Path(args.out) if args.out else Path("results") / f"compare-{first}-{seed}"
+        label = f"{', '.join(t.name for t in treatments)} vs {control.name}"
+        total = (len(treatments) + 1) * args.replications
     try:
-        with RunProgress(label, total=2 * args.replications) as progress:
-            result = compare(treatment, control, args.replications, seed, args.workers,
-                             on_run=lambda o: progress.update(o.ok))  # fmt: skip
+        with RunProgress(label, total=total) as progress:
+            if len(names) == 1:
+                result: Any = compare(treatment, control, args.replications, seed, args.workers,
+                                      on_run=lambda o: progress.update(o.ok), shared=shared,
+                                      treatment_only=only, sources=(names[0], args.against),
+                                      **run)  # fmt: skip
+            else:
+                sources = {t.name: n for t, n in zip(treatments, names, strict=True)}
+                sources[control.name] = args.against
+                result = compare_arms(treatments, control, args.replications, seed,
+                                      args.workers, on_run=lambda o: progress.update(o.ok),
+                                      shared=shared, treatment_only=only, sources=sources,
+                                      **run)  # fmt: skip
     except RuntimeError as exc:
         print(f"scoresim: error: {exc}; no results written", file=sys.stderr)
         return 1
-    print_headline(result.headline, f"{label}: effects at week {treatment.steps}, "
-                   f"{args.replications} paired replications (95% CI)")  # fmt: skip
+    title = (f"{label}: effects at week {control.steps}, {args.replications} paired "
+             "replications (95% CI)")  # fmt: skip
+    if len(names) == 1:
+        print_headline(result.headline, title)
+    else:
+        print_arms_headline(result.headline, title)
     result.save(out)
     print(f"results: {out} ({result.wall_seconds:.1f} s, {args.workers} workers)")
     return 0
@@ -285,16 +314,22 @@ def build_parser() -> argparse.ArgumentParser:
                       help="folder scenario files may be loaded from (default: .)")  # fmt: skip
     dash.set_defaults(func=_cmd_dashboard)
 
-    cmp = sub.add_parser("compare", help="a scenario against its control over paired seeds")
-    cmp.add_argument("scenario", nargs="?", default="seed",
-                     help="preset name or TOML file (default: seed)")  # fmt: skip
+    cmp = sub.add_parser("compare", help="scenarios against their control over paired seeds")
+    cmp.add_argument("scenario", nargs="*", default=["seed"], metavar="SCENARIO",
+                     help="preset names or TOML files (default: seed); several are compared "
+                          "with one control on the same seeds")  # fmt: skip
     cmp.add_argument("--against", default="control", help="the counterfactual (default: control)")
     cmp.add_argument("--replications", type=_positive, default=5, help="seeds (default: 5)")
     cmp.add_argument("--workers", type=_positive, default=1, help="processes (default: 1)")
     cmp.add_argument("--seed", type=int, help="first seed (default: the scenario's)")
     cmp.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
-                     help="override a field; fields the two arms share change in both")  # fmt: skip
-    cmp.add_argument("--out", help="output folder (default: results/compare-<scenario>-<seed>)")
+                     help="override a field; a field an arm shares with the control "
+                          "changes both")  # fmt: skip
+    cmp.add_argument("--backend", choices=("local", "ray"), default="local")
+    cmp.add_argument("--address", help="address of an existing Ray cluster (--backend ray)")
+    cmp.add_argument("--out", help="output folder (default: results/compare-<scenario>-<seed>; "
+                     "with several scenarios results/compare-<first>-<seed> for two, "
+                     "results/compare-systems-<seed> for more)")  # fmt: skip
     cmp.set_defaults(func=_cmd_compare)
 
     sweep = sub.add_parser("sweep", help="run (or resume) a parameter sweep into DuckDB")

@@ -31,9 +31,10 @@ if TYPE_CHECKING:
     from scoresim.graph import Graph
     from scoresim.society import Society
 
-INTEGER_METRICS = ("step", "edges", "loans_denied", "travel_denied")
+INTEGER_METRICS = ("step", "edges", "loans_denied", "travel_denied", "listings", "delistings")
 AGENT_COLUMNS = ("id", "dissent0", "dissent", "expressed", "fear", "censor", "buy_conform",
-                 "score", "tier", "enrolled", "employed", "wealth", "degree")  # fmt: skip
+                 "score", "tier", "enrolled", "employed", "wealth", "degree",
+                 "listed", "ever_listed")  # fmt: skip
 RUN_FILES = ("metrics.parquet", "agents.parquet", "edges.parquet", "scenario.toml", "summary.json")
 
 
@@ -75,7 +76,15 @@ def agents_frame(society: Society, tier_names: tuple[str, ...]) -> pd.DataFrame:
         "employed": society.employed.copy(),
         "wealth": society.wealth,
         "degree": society.graph.degree.astype(np.int64),
+        **_listed_columns(society),
     })  # fmt: skip
+
+
+def _listed_columns(society: Society) -> dict[str, np.ndarray]:
+    """Model v2's blacklist flags (all false in a run without a blacklist)."""
+    if society.blacklist_on:
+        return {"listed": society.listed.copy(), "ever_listed": society.ever_listed.copy()}
+    return {"listed": np.zeros(society.n, bool), "ever_listed": np.zeros(society.n, bool)}
 
 
 def edges_frame(graph: Graph) -> pd.DataFrame:
