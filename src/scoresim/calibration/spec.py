@@ -42,7 +42,8 @@ from scoresim.experiments.compare import _shared
 from scoresim.experiments.spec import _base_scenario, _lookup
 from scoresim.metrics import metric_columns
 from scoresim.params import Params
-from scoresim.scenario import Scenario, _one_line
+from scoresim.scenario import Scenario
+from scoresim.scenario.messages import one_line
 
 METHODS = ("history", "abc")
 #: Budget fields that only say when to stop: they may change between runs of one database.
@@ -248,7 +249,7 @@ class CalibrationSpec:
         try:
             model = FileModel.model_validate(data)
         except ValidationError as exc:
-            raise ScenarioError(_one_line(exc, "calibration").replace("set_", "set")) from None
+            raise ScenarioError(one_line(exc, "calibration").replace("set_", "set")) from None
         if any(c in model.name for c in "/\\") or model.name.startswith("."):
             raise ScenarioError(f"name: must not hold slashes or start with a dot ({model.name!r})")
         base = _base_scenario(model.scenario, where)
