@@ -8,6 +8,7 @@ no traceback and no output folder.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import tomllib
 from collections.abc import Sequence
@@ -243,6 +244,10 @@ def _write_any_report(path: str, out: str | None) -> Path:
     return write_report(path, out)
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from scoresim.calibration.evaluate import SimulationError
     from scoresim.calibration.run import CalibrationStoppedError, calibrate
@@ -250,6 +255,8 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     from scoresim.experiments.console import print_frame
 
     spec = CalibrationSpec.load(args.file)
+    # a plain kill ends like Ctrl-C: the workers are told to stop, the database is kept
+    signal.signal(signal.SIGTERM, _interrupted)
     try:
         run = calibrate(spec, args.out, args.method, args.workers, args.backend, args.address,
                         args.max_minutes)  # fmt: skip

@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from scoresim.errors import ScenarioError
-from scoresim.report.html import Page, img, table
+from scoresim.report.page import Page, img, table
 
 VALIDATION = "#8e44ad"
 FITTED = "#c0392b"
