@@ -48,6 +48,7 @@ lint: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench.py
 	$(BIN)/python benchmarks/bench_presets.py --agents 1000000 --steps 20
+	$(BIN)/python benchmarks/bench_calibrate.py --agents 20000 --steps 180 --workers 2
 
 bench-large: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench.py --large

@@ -294,9 +294,7 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from scoresim.report import write_report
-
-    out = write_report(args.path, args.out)
+    out = _write_any_report(args.path, args.out)
     print(f"report: {out}")
     return 0
 
@@ -310,6 +308,44 @@ def _cmd_export(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else default_path(args.run, args.format)
     written = write_network(Run.load(args.run), args.format, out)
     print(f"network: {', '.join(str(p) for p in written)}")
+    return 0
+
+
+def _write_any_report(path: str, out: str | None) -> Path:
+    """A calibration folder's report, or :func:`scoresim.report.write_report` for the rest."""
+    from scoresim.report import write_report
+    from scoresim.report.calibration import is_calibration, write_calibration_report
+
+    if is_calibration(Path(path)):
+        return write_calibration_report(path, out)
+    return write_report(path, out)
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from scoresim.calibration.evaluate import SimulationError
+    from scoresim.calibration.run import CalibrationStoppedError, calibrate
+    from scoresim.calibration.spec import CalibrationSpec
+    from scoresim.experiments.console import print_frame
+
+    spec = CalibrationSpec.load(args.file)
+    # a plain kill ends like Ctrl-C: the workers are told to stop, the database is kept
+    signal.signal(signal.SIGTERM, _interrupted)
+    try:
+        run = calibrate(spec, args.out, args.method, args.workers, args.backend, args.address,
+                        args.max_minutes)  # fmt: skip
+    except (CalibrationStoppedError, SimulationError) as exc:
+        print(f"scoresim: {exc}", file=sys.stderr)
+        return 1
+    print_frame(run.tables["summary"], f"{spec.name} ({run.method}): posterior medians and "
+                "90% credible intervals")  # fmt: skip
+    print_frame(run.tables["targets"], "Targets: observed against the posterior predictive "
+                "90% interval (held_out = validation)")  # fmt: skip
+    print(f"results: {run.folder} ({run.stop}; {run.new} new simulations, {run.earlier} "
+          f"earlier, {run.wall_seconds:.1f} s; database {run.database})")  # fmt: skip
     return 0
 
 
@@ -399,6 +435,28 @@ def build_parser() -> argparse.ArgumentParser:
     sens.add_argument("db", metavar="DB")
     sens.add_argument("--out", help="table file, .csv or .parquet (default: <db>-sensitivity.csv)")
     sens.set_defaults(func=_cmd_sensitivity)
+
+    cal = sub.add_parser("calibrate", help="fit parameters to published aggregates (resumable)")
+    cal.add_argument("file", metavar="CAL.toml")
+    cal.add_argument(
+        "--method",
+        choices=("history", "abc"),
+        help="history matching or ABC-SMC (default: the file's method)",
+    )
+    cal.add_argument("--workers", type=_positive, default=1, help="parallel runs (default: 1)")
+    cal.add_argument("--backend", choices=("local", "ray"), default="local")
+    cal.add_argument("--address", help="address of an existing Ray cluster (--backend ray)")
+    cal.add_argument(
+        "--out",
+        help="output folder (default: results/calibrate-<name>; the database is <out>.duckdb)",
+    )
+    cal.add_argument(
+        "--max-minutes",
+        type=float,
+        metavar="M",
+        help="stop after M minutes with the last complete wave or generation",
+    )
+    cal.set_defaults(func=_cmd_calibrate)
 
     report = sub.add_parser("report", help="an HTML report of a run, compare folder or sweep")
     report.add_argument("path", metavar="PATH")
