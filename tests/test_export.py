@@ -121,3 +121,15 @@ def test_html_summaries(run_dir) -> None:
     assert ("n/a" if math.isnan(chill) else f"{chill:.4g}") in table
     for effect in cmp.headline["effect"]:
         assert effect in table
+
+
+def test_comparisons_display_their_headline_in_a_notebook() -> None:
+    from scoresim.experiments.compare import arms, compare
+    from scoresim.experiments.multiarm import compare_arms, resolve_arms
+
+    small = {"population.agents": 200, "steps": 4}
+    t, c, _, _ = arms("seed", "control", small)
+    assert "chilling effect" in compare(t, c, replications=2, seed=1)._repr_html_()
+    ts, c, _, _ = resolve_arms(["seed", "zhima-2015"], "control", small)
+    text = compare_arms(ts, c, replications=2, seed=1)._repr_html_()
+    assert "zhima-2015" in text and "chilling effect" in text

@@ -226,12 +226,6 @@ def test_the_citation_rule_catches_a_bare_number():
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="presets: numbers without a comment beside them or above "
-    "their table (e.g. critical_topics weight = 0.3, max = 950.0); docs/model.md 6.6 "
-    "asks for a citation or 'assumed' beside every number",
-)
 @pytest.mark.parametrize("name", NEW)
 def test_every_number_in_the_preset_is_cited_or_marked_assumed(name):
     bad = uncommented_numbers(preset_text(name))
