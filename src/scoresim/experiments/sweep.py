@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from scoresim.errors import ScenarioError
-from scoresim.experiments.backends import BACKENDS, RunOutput, RunTask, execute
+from scoresim.experiments.backends import BACKENDS, RunOutput, RunTask, check_address, execute
 from scoresim.experiments.database import SweepDatabase
 from scoresim.experiments.spec import SweepPoint, SweepSpec
 from scoresim.metrics import metric_columns
@@ -95,6 +95,8 @@ def run_sweep(
         raise ScenarioError("--address: only used with --backend ray")
     if backend == "ray" and importlib.util.find_spec("ray") is None:
         raise ScenarioError("--backend ray: needs the ray extra (pip install 'scoresim[ray]')")
+    if address:
+        check_address(address)  # before anything is written: a wrong address is bad input
     started = time.perf_counter()
     path = Path(db) if db else default_database(spec)
     points = spec.points()
