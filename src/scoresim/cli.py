@@ -137,12 +137,32 @@ def _cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_validate(args: argparse.Namespace) -> int:
-    scenario = Scenario.load(args.file)
-    if scenario.graph.kind == "edgelist":  # read it as run would: a bad line is refused now
+def validate_file(path: str | Path) -> Scenario:
+    """What ``scoresim validate`` checks: the scenario file and, for an ``edgelist`` graph, the
+    edge list itself, read as ``run`` would read it (a bad line is refused now, not later)."""
+    scenario = Scenario.load(path)
+    if scenario.graph.kind == "edgelist":
         from scoresim.generators import read_edgelist
 
         read_edgelist(Path(scenario.graph.path), scenario.population.agents)
+    return scenario
+
+
+def load_sweep(path: str | Path) -> Any:
+    """A validated sweep file (``SweepSpec``), its design size checked, as ``sweep`` reads it."""
+    from scoresim.experiments.spec import SweepSpec
+    from scoresim.experiments.sweep import check_design_size
+
+    try:
+        spec = SweepSpec.load(path)
+    except RecursionError:  # tomllib parses nested arrays recursively
+        raise ScenarioError(f"{path}: malformed TOML (nested too deeply)") from None
+    check_design_size(spec)
+    return spec
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    scenario = validate_file(args.file)
     print(f"{args.file}: valid ({scenario.population.agents} agents, {scenario.steps} steps)")
     return 0
 
@@ -238,13 +258,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from scoresim.experiments.console import RunProgress
-    from scoresim.experiments.spec import SweepSpec
     from scoresim.experiments.sweep import default_database, run_sweep
 
-    try:
-        spec = SweepSpec.load(args.file)
-    except RecursionError:  # tomllib parses nested arrays recursively
-        raise ScenarioError(f"{args.file}: malformed TOML (nested too deeply)") from None
+    spec = load_sweep(args.file)
     db = Path(args.db) if args.db else default_database(spec)
     args.on_interrupt = f"the runs finished so far are kept in {db}; rerun the sweep to resume"
     state: dict[str, Any] = {}
