@@ -162,9 +162,9 @@ def metrics_columns(rows: list[dict[str, float]], columns: list[str]) -> dict[st
 
     Examples
     --------
-    >>> cols = metrics_columns([{"step": 1, "x": 0.5}, {"step": 2}], ["step", "edges", "x"])
-    >>> cols["step"].dtype.name, cols["x"].tolist(), cols["edges"].dtype.name
-    ('int64', [0.5, nan], 'int64')
+    >>> cols = metrics_columns([{"step": 1, "x": 0.5}, {"step": 2}], ["step", "x"])
+    >>> cols["step"].dtype.name, cols["step"].tolist(), cols["x"].tolist()
+    ('int64', [1, 2], [0.5, nan])
     """
     out = {c: np.array([r.get(c, math.nan) for r in rows], np.float64) for c in columns}
     for c in INTEGER_METRICS:

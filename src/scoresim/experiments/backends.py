@@ -20,6 +20,7 @@ import datetime as dt
 import multiprocessing
 import os
 import signal
+import socket
 import sys
 import time
 import traceback
@@ -157,7 +158,11 @@ def run_ray(
     The machines of an existing cluster need scoresim installed at the same version.
     """
     started_here = False
-    if not address:
+    if address:
+        host = check_address(address)
+        if host in ("localhost", "::1") or host.startswith("127."):
+            _loopback_only()  # else Ray would swap 127.0.0.1 for this machine's routable address
+    else:
         _loopback_only()
     import ray
 
@@ -177,6 +182,23 @@ def run_ray(
     finally:
         if started_here:
             ray.shutdown()
+
+
+def check_address(address: str, timeout: float = 5.0) -> str:
+    """The host of a Ray address ``host:port``, after checking that something listens there:
+    ``ray.init`` would otherwise retry an unreachable address for ever."""
+    host, sep, port = address.rpartition(":")
+    host = host.strip("[]")
+    if address.startswith(("ray://", "http://", "https://")) or not sep:
+        return host  # a client address or a bare name: let Ray say what it makes of it
+    if not port.isdigit():
+        raise ScenarioError(f"--address: expected HOST:PORT (got {address!r})")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ScenarioError(f"--address: no Ray cluster answers at {address} ({reason})") from None
+    return host
 
 
 def _loopback_only() -> None:
