@@ -230,7 +230,8 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
         require_extra()
     except ImportError as exc:
         raise missing_extra("dashboard", "dashboard", exc.name) from None
-    serve(host=args.host, port=args.port, scenario_root=args.scenarios)
+    serve(host=args.host, port=args.port, scenario_root=args.scenarios, max_runs=args.max_runs,
+          verbose=args.verbose)  # fmt: skip
     return 0
 
 
@@ -446,6 +447,9 @@ def build_parser() -> argparse.ArgumentParser:
     dash.add_argument("--port", type=_port, default=8765, help="port (default: 8765)")
     dash.add_argument("--scenarios", type=_folder, metavar="DIR",
                       help="folder scenario files may be loaded from (default: .)")  # fmt: skip
+    dash.add_argument("--max-runs", type=_positive, default=4, metavar="N",
+                      help="simulations running at once over all viewers (default: 4)")  # fmt: skip
+    dash.add_argument("--verbose", action="store_true", help="show the web server's logs")
     dash.set_defaults(func=_cmd_dashboard)
 
     cmp = sub.add_parser("compare", help="scenarios against their control over paired seeds")
