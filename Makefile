@@ -8,7 +8,7 @@ SEED   ?= 1
 REPLICATIONS ?= 5
 WORKERS ?= 2
 
-.PHONY: run test lint bench bench-large bench-mesa bench-agree clean
+.PHONY: run test docs lint bench bench-large bench-mesa bench-agree clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +22,12 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(VENV)/.installed $@
 
+# The four systems (the press account and the three documented ones) against one control.
+SYSTEMS ?= seed zhima-2015 rongcheng defaulter-blacklist
+
 run: $(VENV)/.installed
-	$(BIN)/scoresim compare seed --replications $(REPLICATIONS) --workers $(WORKERS) --seed $(SEED) --set population.agents=$(AGENTS) --set steps=$(STEPS) --out results/compare-seed-$(SEED)
-	$(BIN)/scoresim report results/compare-seed-$(SEED) --out results/compare-seed-$(SEED)/report.html
+	$(BIN)/scoresim compare $(SYSTEMS) --against control --replications $(REPLICATIONS) --workers $(WORKERS) --seed $(SEED) --set population.agents=$(AGENTS) --set steps=$(STEPS) --out results/compare-systems-$(SEED)
+	$(BIN)/scoresim report results/compare-systems-$(SEED) --out results/compare-systems-$(SEED)/report.html
 
 # The browser tests run on their own after the parallel suite: a page that has to share the two
 # cores with two busy test workers answers too slowly to say anything about the page.
@@ -32,12 +35,20 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n 2 -q -m "not browser"
 	$(BIN)/python -m pytest -q -m browser
 
+# The documentation site (Sphinx, MyST, Furo), offline; any warning fails the build. The test
+# suite builds it too (tests/test_docs_build.py).
+docs: $(VENV)/.installed-test
+	$(BIN)/sphinx-build -E -W --keep-going -n -b html docs docs/_build/html
+	@echo "docs: docs/_build/html/index.html"
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks
 
 # Benchmarks (issue 5): figures and targets, never timed unit tests. See benchmarks/README.md.
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/bench_presets.py --agents 1000000 --steps 20
+	$(BIN)/python benchmarks/bench_calibrate.py --agents 20000 --steps 180 --workers 2
 
 bench-large: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench.py --large
@@ -49,4 +60,4 @@ bench-agree: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/check_agreement.py --jobs 2
 
 clean:
-	rm -rf $(VENV) results .pytest_cache
+	rm -rf $(VENV) results .pytest_cache docs/_build docs/jupyter_execute

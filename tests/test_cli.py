@@ -50,6 +50,9 @@ METRIC_COLUMNS = [
     "score_dissent_corr",
     "loans_denied",
     "travel_denied",
+    *("listed", "ever_listed", "listings", "delistings", "offences", "offences_registered",
+      "deeds_registered", "perk_share", "private_critics", "public_critics",
+      "employment_listed"),  # model v2
 ]
 AGENT_COLUMNS = [
     "id",
@@ -65,6 +68,8 @@ AGENT_COLUMNS = [
     "employed",
     "wealth",
     "degree",
+    "listed",
+    "ever_listed",
 ]
 
 

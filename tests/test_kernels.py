@@ -30,6 +30,19 @@ def kernel_calls():
         )
         sim = Simulation(sc, seed=2)
         sim.run()
+        # model v2's kernels: records (an offence that lists), perks, the blacklist, shaming
+        v2 = sc.with_overrides({
+            "policy.records": [
+                {"name": "judgment", "kind": "offence", "rate": 0.05, "delta": -30.0,
+                 "detect": 0.5, "lists": True},
+                {"name": "volunteering", "kind": "deed", "rate": 0.1, "delta": 5.0,
+                 "detect": 0.8},
+            ],
+            "tiers.good.perk_value": 0.1,
+            "blacklist": {"enabled": True, "from_default": 0.5, "comply": 0.1,
+                          "shaming_drop": 0.3},
+        })  # fmt: skip
+        Simulation(v2, seed=2).run()
         sim.society.graph.edge_array()
         sim.society.graph.neighbour_sum(np.ones(sim.society.n))
     return calls

@@ -1,4 +1,4 @@
-"""Metrics (phase 7) against MODEL.md section 3 and the readings of section 5.
+"""Metrics (phase 7) against docs/model.md section 3 and the readings of section 5.
 
 Expected values are computed here with the standard library (``statistics``), ``networkx`` and
 plain loops, not with the helpers of ``scoresim.metrics``.
@@ -24,7 +24,7 @@ from scoresim.scenario import Scenario
 from scoresim.simulation import Simulation
 from scoresim.society import Society
 
-# MODEL.md section 3, typed by hand, in order, with `step` first
+# docs/model.md section 3, typed by hand, in order, with `step` first
 MODEL_COLUMNS = [
     "step", "adoption", "score_mean", "score_sd", "score_p10", "score_p50", "score_p90",
     "tier_poor", "tier_fair", "tier_good", "tier_excellent", "dissent_mean", "expressed_mean",
@@ -44,7 +44,7 @@ def tier_of(score, enrolled):
 
 
 def gini_pairs(x):
-    """Gini as the mean absolute difference over twice the mean (equal to MODEL.md's formula)."""
+    """Gini as the mean absolute difference over twice the mean (docs/model.md's formula)."""
     x = list(map(float, x))
     n, total = len(x), sum(x)
     return sum(abs(a - b) for a in x for b in x) / (2 * n * total)
@@ -104,9 +104,16 @@ def test_gini_undefined_is_nan():
 
 
 # --------------------------------------------------------------------------- columns
+#: model v2's columns (section 6.5, and the employment of listed agents), after v1's
+MODEL_V2_COLUMNS = [
+    "listed", "ever_listed", "listings", "delistings", "offences", "offences_registered",
+    "deeds_registered", "perk_share", "private_critics", "public_critics", "employment_listed",
+]  # fmt: skip
+
+
 def test_metric_columns_are_those_of_model_md():
     params = Params.from_scenario(Scenario.preset("seed"))
-    assert metric_columns(params) == MODEL_COLUMNS
+    assert metric_columns(params) == MODEL_COLUMNS + MODEL_V2_COLUMNS
 
 
 def test_simulation_rows_have_the_columns_in_order():
@@ -114,7 +121,7 @@ def test_simulation_rows_have_the_columns_in_order():
     sim = Simulation(sc, seed=3)
     for t in (1, 2, 3):
         row = sim.step()
-        assert list(row) == MODEL_COLUMNS
+        assert list(row) == MODEL_COLUMNS + MODEL_V2_COLUMNS
         assert row["step"] == t
         soc = sim.society
         assert row["adoption"] == pytest.approx(soc.enrolled.mean())
@@ -122,7 +129,7 @@ def test_simulation_rows_have_the_columns_in_order():
         tiers = [row[f"tier_{k}"] for k in ("poor", "fair", "good", "excellent")]
         assert sum(tiers) == pytest.approx(1.0)
     frame = sim.metrics
-    assert list(frame.columns) == MODEL_COLUMNS
+    assert list(frame.columns) == MODEL_COLUMNS + MODEL_V2_COLUMNS
     assert frame["step"].tolist() == [1, 2, 3]
 
 
@@ -207,10 +214,24 @@ def test_metrics_row_by_hand():
         "score_dissent_corr": statistics.correlation(s, [DISSENT[i] for i in enr]),
         "loans_denied": 4,
         "travel_denied": 2,
+        # model v2: no mechanism on, so 0 (NaN for the employment of nobody listed); critics
+        # are shares with dissent above 0.5 (0.8, 0.9, 0.6, 0.7) and expressed above 0.5 (0.63,
+        # 0.6, 0.525)
+        "listed": 0.0,
+        "ever_listed": 0.0,
+        "listings": 0,
+        "delistings": 0,
+        "offences": 0.0,
+        "offences_registered": 0.0,
+        "deeds_registered": 0.0,
+        "perk_share": 0.0,
+        "private_critics": 4 / 10,
+        "public_critics": 3 / 10,
     }
     assert sanctioned == [1, 2, 4, 6]
     assert poor == [1, 4] and expected["employment_poor"] == 0.5
-    assert list(row) == MODEL_COLUMNS
+    assert math.isnan(row["employment_listed"])
+    assert list(row) == MODEL_COLUMNS + MODEL_V2_COLUMNS
     for key, value in expected.items():
         assert row[key] == pytest.approx(value, rel=1e-12, abs=1e-12), key
 

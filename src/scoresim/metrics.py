@@ -1,7 +1,9 @@
-"""Phase 7, metrics: one row per step with the columns of MODEL.md section 3.
+"""Phase 7, metrics: one row per step with the columns of docs/model.md sections 3 and 6.5.
 
 Read from the end-of-step state. A metric undefined in a step (no enrolled, sanctioned or
-poor-tier agent; zero variance; zero total) is NaN.
+poor-tier agent; zero variance; zero total) is NaN. Model v2's columns are always written, 0
+where their mechanism is off (``employment_listed``, the employment of listed agents, is NaN
+when nobody is listed).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from scoresim.jit import kernel, use_threads
 from scoresim.params import Params
 from scoresim.phases.adaptation import SNAPSHOT
 from scoresim.phases.record import StepRecord
+from scoresim.phases.records import OFFENCE
 from scoresim.society import Society, expressed_of
 
 NAN = float("nan")
@@ -55,7 +58,15 @@ def metric_columns(params: Params) -> list[str]:
         "critical_posts", "loyal_posts", "imports", "sanctioned", "false_positive_only",
         "edges", "isolated", "score_assortativity", "employment", "employment_poor",
         "wealth_gini", "score_gini", "score_dissent_corr", "loans_denied", "travel_denied",
+        *V2_COLUMNS,
     ]  # fmt: skip
+
+
+#: model v2's columns (section 6.5), after every v1 column
+V2_COLUMNS = (
+    "listed", "ever_listed", "listings", "delistings", "offences", "offences_registered",
+    "deeds_registered", "perk_share", "private_critics", "public_critics", "employment_listed",
+)  # fmt: skip
 
 
 def percentiles_of_sorted(x: np.ndarray, qs: tuple[float, ...]) -> list[float]:
@@ -169,24 +180,31 @@ def _enrolled_moments(indptr, indices, enrolled, all_enrolled, score, dissent, s
 
 @kernel
 def _opinion_sums(dissent, censor):
-    """Sums of expressed dissent ``d (1 - c)`` and of ``d - d (1 - c)``, in fixed chunks."""
+    """Sums of expressed dissent ``d (1 - c)`` and of ``d - d (1 - c)``, in fixed chunks, and
+    the counts of private (``d > 0.5``) and public (``d (1 - c) > 0.5``) critics."""
     n = dissent.size
-    sums = np.empty((_CHUNKS, 2))  # every chunk writes its row
+    sums = np.empty((_CHUNKS, 4))  # every chunk writes its row
     size = (n + _CHUNKS - 1) // _CHUNKS
     for c in prange(_CHUNKS):
         se = sg = 0.0
+        private = public = 0
         for i in range(c * size, min(n, (c + 1) * size)):
             d = dissent[i]
             e = expressed_of(d, censor[i])
             se += e
             sg += d - e
-        sums[c, 0], sums[c, 1] = se, sg
+            private += d > 0.5
+            public += e > 0.5
+        sums[c, 0], sums[c, 1], sums[c, 2], sums[c, 3] = se, sg, private, public
     # element by element: an array expression here would be a parallel region per chunk
     expressed = gap = 0.0
+    privates = publics = 0.0
     for c in range(_CHUNKS):
         expressed += sums[c, 0]
         gap += sums[c, 1]
-    return expressed, gap
+        privates += sums[c, 2]
+        publics += sums[c, 3]
+    return expressed, gap, privates, publics
 
 
 def _enrolled_correlations(
@@ -280,7 +298,9 @@ def metrics_row(society: Society, params: Params, rec: StepRecord) -> dict[str, 
         row |= {f"tier_{name}": NAN for name in tiers.names}
 
     dissent = society.dissent
-    expressed_sum, gap_sum = _opinion_sums(use_threads(n), dissent, society.censor)
+    expressed_sum, gap_sum, private_critics, public_critics = _opinion_sums(
+        use_threads(n), dissent, society.censor
+    )
     row["dissent_mean"] = float(dissent.mean())
     row["expressed_mean"] = expressed_sum / n
     row["falsification_gap"] = gap_sum / n
@@ -293,7 +313,7 @@ def metrics_row(society: Society, params: Params, rec: StepRecord) -> dict[str, 
     n_sanctioned = int(np.count_nonzero(sanctioned))
     row["sanctioned"] = n_sanctioned / n
     row["false_positive_only"] = (
-        float(np.count_nonzero(sanctioned & (rec.detected_critical == 0))) / n_sanctioned
+        float(np.count_nonzero(_false_positive_only(society, rec))) / n_sanctioned
         if n_sanctioned else NAN
     )  # fmt: skip
 
@@ -321,4 +341,42 @@ def metrics_row(society: Society, params: Params, rec: StepRecord) -> dict[str, 
     row["score_dissent_corr"] = score_dissent_corr
     row["loans_denied"] = rec.loans_denied
     row["travel_denied"] = rec.travel_denied
+    perk_tiers = params.tiers.perk_value > 0
+    perked = int(counts[perk_tiers].sum()) if n_enrolled and perk_tiers.any() else 0
+    v2 = _blacklist_columns(society) | {
+        "listings": rec.listings,
+        "delistings": rec.delistings,
+        "offences": rec.offences / n,
+        "offences_registered": rec.offences_registered / n,
+        "deeds_registered": rec.deeds_registered / n,
+        "perk_share": perked / n,
+        "private_critics": private_critics / n,
+        "public_critics": public_critics / n,
+    }
+    row |= {k: v2[k] for k in V2_COLUMNS}
     return row
+
+
+def _false_positive_only(society: Society, rec: StepRecord) -> np.ndarray:
+    """Sanctioned agents whose only sanctions were false positives: no detected critical post,
+    and in model v2 no registered offence and no listing this step."""
+    only = rec.sanctioned & (rec.detected_critical == 0)
+    if rec.record_flags.size:
+        only &= (rec.record_flags & OFFENCE) == 0
+    if society.blacklist_on:
+        only &= ~society.listing_pending  # listed this step (cleared at the next scoring)
+    return only
+
+
+def _blacklist_columns(society: Society) -> dict[str, float]:
+    """The listed and ever-listed shares, and the employment of the listed (section 6.5)."""
+    if not society.blacklist_on:
+        return {"listed": 0.0, "ever_listed": 0.0, "employment_listed": NAN}
+    n, listed = society.n, society.listed
+    n_listed = int(np.count_nonzero(listed))
+    employed = int(np.count_nonzero(listed & society.employed)) if n_listed else 0
+    return {
+        "listed": n_listed / n,
+        "ever_listed": int(np.count_nonzero(society.ever_listed)) / n,
+        "employment_listed": employed / n_listed if n_listed else NAN,
+    }

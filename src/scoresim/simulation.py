@@ -3,13 +3,17 @@
 Random streams: one ``numpy.random.Generator`` per purpose, spawned from ``SeedSequence(seed)``
 in the fixed order of :data:`STREAMS`. The population and the graph have streams of their own,
 so two scenarios that differ only in policy start from the same society; each phase has its own,
-so a change in one phase does not reshuffle the draws of another.
+so a change in one phase does not reshuffle the draws of another. Streams of later phases are
+spawned after those of model v1, so v1's draws are the same whatever v2 adds.
+
+The policy timeline (docs/model.md 6.7): at each step that a ``[[schedule]]`` entry names, the
+scenario in force (and the quantities derived from it) is replaced before that step's adoption.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,6 +28,7 @@ from scoresim.phases.adoption import adoption
 from scoresim.phases.consequences import consequences
 from scoresim.phases.network import network
 from scoresim.phases.record import StepRecord
+from scoresim.phases.records import records
 from scoresim.phases.scoring import scoring
 from scoresim.results import Run, agents_frame, edges_frame, metrics_frame
 from scoresim.scenario import Scenario
@@ -34,9 +39,16 @@ if TYPE_CHECKING:
 
 Phase = Callable[[Society, Params, np.random.Generator, StepRecord], None]
 
-#: MODEL.md section 2, in order. A new mechanism is a new phase module and one line here.
-PHASES: tuple[Phase, ...] = (adoption, activity, scoring, consequences, adaptation, network)
-STREAMS: tuple[str, ...] = ("population", "graph", *(p.__name__ for p in PHASES))
+#: docs/model.md section 2, in order (records: model v2, 6.1). A new mechanism is a new phase
+#: module and one line here, and its stream goes at the end of :data:`STREAMS`.
+PHASES: tuple[Phase, ...] = (
+    adoption, activity, records, scoring, consequences, adaptation, network,
+)  # fmt: skip
+#: random streams in spawn order: model v1's first, so that v2 leaves their draws as they were
+STREAMS: tuple[str, ...] = (
+    "population", "graph", "adoption", "activity", "scoring", "consequences", "adaptation",
+    "network", "records",
+)  # fmt: skip
 
 
 class Simulation:
@@ -48,6 +60,14 @@ class Simulation:
         The resolved scenario.
     seed : int, optional
         Overrides ``scenario.seed``; the recorded scenario carries the seed used.
+    reporters : mapping of str to callable, optional
+        Extra metric columns, as Mesa's ``DataCollector`` model reporters: each
+        ``reporter(society) -> float`` is called at the end of every step and its value goes
+        into the column of that name, after the model's own.
+    observers : sequence of callable, optional
+        Each ``observer(simulation)`` is called after every step (and, if it has a ``start``
+        method, ``observer.start(simulation)`` once before the first), e.g. a
+        :class:`~scoresim.recording.AgentRecorder`.
 
     Examples
     --------
@@ -60,27 +80,47 @@ class Simulation:
     >>> run = sim.run()
     >>> len(run.metrics), sim.done
     (5, True)
+    >>> rich = Simulation(sc, reporters={"mean_fear": lambda soc: soc.fear.mean()}).run()
+    >>> list(rich.metrics.columns)[-1]
+    'mean_fear'
     """
 
-    def __init__(self, scenario: Scenario, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int | None = None,
+        reporters: Mapping[str, Callable[[Society], float]] | None = None,
+        observers: Sequence[Callable[[Simulation], None]] = (),
+    ) -> None:
         if seed is not None and seed != scenario.seed:
             scenario = scenario.with_overrides({"seed": int(seed)})
         self.scenario = scenario
         self.seed = scenario.seed
+        self.reporters = dict(reporters or {})
+        taken = set(self.reporters) & set(metric_columns(Params.from_scenario(scenario)))
+        if taken:
+            raise ValueError(f"reporters: {', '.join(sorted(taken))} is a metric column already")
         self.params = Params.from_scenario(scenario)
+        #: the policy timeline: step -> the quantities in force from that step on
+        self.changes = {k: Params.from_scenario(sc) for k, sc in scenario.timeline()}
         sequences = np.random.SeedSequence(self.seed).spawn(len(STREAMS))
         self.rngs = {
             name: np.random.default_rng(s) for name, s in zip(STREAMS, sequences, strict=True)
         }
         started = time.perf_counter()
         graph = build_graph(scenario, self.rngs["graph"])
-        self.society = Society.initial(scenario, self.rngs["population"], graph)
+        later = [p.scenario for p in self.changes.values()]
+        self.society = Society.initial(scenario, self.rngs["population"], graph, later)
         self.t = 0
         self.rows: list[dict[str, float]] = []
         self.record: StepRecord | None = None
-        self.phase_seconds = dict.fromkeys([*STREAMS[2:], "metrics"], 0.0)
+        self.phase_seconds = dict.fromkeys([*(p.__name__ for p in PHASES), "metrics"], 0.0)
         self.setup_seconds = time.perf_counter() - started
         self.wall_seconds = self.setup_seconds
+        self.observers = list(observers)
+        for observer in self.observers:
+            if hasattr(observer, "start"):
+                observer.start(self)
 
     @property
     def done(self) -> bool:
@@ -92,6 +132,7 @@ class Simulation:
         if self.done:
             raise RuntimeError(f"the horizon of {self.scenario.steps} steps is reached")
         started = time.perf_counter()
+        self.params = self.changes.get(self.t + 1, self.params)  # before the step's adoption
         # the last step's record lends its arrays to this one, unless someone else holds it
         last, self.record = self.record, None
         rec = StepRecord(t=self.t + 1, spare=last if last is not None and unshared(last) else None)
@@ -103,11 +144,15 @@ class Simulation:
         t0 = time.perf_counter()
         rec.spare = None  # what this step did not reuse goes now
         row = metrics_row(self.society, self.params, rec)
+        for name, reporter in self.reporters.items():
+            row[name] = float(reporter(self.society))
         self.phase_seconds["metrics"] += time.perf_counter() - t0
         self.rows.append(row)
         self.record = rec
         self.t += 1
         self.wall_seconds += time.perf_counter() - started
+        for observer in self.observers:
+            observer(self)
         return row
 
     def steps(self, n: int | None = None) -> Iterator[dict[str, float]]:
@@ -125,7 +170,7 @@ class Simulation:
     @property
     def metrics(self) -> pd.DataFrame:
         """The metrics rows so far, one per step."""
-        return metrics_frame(self.rows, metric_columns(self.params))
+        return metrics_frame(self.rows, [*metric_columns(self.params), *self.reporters])
 
     @property
     def row(self) -> dict[str, float] | None:

@@ -1,12 +1,18 @@
 """The society: one numpy array per agent state variable (struct of arrays) and the graph.
 
-MODEL.md section 1. The population is drawn from its own random stream, in a fixed order, so it
-depends only on the seed and the ``population`` fields; initial enrolment takes the last draw of
-that stream (one uniform per agent), so ``adoption.initial`` changes nothing else.
+docs/model.md section 1. The population is drawn from its own random stream, in a fixed order, so
+it depends only on the seed and the ``population`` fields; initial enrolment takes the last v1
+draw of that stream (one uniform per agent), so ``adoption.initial`` changes nothing else.
+
+Model v2 (section 6) adds state that only its mechanisms read: the offence propensity and civic
+traits (drawn after every v1 draw, and only when some record kind exists in the run's timeline)
+and the blacklist flags (only when the blacklist is enabled at some step). Otherwise these are
+empty arrays: a mechanism that is off costs no memory.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 
 import numpy as np
@@ -49,6 +55,13 @@ class Society:
     tier: np.ndarray
     climate: np.ndarray
     graph: Graph = field(repr=False)
+    # model v2, empty when its mechanism is off for the whole run
+    propensity: np.ndarray = field(default_factory=lambda: np.zeros(0))  # offences, mean 1
+    civic: np.ndarray = field(default_factory=lambda: np.zeros(0))  # good deeds, mean 1
+    listed: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # on the blacklist
+    ever_listed: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    #: listed in the last consequences: the listing's score_delta is due at the next scoring
+    listing_pending: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     #: what the phases keep between steps, by name: tallies derived from the state (each knows
     #: what it was derived from and is redone when that changes), memory to reuse, settings
     derived: dict[str, object] = field(default_factory=dict, repr=False)
@@ -62,11 +75,26 @@ class Society:
         """Publicly expressed dissent, ``dissent * (1 - censor)``."""
         return self.dissent * (1.0 - self.censor)
 
+    @property
+    def records_on(self) -> bool:
+        """Whether the run draws offences and deeds (the traits exist)."""
+        return self.propensity.size > 0
+
+    @property
+    def blacklist_on(self) -> bool:
+        """Whether the run has a blacklist (its flags exist)."""
+        return self.listed.size > 0
+
     @classmethod
     def initial(
-        cls, scenario: Scenario, population_rng: np.random.Generator, graph: Graph
+        cls,
+        scenario: Scenario,
+        population_rng: np.random.Generator,
+        graph: Graph,
+        later: Sequence[Scenario] = (),
     ) -> Society:
-        """Step 0 of MODEL.md section 1.
+        """Step 0 of docs/model.md section 1; ``later`` are the scenarios the timeline switches
+        to (they decide which model v2 state the run needs).
 
         Examples
         --------
@@ -92,6 +120,13 @@ class Society:
         score = np.full(n, base)
         tiers = TierTable.from_scenario(scenario)
         zeros = np.zeros(n)
+        timeline = (scenario, *later)
+        v2: dict[str, np.ndarray] = {}
+        if any(sc.policy.records for sc in timeline):  # after every v1 draw: v1 is unchanged
+            v2["propensity"] = rng.gamma(p.propensity_shape, 1.0 / p.propensity_shape, n)
+            v2["civic"] = rng.gamma(p.civic_shape, 1.0 / p.civic_shape, n)
+        if any(sc.blacklist.enabled for sc in timeline):
+            v2 |= {k: np.zeros(n, bool) for k in ("listed", "ever_listed", "listing_pending")}
         return cls(
             dissent0=dissent0,
             fear=fear,
@@ -113,6 +148,7 @@ class Society:
             tier=tiers.of_agents(score, enrolled),
             climate=zeros.copy(),
             graph=graph,
+            **v2,
         )
 
     def release_buffers(self) -> None:

@@ -1,4 +1,4 @@
-"""The tier table of MODEL.md section 2.4 as arrays indexed by tier number."""
+"""The tier table (docs/model.md sections 2.4 and 6.2) as arrays indexed by tier number."""
 
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ class TierTable:
     reach: np.ndarray
     travel_ban: np.ndarray
     public: np.ndarray
+    perk_value: np.ndarray  # model v2 (6.2): wealth per step for an enrolled agent
+    inspection: np.ndarray  # model v2 (6.2): factor on offence detection
     base: int  # the tier holding score.base: what non-enrolled agents get
 
     @classmethod
@@ -47,6 +49,8 @@ class TierTable:
             reach=np.array([t.reach for t in tiers]),
             travel_ban=np.array([t.travel_ban for t in tiers]),
             public=np.array([t.public for t in tiers]),
+            perk_value=np.array([t.perk_value for t in tiers]),
+            inspection=np.array([t.inspection for t in tiers]),
             base=base,
         )
 

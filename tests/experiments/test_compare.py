@@ -119,3 +119,29 @@ def test_compare_cli_bad_input_is_one_line_exit_2(
     assert main(["compare", "nope", "--out", str(out)]) == 2
     assert capsys.readouterr().err.startswith("scoresim: error: nope: not a preset")
     assert not out.exists()
+
+
+def test_two_arm_folder_keeps_its_files(compare_dir: Path) -> None:
+    names = {p.name for p in compare_dir.iterdir()}
+    assert names == {"effects.parquet", "runs.parquet", "headline.csv", "compare.json",
+                     "treatment.toml", "control.toml", "runs"}  # fmt: skip
+    assert sorted(p.name for p in (compare_dir / "runs").iterdir()) == ["control-4",
+                                                                        "treatment-4"]  # fmt: skip
+    info = json.loads((compare_dir / "compare.json").read_text())
+    assert "form" not in info and "arms" not in info
+    assert (info["treatment"]["source"], info["control"]["source"]) == ("seed", "control")
+    assert set(pd.read_parquet(compare_dir / "runs.parquet")["arm"]) == {"treatment", "control"}
+
+
+def test_compare_json_records_the_override_split(tmp_path: Path) -> None:
+    """Issue 13, defect 6: the split was applied but compare.json recorded two empty lists."""
+    out = tmp_path / "cmp"
+    sets = ["policy.friend_weight=0.1", "population.agents=200", "steps=3"]
+    args = [a for s in sets for a in ("--set", s)]
+    rc = main(["compare", "--replications", "1", *args, "--out", str(out)])
+    assert rc == 0
+    info = json.loads((out / "compare.json").read_text())
+    assert info["overrides_shared"] == ["population.agents", "steps"]
+    assert info["overrides_treatment_only"] == ["policy.friend_weight"]
+    assert Scenario.load(out / "treatment.toml").policy.friend_weight == 0.1
+    assert Scenario.load(out / "control.toml").policy.friend_weight == 0.0

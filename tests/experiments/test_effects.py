@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,8 @@ import pytest
 
 from scoresim.experiments.effects import (
     EFFECT_COLUMNS,
+    LAST_YEAR,
+    blacklist_on,
     effects_table,
     headline_table,
     mean_interval,
@@ -112,3 +115,77 @@ def test_headline_by_hand() -> None:
     assert math.isnan(h.loc["score-dissent correlation", "control"])
     assert h.loc["isolated share", "estimate"] == 0.0
     assert (h["n"] == 3).all()
+
+
+BLACKLIST = ["share ever listed", "travel denied per listed person", "employment gap, listed"]
+
+
+def _blacklist_runs(steps: int = 60) -> pd.DataFrame:
+    """Three replications; the treatment lists one citizen a week and denies r + 2 trips a
+    week; its listed are employed at 0.5 + 0.01 r against 0.9 overall in the last year (0
+    before it, NaN in one week, both of which the gap must ignore)."""
+    v1 = ["critical_posts", "falsification_gap", "pluralistic_ignorance", "isolated",
+          "employment_poor", "wealth_gini", "score_dissent_corr"]  # fmt: skip
+    rows = []
+    for r in range(3):
+        for step in range(1, steps + 1):
+            base = {**dict.fromkeys(v1, 0.5), "replication": r, "step": step, "employment": 0.9}
+            in_year = step > steps - LAST_YEAR
+            listed_jobs = (0.5 + 0.01 * r) if in_year else 0.0
+            if step == steps - 3:
+                listed_jobs = float("nan")  # nobody listed that week
+            rows.append({**base, "arm": "treatment", "ever_listed": 0.001 * step * (r + 1),
+                         "listings": 1, "travel_denied": r + 2,
+                         "employment_listed": listed_jobs})  # fmt: skip
+            rows.append({**base, "arm": "control", "ever_listed": 0.0, "listings": 0,
+                         "travel_denied": 0, "employment_listed": float("nan")})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_blacklist_measures_by_hand() -> None:
+    h = headline_table(_blacklist_runs(), blacklist=True).set_index("effect")
+    assert list(h.index[-3:]) == BLACKLIST
+    ever = np.array([0.06, 0.12, 0.18])  # 0.001 * 60 * (r + 1)
+    iv = mean_interval(ever)
+    row = h.loc["share ever listed"]
+    assert row["estimate"] == pytest.approx(0.12)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((iv.low, iv.high))
+    assert row["control"] == 0.0 and row["n"] == 3
+    # 60 listings and 60 (r + 2) denied trips: r + 2 trips per listing
+    trips = h.loc["travel denied per listed person"]
+    assert trips["estimate"] == pytest.approx(3.0)
+    assert trips["ci_high"] - 3.0 == pytest.approx(T975[2] * 1.0 / math.sqrt(3.0))
+    assert math.isnan(trips["control"])  # nobody listed in the control
+    gap = h.loc["employment gap, listed"]
+    assert gap["estimate"] == pytest.approx(-0.39)  # mean of 0.5 + 0.01 r - 0.9
+    assert gap["ci_high"] - gap["estimate"] == pytest.approx(T975[2] * 0.01 / math.sqrt(3.0))
+    assert math.isnan(gap["control"])
+
+
+def test_blacklist_measures_left_out_when_off_or_without_columns() -> None:
+    runs = _blacklist_runs(steps=8)
+    assert not set(BLACKLIST) & set(headline_table(runs)["effect"])
+    assert not set(BLACKLIST) & set(
+        headline_table(runs.drop(columns="listings"), blacklist=True)["effect"]
+    )
+    with_list = headline_table(runs, blacklist=True)
+    assert len(with_list) == 10 and with_list["effect"].tolist()[:7] == list(
+        headline_table(runs)["effect"]
+    )
+    # a run shorter than a year averages the gap over all its weeks (the NaN week skipped)
+    gap = with_list.set_index("effect").loc["employment gap, listed", "estimate"]
+    assert gap == pytest.approx(-0.39)
+
+
+def test_blacklist_on_reads_the_section_and_the_schedule() -> None:
+    off = SimpleNamespace(enabled=False)
+    assert blacklist_on(SimpleNamespace(blacklist=SimpleNamespace(enabled=True)))
+    assert not blacklist_on(SimpleNamespace(blacklist=off, schedule=[]))
+    later = [
+        {"step": 5, "set": {"policy.decay": 0.1}},
+        {"step": 9, "set": {"blacklist.enabled": True}},
+    ]
+    assert blacklist_on(SimpleNamespace(blacklist=off, schedule=later))
+    entry = SimpleNamespace(step=9, set={"blacklist.enabled": True})
+    assert blacklist_on(SimpleNamespace(blacklist=off, schedule=[entry]))
+    assert not blacklist_on(SimpleNamespace())  # a scenario from before model v2

@@ -10,6 +10,7 @@ routine log lines stay out of the terminal unless ``verbose``.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import warnings
@@ -56,6 +57,19 @@ def server_environment(
     return env
 
 
+def require_extra() -> None:
+    """Raise ``ModuleNotFoundError`` now if the dashboard extra is missing (looked up, not
+    imported: Solara reads its settings from the environment when imported), so that the
+    command line reports it in one line before anything starts."""
+    for name in ("uvicorn", "solara", "solara_assets"):
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+
 def quiet() -> None:
     """Keep Solara's deployment warnings and routine logging out of the terminal."""
     warnings.filterwarnings("ignore", message="Cookies with samesite", category=UserWarning)
@@ -94,6 +108,7 @@ def serve(
         raise ScenarioError(f"--max-runs: must be at least 1 (got {max_runs})")
     os.environ.update(server_environment(root, max_agents, max_steps, max_runs))
     os.environ.setdefault("MPLBACKEND", "Agg")
+    require_extra()
     import uvicorn
 
     if not verbose:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,8 +28,8 @@ from typing import Any
 import pandas as pd
 
 from scoresim.errors import ScenarioError
-from scoresim.experiments.backends import RunOutput, RunTask, run_local
-from scoresim.experiments.effects import effects_table, headline_table
+from scoresim.experiments.backends import RunOutput, RunTask, execute
+from scoresim.experiments.effects import blacklist_on, effects_table, headline_table
 from scoresim.results import Run, atomic_folder, version
 from scoresim.scenario import Scenario
 
@@ -52,6 +52,13 @@ class Comparison:
     workers: int = 1
     shared: list[str] = field(default_factory=list)
     treatment_only: list[str] = field(default_factory=list)
+    sources: tuple[str, str] | None = None
+
+    def _repr_html_(self) -> str:
+        """The headline table, for a notebook."""
+        from scoresim.display import comparison_html
+
+        return comparison_html(self)
 
     @property
     def seeds(self) -> list[int]:
@@ -72,13 +79,16 @@ class Comparison:
 
     def summary(self) -> dict[str, Any]:
         """What ``compare.json`` records."""
+        arms = {"treatment": {"name": self.treatment.name, "key": self.treatment.key(),
+                              "file": "treatment.toml"},
+                "control": {"name": self.control.name, "key": self.control.key(),
+                            "file": "control.toml"}}  # fmt: skip
+        if self.sources is not None:  # the preset name or file each arm was given as
+            arms["treatment"]["source"], arms["control"]["source"] = self.sources
         return {
             "version": version(),
             "kind": "compare",
-            "treatment": {"name": self.treatment.name, "key": self.treatment.key(),
-                          "file": "treatment.toml"},
-            "control": {"name": self.control.name, "key": self.control.key(),
-                        "file": "control.toml"},
+            **arms,
             "seed": self.seed,
             "replications": self.replications,
             "seeds": self.seeds,
@@ -153,6 +163,12 @@ def compare(
     seed: int | None = None,
     workers: int = 1,
     on_run: Callable[[RunOutput], None] | None = None,
+    *,
+    backend: str = "local",
+    address: str | None = None,
+    shared: Sequence[str] = (),
+    treatment_only: Sequence[str] = (),
+    sources: tuple[str, str] | None = None,
 ) -> Comparison:
     """Run both arms for ``replications`` paired seeds and estimate the effects.
 
@@ -168,6 +184,12 @@ def compare(
         Worker processes (results are identical whatever the number).
     on_run : callable, optional
         Called with each finished :class:`RunOutput` (for progress).
+    backend, address : str
+        Where the runs go (:func:`~scoresim.experiments.backends.execute`).
+    shared, treatment_only : sequence of str
+        The override split of :func:`arms`, recorded in ``compare.json``.
+    sources : (str, str), optional
+        The preset names or files the arms were given as, recorded in ``compare.json``.
 
     Raises
     ------
@@ -183,22 +205,63 @@ def compare(
     >>> sorted(set(cmp.runs["arm"])), list(cmp.headline["effect"])[:2]
     (['control', 'treatment'], ['chilling effect', 'falsification gap'])
     """
+    seed = treatment.seed if seed is None else seed
+    check_arms([treatment], control, replications, workers)
+    treatment = treatment.with_overrides({"seed": seed})
+    control = control.with_overrides({"seed": seed})
+    started = time.perf_counter()
+    runs, examples = run_arms(list(zip(ARMS, (treatment, control), strict=True)), replications,
+                              seed, workers, on_run, backend, address)  # fmt: skip
+    metrics = metric_columns(runs)
+    return Comparison(
+        treatment=treatment,
+        control=control,
+        seed=seed,
+        replications=replications,
+        runs=runs,
+        effects=effects_table(runs, metrics),
+        headline=headline_table(runs, blacklist=blacklist_on(treatment)),
+        examples=examples,
+        wall_seconds=time.perf_counter() - started,
+        workers=workers,
+        shared=list(shared),
+        treatment_only=list(treatment_only),
+        sources=sources,
+    )
+
+
+def check_arms(treatments: Sequence[Scenario], control: Scenario, replications: int,
+               workers: int) -> None:  # fmt: skip
+    """Refuse a comparison that cannot be paired (one line naming the field)."""
     if replications < 1:
         raise ScenarioError(f"--replications: must be at least 1 (got {replications})")
     if workers < 1:
         raise ScenarioError(f"--workers: must be at least 1 (got {workers})")
-    if treatment.steps != control.steps:
-        raise ScenarioError(f"steps: the arms differ ({treatment.steps} and {control.steps}); "
-                            "give --set steps=N")  # fmt: skip
-    seed = treatment.seed if seed is None else seed
-    treatment = treatment.with_overrides({"seed": seed})
-    control = control.with_overrides({"seed": seed})
-    tasks = [RunTask((arm, r), sc, seed + r, keep_state=(r == 0))
-             for r in range(replications)
-             for arm, sc in (("treatment", treatment), ("control", control))]  # fmt: skip
-    started = time.perf_counter()
+    for treatment in treatments:
+        if treatment.steps != control.steps:
+            raise ScenarioError(f"steps: the arms differ ({treatment.steps} and "
+                                f"{control.steps}); give --set steps=N")  # fmt: skip
+
+
+def run_arms(
+    scenarios: Sequence[tuple[str, Scenario]],
+    replications: int,
+    seed: int,
+    workers: int,
+    on_run: Callable[[RunOutput], None] | None = None,
+    backend: str = "local",
+    address: str | None = None,
+) -> tuple[pd.DataFrame, dict[str, Run]]:
+    """Run every labelled scenario once per seed ``seed + r`` on the backend's workers.
+
+    Returns the runs table (``arm`` = the label, ``replication``, ``seed``, ``step``, the
+    metrics; replications in order, the scenarios in the given order within each) and the run
+    of replication 0 of each label (with agents and edges).
+    """
+    tasks = [RunTask((label, r), sc, seed + r, keep_state=(r == 0))
+             for r in range(replications) for label, sc in scenarios]  # fmt: skip
     outputs: dict[tuple[str, int], RunOutput] = {}
-    for out in run_local(tasks, workers):
+    for out in execute(tasks, workers, backend, address):
         if on_run is not None:
             on_run(out)
         if not out.ok:
@@ -210,28 +273,21 @@ def compare(
         outputs[out.tag] = out
     frames = []
     for r in range(replications):
-        for arm in ARMS:
-            m = outputs[(arm, r)].metrics
+        for label, _ in scenarios:
+            m = outputs[(label, r)].metrics
             assert m is not None
-            frames.append(m.assign(arm=arm, replication=r, seed=seed + r))
+            frames.append(m.assign(arm=label, replication=r, seed=seed + r))
     runs = pd.concat(frames, ignore_index=True)
-    metrics = [c for c in runs.columns if c not in ("arm", "replication", "seed", "step")]
-    runs = runs[["arm", "replication", "seed", "step", *metrics]]
+    runs = runs[["arm", "replication", "seed", "step", *metric_columns(runs)]]
     examples = {}
-    for arm, sc in (("treatment", treatment), ("control", control)):
-        out = outputs[(arm, 0)]
+    for label, sc in scenarios:
+        out = outputs[(label, 0)]
         assert out.metrics is not None and out.agents is not None and out.edges is not None
-        examples[arm] = Run(scenario=sc, metrics=out.metrics, agents=out.agents,
-                            edges=out.edges, wall_seconds=out.wall_seconds)  # fmt: skip
-    return Comparison(
-        treatment=treatment,
-        control=control,
-        seed=seed,
-        replications=replications,
-        runs=runs,
-        effects=effects_table(runs, metrics),
-        headline=headline_table(runs),
-        examples=examples,
-        wall_seconds=time.perf_counter() - started,
-        workers=workers,
-    )
+        examples[label] = Run(scenario=sc, metrics=out.metrics, agents=out.agents,
+                              edges=out.edges, wall_seconds=out.wall_seconds)  # fmt: skip
+    return runs, examples
+
+
+def metric_columns(runs: pd.DataFrame) -> list[str]:
+    """The metric columns of a runs table (all but arm, replication, seed and step)."""
+    return [c for c in runs.columns if c not in ("arm", "replication", "seed", "step")]

@@ -1,4 +1,4 @@
-"""Terminal output of experiments: a progress bar over runs and the headline table."""
+"""Terminal output of experiments: a progress bar over runs and the headline tables."""
 
 from __future__ import annotations
 
@@ -107,4 +107,28 @@ def print_frame(frame: pd.DataFrame, title: str, console: Console | None = None)
         table.add_column(str(col), justify="left" if frame[col].dtype == object else "right")
     for row in frame.itertuples(index=False):
         table.add_row(*(format_value(v) if isinstance(v, float) else str(v) for v in row))
+    console.print(table)
+
+
+def print_arms_headline(headline: pd.DataFrame, title: str, console: Console | None = None) -> None:
+    """The headline effects of several arms side by side: one row per effect, one column per
+    arm (the estimate, its 95% interval below it); an effect an arm does not have is blank."""
+    console = console or _console()
+    arms = list(dict.fromkeys(headline["arm"]))
+    table = Table(title=title, title_justify="left")
+    table.add_column("effect", justify="left")
+    for arm in arms:
+        table.add_column(arm, justify="right")
+    cells = {(r.effect, r.arm): r for r in headline.itertuples(index=False)}
+    for effect in dict.fromkeys(headline["effect"]):
+        row = [effect]
+        for arm in arms:
+            r = cells.get((effect, arm))
+            if r is None:
+                row.append("")
+                continue
+            ci = ("" if math.isnan(r.ci_low)
+                  else f"\n[{format_value(r.ci_low)}, {format_value(r.ci_high)}]")  # fmt: skip
+            row.append(format_value(r.estimate) + ci)
+        table.add_row(*row)
     console.print(table)

@@ -5,6 +5,12 @@ from the same society and share their random streams (common random numbers). Ef
 estimated from the *paired* per-replication differences ``d_r = treatment_r - control_r``:
 the estimate is their mean and the 95% interval ``mean ± t(0.975, n-1) · sd(d) / sqrt(n)``.
 Pairs where either arm is NaN are dropped; with fewer than two pairs the interval is NaN.
+
+The headline effects (:func:`headline_table`) are the press account's outcomes (chilling,
+preference falsification, isolation, the poor tier's jobs, inequality) and, for an arm whose
+blacklist is on (model v2, the Supreme People's Court's list of judgment defaulters), the
+list's own measures: the share ever listed, travel denied per listed person, and the listed
+share's employment gap.
 """
 
 from __future__ import annotations
@@ -12,12 +18,20 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 LEVEL = 0.95
+
+#: Weeks over which the listed share's employment gap is averaged (the last year of a run).
+LAST_YEAR = 52
+
+#: Metric columns (model v2) the blacklist's headline measures need.
+BLACKLIST_COLUMNS = ("ever_listed", "listings", "travel_denied", "employment_listed",
+                     "employment")  # fmt: skip
 
 #: Columns of ``effects.parquet``.
 EFFECT_COLUMNS = ("step", "metric", "treatment_mean", "control_mean", "difference",
@@ -160,7 +174,23 @@ def _cube(frame: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
     return frame.set_index(["replication", "step"])[list(metrics)].astype("float64").sort_index()
 
 
-def headline_table(runs: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
+def blacklist_on(scenario: Any) -> bool:
+    """Whether a scenario's blacklist (model v2) is enabled at the start or by its schedule.
+
+    Scenarios from before model v2 have no ``blacklist`` section: False.
+    """
+    section = getattr(scenario, "blacklist", None)
+    if section is not None and bool(getattr(section, "enabled", False)):
+        return True
+    for entry in getattr(scenario, "schedule", None) or ():
+        changes = entry.get("set", {}) if isinstance(entry, dict) else getattr(entry, "set", {})
+        if bool((changes or {}).get("blacklist.enabled", False)):
+            return True
+    return False
+
+
+def headline_table(runs: pd.DataFrame, level: float = LEVEL,
+                   blacklist: bool = False) -> pd.DataFrame:  # fmt: skip
     """The headline effects at the last step, each with its interval over replications.
 
     Effects (each estimated from paired per-replication values at the last step):
@@ -171,6 +201,21 @@ def headline_table(runs: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
     - ``employment gap, poor tier``: ``employment_poor(T) - employment(C)``;
     - ``score-dissent correlation``: the treatment's value (undefined in a control where
       nobody enrols), a one-sample interval.
+
+    With ``blacklist`` (the treatment's blacklist is on) and the model v2 columns present, the
+    list's own measures follow, each the treatment's value (one-sample interval; the
+    ``control`` column holds the same quantity in the control):
+
+    - ``share ever listed``: ``ever_listed(T)`` at the last step;
+    - ``travel denied per listed person``: ``sum travel_denied(T) / sum listings(T)`` over all
+      steps (denied trips per listing; NaN if nobody was listed; denials by a score tier's
+      travel ban count too);
+    - ``employment gap, listed``: the mean over the last :data:`LAST_YEAR` steps (all steps in
+      a shorter run) of ``employment_listed(T) - employment(T)``, steps where nobody is
+      listed skipped. A year's mean rather than the last step: the listed are few, so one
+      week's share of them in work is noisy.
+
+    Without ``blacklist``, or on runs without those columns, these rows are left out.
 
     Returns
     -------
@@ -220,4 +265,34 @@ def headline_table(runs: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
     add("wealth Gini change", tv - cv, tv, cv, "wealth_gini(T) - wealth_gini(C)")
     tv, cv = col(t, "score_dissent_corr"), col(c, "score_dissent_corr")
     add("score-dissent correlation", tv, tv, cv, "score_dissent_corr(T)")
+    if blacklist and all(name in runs.columns for name in BLACKLIST_COLUMNS):
+        tv, cv = col(t, "ever_listed"), col(c, "ever_listed")
+        add("share ever listed", tv, tv, cv, "ever_listed(T)")
+        tv, cv = (_per_listing(runs, arm, t.index) for arm in ("treatment", "control"))
+        add("travel denied per listed person", tv, tv, cv,
+            "sum travel_denied(T) / sum listings(T), all weeks")  # fmt: skip
+        tv, cv = (_listed_gap(runs, arm, t.index) for arm in ("treatment", "control"))
+        add(
+            "employment gap, listed",
+            tv,
+            tv,
+            cv,
+            f"mean of employment_listed(T) - employment(T), last {LAST_YEAR} weeks",
+        )
     return pd.DataFrame(rows, columns=list(HEADLINE_COLUMNS))
+
+
+def _per_listing(runs: pd.DataFrame, arm: str, reps: pd.Index) -> np.ndarray:
+    """Per replication: all-step total of ``travel_denied`` over the total of ``listings``."""
+    sums = runs[runs["arm"] == arm].groupby("replication")[["travel_denied", "listings"]].sum()
+    sums = sums.astype(np.float64).reindex(reps)
+    denied, listed = sums["travel_denied"].to_numpy(), sums["listings"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(listed > 0, denied / np.where(listed > 0, listed, 1.0), np.nan)
+
+
+def _listed_gap(runs: pd.DataFrame, arm: str, reps: pd.Index) -> np.ndarray:
+    """Per replication: mean over the last year of ``employment_listed - employment``."""
+    part = runs[(runs["arm"] == arm) & (runs["step"] > runs["step"].max() - LAST_YEAR)]
+    gap = part["employment_listed"].astype(np.float64) - part["employment"].astype(np.float64)
+    return gap.groupby(part["replication"]).mean().reindex(reps).to_numpy(dtype=np.float64)

@@ -36,6 +36,14 @@ class StepRecord:
     sanctioned: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     loans_denied: int = 0
     travel_denied: int = 0
+    # model v2: records (6.1), empty without record kinds; and the blacklist's counts (6.3)
+    record_points: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    record_flags: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
+    offences: int = 0
+    offences_registered: int = 0
+    deeds_registered: int = 0
+    listings: int = 0
+    delistings: int = 0
     edges_dropped: int = 0
     edges_added: int = 0
     #: the record of the step before, whose arrays this step may reuse (see :meth:`empty`)

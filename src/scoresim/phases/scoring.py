@@ -1,9 +1,15 @@
-"""Phase 3, scoring: detections, friend terms and decay move enrolled scores (MODEL.md 2.3).
+"""Phase 3, scoring: detections, friend terms and decay move enrolled scores (docs/model.md 2.3).
 
 Detection thins each post category binomially (only enrolled agents are watched). The friend
 term is a DeGroot / Friedkin-Johnsen style pull towards the mean score of enrolled friends;
 ``decay`` pulls the score back to ``score.base`` (mean reversion). All neighbour quantities read
 the scores at the start of the phase (a synchronous update).
+
+Model v2 adds, for enrolled agents: the points of registered records (6.1, inside the clip; a
+registered offence is a sanction), the score inputs of a commercial credit score (6.4, inside
+the clip: ``repayment_delta`` for holding a loan, ``income_weight * (ln income - income_mu)``
+for the ability to pay) and a listing's ``score_delta`` (6.3, outside the clip, like the
+default penalty; lost by an agent not enrolled at this scoring).
 """
 
 from __future__ import annotations
@@ -27,7 +33,11 @@ def _score(
     loyal_delta, fp_delta, desirable_delta, undesirable_delta, groceries_delta,
     max_change, default_penalty, friend_weight, low_penalty, low_threshold, decay,
     base, lo, hi, new_score, detected_critical, false_positives, sanctioned,
+    record_points, record_flags, has_loan, repayment_delta, income, income_mu, income_weight,
+    listing_pending, listing_delta,
 ):  # fmt: skip
+    has_records = record_points.size > 0
+    has_listings = listing_pending.size > 0
     for i in prange(score.size):
         detected_critical[i] = 0
         false_positives[i] = 0
@@ -50,9 +60,19 @@ def _score(
         events += fp_delta * d
         events += desirable_delta * desirable[i] + undesirable_delta * undesirable[i]
         events += groceries_delta * groceries[i]
+        if has_records:
+            events += record_points[i]
+            if record_flags[i] & 1:  # a registered offence
+                sanctioned[i] = True
+        if repayment_delta != 0.0 and has_loan[i]:
+            events += repayment_delta
+        if income_weight != 0.0:
+            events += income_weight * (np.log(income[i]) - income_mu)
         events = min(max(events, -max_change), max_change)
         if defaulted[i]:
             events -= default_penalty
+        if has_listings and listing_pending[i]:
+            events += listing_delta
 
         friends = 0
         friend_total = 0.0
@@ -90,6 +110,10 @@ def scoring(society: Society, params: Params, rng: np.random.Generator, rec: Ste
         pol.friend_weight, pol.low_friend_penalty, pol.low_threshold, pol.decay,
         pol.score.base, pol.score.min, pol.score.max,
         new_score, rec.detected_critical, rec.false_positives, rec.sanctioned,
+        rec.record_points, rec.record_flags, society.has_loan, pol.repayment_delta,
+        society.income, params.scenario.population.income_mu, pol.income_weight,
+        society.listing_pending, params.scenario.blacklist.score_delta,
     )  # fmt: skip
     society.derived[SPARE_FLOATS], society.score = society.score, new_score
     society.defaulted[:] = False
+    society.listing_pending[:] = False  # due once, at this scoring

@@ -1,0 +1,64 @@
+"""Step time of each bundled preset at a given size (issue 10's performance targets).
+
+Prints, per preset, the mean seconds per step over ``--steps`` steps after ``--warmup`` steps
+(numba's compile and the first steps' allocations excluded), and the ratio to ``seed``. The
+targets: ``rongcheng`` and ``defaulter-blacklist`` step within 1.3x of ``seed`` at 10^6 agents.
+A step's cost depends mostly on how many agents are enrolled (scoring, adaptation and the
+metrics walk their friends), so each is held against ``seed`` in the same regime:
+``rongcheng`` (everyone registered from step 0) against ``seed`` with everyone enrolled
+(``seed (all enrolled)``: the mandatory date at step 1), ``defaulter-blacklist`` (nobody
+scored) against ``seed`` in its first weeks (5% enrolled). Both ratios are printed.
+(That ``seed`` itself, with model v2 off, steps within 3% of model v1 was measured against the
+v1 commit; see benchmarks/README.md.) Verdicts are printed last.
+
+    python benchmarks/bench_presets.py --agents 1000000 --steps 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from scoresim import Scenario, Simulation
+
+ALL_ENROLLED = "seed (all enrolled)"
+PRESETS = ("seed", ALL_ENROLLED, "zhima-2015", "rongcheng", "defaulter-blacklist", "control")
+#: the target ratio, and the seed regime each preset is held against
+TARGET_RATIO = 1.3
+REFERENCE = {"rongcheng": ALL_ENROLLED, "defaulter-blacklist": "seed"}
+
+
+def step_seconds(name: str, agents: int, steps: int, warmup: int) -> float:
+    """Mean wall seconds per step of preset ``name``, after ``warmup`` steps."""
+    changes = {"population.agents": agents, "steps": warmup + steps, "schedule": []}
+    if name == ALL_ENROLLED:
+        name, changes = "seed", {**changes, "adoption.mandatory_step": 1}
+    scenario = Scenario.preset(name).with_overrides(changes)
+    sim = Simulation(scenario)
+    for _ in sim.steps(warmup):
+        pass
+    started = time.perf_counter()
+    for _ in sim.steps(steps):
+        pass
+    return (time.perf_counter() - started) / steps
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--agents", type=int, default=1_000_000)
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3)
+    args = parser.parse_args()
+    times = {p: step_seconds(p, args.agents, args.steps, args.warmup) for p in PRESETS}
+    full = times[ALL_ENROLLED]
+    print(f"{'preset':<22}{'s/step':>10}{'x seed':>9}{'x seed, all enrolled':>22}")
+    for name, seconds in times.items():
+        print(f"{name:<22}{seconds:>10.4f}{seconds / times['seed']:>9.2f}{seconds / full:>22.2f}")
+    for name, reference in REFERENCE.items():
+        ratio = times[name] / times[reference]
+        verdict = "PASS" if ratio <= TARGET_RATIO else "FAIL"
+        print(f"{verdict}: {name} steps at {ratio:.2f}x {reference} (target <= {TARGET_RATIO}x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,185 @@
+"""``scoresim calibrate``: run (or resume) a calibration and write its folder.
+
+The database sits beside the folder (``results/calibrate-<name>.duckdb`` for the default
+folder ``results/calibrate-<name>``); the folder is written atomically once the method and the
+posterior predictive check are done. Rerunning the same file continues from the database:
+stored simulations are read back, never run again.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from scoresim.calibration.abc import AbcResult, AbcSettings, abc_smc
+from scoresim.calibration.console import CalibrationProgress
+from scoresim.calibration.evaluate import STAGES, Evaluator, Proposal, ScoresimEvaluator
+from scoresim.calibration.history import HistoryResult, HistorySettings, history_match
+from scoresim.calibration.outputs import check_draws, posterior_frame, write_folder
+from scoresim.calibration.spec import METHODS, CalibrationSpec
+from scoresim.calibration.store import CalibrationStore
+from scoresim.errors import ScenarioError
+from scoresim.experiments.backends import BACKENDS
+
+
+class CalibrationStoppedError(RuntimeError):
+    """The time limit came before the first wave or generation was complete."""
+
+
+@dataclass
+class CalibrationRun:
+    """What one invocation did."""
+
+    folder: Path
+    database: Path
+    method: str
+    stop: str
+    earlier: int
+    new: int
+    wall_seconds: float
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def default_folder(spec: CalibrationSpec) -> Path:
+    """``results/calibrate-<name>``."""
+    return Path("results") / f"calibrate-{spec.name}"
+
+
+def database_of(folder: Path) -> Path:
+    """The database beside a calibration folder: ``<folder>.duckdb``."""
+    return folder.with_name(folder.name + ".duckdb")
+
+
+def check_options(method: str, workers: int, backend: str, address: str | None,
+                  max_minutes: float | None) -> None:  # fmt: skip
+    """One-line errors for bad command-line options (before anything is written)."""
+    if method not in METHODS:
+        raise ScenarioError(f"--method: must be one of {', '.join(METHODS)} (got {method!r})")
+    if workers < 1:
+        raise ScenarioError(f"--workers: must be at least 1 (got {workers})")
+    if backend not in BACKENDS:
+        raise ScenarioError(f"--backend: must be one of {', '.join(BACKENDS)} (got {backend!r})")
+    if address and backend != "ray":
+        raise ScenarioError("--address: only used with --backend ray")
+    if backend == "ray" and importlib.util.find_spec("ray") is None:
+        raise ScenarioError("--backend ray: needs the ray extra (pip install 'scoresim[ray]')")
+    if max_minutes is not None and not max_minutes > 0:
+        raise ScenarioError(f"--max-minutes: must be positive (got {max_minutes})")
+
+
+def run_method(spec: CalibrationSpec, method: str, evaluate: Evaluator,
+               progress: CalibrationProgress | None = None,
+               deadline: float | None = None) -> AbcResult | HistoryResult:  # fmt: skip
+    """Run history matching or ABC-SMC with the calibration's budget."""
+    observed = np.array([t.mean for t in spec.targets])
+    sd = np.array([t.sd for t in spec.targets])
+    fitted = np.array([not t.held_out for t in spec.targets])
+    b = spec.budget
+    hooks: dict[str, Any] = {"deadline": deadline}
+    if progress is not None:
+        hooks.update(on_round=progress.round, on_point=progress.point)
+    if method == "history":
+        settings = HistorySettings(b.waves, b.points, b.cutoff, b.max_simulations,
+                                   spec.replications)  # fmt: skip
+        return history_match(spec.space, observed, sd, fitted, evaluate, settings, spec.seed,
+                             **hooks)  # fmt: skip
+    abc = AbcSettings(b.particles, b.generations, b.quantile, b.epsilon, b.max_simulations,
+                      spec.replications)  # fmt: skip
+    return abc_smc(spec.space, observed, sd, fitted, evaluate, abc, spec.seed, **hooks)
+
+
+def predictive_check(
+    spec: CalibrationSpec,
+    posterior: pd.DataFrame,
+    round_: int,
+    evaluate: Evaluator,
+    on_point: Callable[[int, float], None] | None = None,
+) -> np.ndarray:
+    """Target values ``[draw, k]`` of fresh simulations (one each) at posterior draws."""
+    draws = check_draws(spec, posterior, spec.budget.checks, round_)
+    values = np.full((len(draws), len(spec.targets)), np.nan)
+    stream = (Proposal(i, d) for i, d in enumerate(draws))
+    for done, ev in enumerate(evaluate("check", round_, stream), start=1):
+        values[ev.index] = ev.values[0]
+        if on_point is not None:
+            on_point(done, float("nan"))
+    return values
+
+
+def calibrate(
+    spec: CalibrationSpec,
+    out: str | Path | None = None,
+    method: str | None = None,
+    workers: int = 1,
+    backend: str = "local",
+    address: str | None = None,
+    max_minutes: float | None = None,
+    progress: Callable[..., CalibrationProgress] | None = None,
+) -> CalibrationRun:
+    """Run (or resume) a calibration and write its folder.
+
+    Parameters
+    ----------
+    spec : the validated calibration file.
+    out : the folder (default ``results/calibrate-<name>``; the database is ``<out>.duckdb``).
+    method : ``history`` or ``abc`` (default: the file's).
+    workers, backend, address : where simulations run (results are identical).
+    max_minutes : stop the method after this long (the last complete wave or generation is
+        the result; the check then runs; a rerun continues).
+    progress : a factory ``(method, rounds, width, earlier) -> CalibrationProgress``.
+
+    Raises
+    ------
+    CalibrationStoppedError
+        If the time limit came before the first round was complete (nothing written but
+        the database).
+    """
+    method = method or spec.method
+    check_options(method, workers, backend, address, max_minutes)
+    folder = Path(out) if out else default_folder(spec)
+    if folder.exists() and not folder.is_dir():
+        raise ScenarioError(f"{folder}: exists and is not a folder")
+    db = database_of(folder)
+    started = time.perf_counter()
+    deadline = None if max_minutes is None else time.monotonic() + 60.0 * max_minutes
+    store = CalibrationStore.open(db, spec)
+    try:
+        earlier = store.count()
+        b = spec.budget
+        rounds, width = (b.waves, b.points) if method == "history" else (b.generations, b.particles)
+        bar = (progress or CalibrationProgress)(method, rounds, width, earlier)
+        with bar:
+            evaluator = ScoresimEvaluator(spec, store, workers, backend, address,
+                                          on_sim=bar.simulation)  # fmt: skip
+            result = run_method(spec, method, evaluator, bar, deadline)
+            posterior = posterior_frame(spec, result)
+            if result.final is None:
+                raise CalibrationStoppedError(f"stopped ({result.stop}) before the first "
+                                         f"{'wave' if method == 'history' else 'generation'} "
+                                         f"was complete; {store.count()} simulations are "
+                                         f"stored in {db}; rerun to continue")  # fmt: skip
+            final = int(getattr(result.final, "wave", getattr(result.final, "generation", 0)))
+            round_ = 1000 * STAGES[method] + final
+            checks = np.empty((0, len(spec.targets)))
+            if len(posterior):
+                bar.start("predictive check", b.checks, "draws")
+                check = ScoresimEvaluator(spec, store, workers, backend, address,
+                                          on_sim=bar.simulation, replications=1)  # fmt: skip
+                check.new = evaluator.new
+                checks = predictive_check(spec, posterior, round_, check, bar.point)
+        new = store.count() - earlier
+        info = {"database": str(db), "workers": workers, "backend": backend,
+                "simulations": store.count(), "new_simulations": new,
+                "wall_seconds": round(time.perf_counter() - started, 3)}  # fmt: skip
+        tables = write_folder(folder, spec, method, result, checks, info)
+    finally:
+        store.close()
+    return CalibrationRun(folder, db, method, result.stop, earlier, new,
+                          time.perf_counter() - started, tables)  # fmt: skip
