@@ -9,6 +9,7 @@ import re
 import warnings
 from html import escape
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,13 +19,14 @@ pytest.importorskip("solara")
 from scoresim import Scenario, Simulation
 from scoresim.cli import main
 from scoresim.dashboard import charts, tiercharts
-from scoresim.dashboard.arms import NOT_ENROLLED, point
+from scoresim.dashboard.arms import NOT_ENROLLED, control_for, point
 from scoresim.dashboard.catalogue import CARDS, CHARTS, charts_for
 from scoresim.dashboard.controller import Controller
 from scoresim.dashboard.echarts import CHUNK, merge, split
 from scoresim.dashboard.exports import snapshot_html
 from scoresim.dashboard.server import quiet, serve
 from scoresim.errors import ScenarioError
+from scoresim.experiments.effects import headline_table
 from scoresim.glossary import EFFECTS, GLOSSARY, METRICS, SYSTEMS, caveat
 from scoresim.metrics import metric_columns
 from scoresim.palette import ARM_COLOURS, NEW_TIE, tier_colours
@@ -178,9 +180,14 @@ def test_the_glossary_explains_every_metric_and_headline_effect():
         key = "tier_<name>" if column.startswith("tier_") else column
         entry = METRICS[key]
         assert entry.what and entry.sign, column
-    assert set(EFFECTS) == {"chilling effect", "falsification gap", "pluralistic ignorance",
-                            "isolated share", "employment gap, poor tier",
-                            "wealth Gini change", "score-dissent correlation"}  # fmt: skip
+    blacklist = Scenario.preset("defaulter-blacklist").with_overrides(SMALL)
+    runs = []
+    for arm, scenario in (("treatment", blacklist), ("control", control_for(blacklist))):
+        sim = Simulation(scenario)
+        for row in (sim.step() for _ in range(3)):
+            runs.append({"arm": arm, "replication": 0, **row})
+    effects = headline_table(pd.DataFrame(runs), blacklist=True)["effect"].tolist()
+    assert len(effects) == 10 and set(effects) == set(EFFECTS)  # every effect, nothing else
     assert "negative" in GLOSSARY["pluralistic ignorance"].sign.lower()
     assert {c.key for c in CARDS} >= {"chilling", "gap", "isolated", "employment_gap"}
     assert set(ARM_COLOURS) == set(SYSTEMS)
@@ -201,9 +208,13 @@ def test_a_missing_scenario_folder_is_refused_before_the_server_starts(tmp_path,
     (tmp_path / "file").write_text("x")
     with pytest.raises(ScenarioError, match="--scenarios: not a folder"):
         serve(scenario_root=tmp_path / "file")
-    assert main(["dashboard", "--scenarios", str(tmp_path / "missing")]) == 2
+    try:  # refused by the parser (a folder argument) or by the command: exit 2 either way
+        code = main(["dashboard", "--scenarios", str(tmp_path / "missing")])
+    except SystemExit as exc:
+        code = exc.code
+    assert code == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "no such folder" in err[0]
+    assert len(err) == 1 and "--scenarios" in err[0] and "missing" in err[0]
     with pytest.raises(SystemExit):
         main(["dashboard", "--max-runs", "0"])
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -31,8 +32,28 @@ NOT_ENROLLED = "not enrolled"
 SCORE_BINS = 60
 
 
+def within_horizon(scenario: Scenario, steps: int) -> dict[str, Any]:
+    """The override that drops ``[[schedule]]`` entries after week ``steps`` (none if none is).
+
+    An entry after the horizon never takes effect, so a shorter run keeps the rest of the
+    timeline instead of being refused.
+
+    Examples
+    --------
+    >>> within_horizon(Scenario.preset("rongcheng"), 100)
+    {'schedule': []}
+    >>> within_horizon(Scenario.preset("rongcheng"), 312)
+    {}
+    """
+    entries = getattr(scenario, "schedule", None) or []
+    if all(e.step <= steps for e in entries):
+        return {}
+    return {"schedule": [{"step": e.step, "set": dict(e.set)} for e in entries if e.step <= steps]}
+
+
 def same_society(arm: Scenario, primary: Scenario) -> Scenario:
-    """``arm`` with the population, graph, steps and seed of ``primary``: the same society.
+    """``arm`` with the population, graph, steps and seed of ``primary``: the same society
+    (its timeline after ``primary``'s horizon left out).
 
     Examples
     --------
@@ -43,8 +64,9 @@ def same_society(arm: Scenario, primary: Scenario) -> Scenario:
     """
     d = primary.to_dict()
     return arm.with_overrides(
-        {"population": d["population"], "graph": d["graph"], "steps": d["steps"], "seed": d["seed"]}
-    )
+        {"population": d["population"], "graph": d["graph"], "steps": d["steps"],
+         "seed": d["seed"], **within_horizon(arm, primary.steps)}
+    )  # fmt: skip
 
 
 def control_for(scenario: Scenario) -> Scenario:
