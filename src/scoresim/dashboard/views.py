@@ -96,11 +96,16 @@ def Charts(controller: Controller, snap: Snapshot, on_change: Any) -> None:  # n
                       classes=["focus-select"], style={"max-width": "360px"})  # fmt: skip
     with solara.ColumnsResponsive(12, large=6, xlarge=4, gutters_dense=True):
         for chart in charts_for(snap):
-            with solara.Card(margin=0, classes=["chart", f"chart-{chart.key}"]):
-                option = Payload(chart.make(snap))
-                Echart(option, height="320px", filename=f"{chart.key}-week-{snap.t}")
-                solara.HTML(unsafe_innerHTML=f"<b>What this shows.</b> {html.escape(chart.help)}",
-                            classes=["chart-explain"])  # fmt: skip
+            ChartCard(chart.key, Payload(chart.make(snap)), chart.help, snap.t)
+
+
+@solara.component
+def ChartCard(key: str, option: Payload, help_text: str, week: int) -> None:  # noqa: N802
+    """One chart and its explanation (skipped by a redraw that leaves its option as it was)."""
+    with solara.Card(margin=0, classes=["chart", f"chart-{key}"]):
+        Echart(option, height="320px", filename=f"{key}-week-{week}")
+        solara.HTML(unsafe_innerHTML=f"<b>What this shows.</b> {html.escape(help_text)}",
+                    classes=["chart-explain"])  # fmt: skip
 
 
 @solara.component
