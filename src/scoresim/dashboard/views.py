@@ -78,8 +78,12 @@ def Headline(snap: Snapshot) -> None:  # noqa: N802
         for arm in snap.arms:
             solara.HTML(unsafe_innerHTML=card_html(arm, headline(arm, snap.control)),
                         classes=["headline", f"headline-{arm.name.split(' ')[0]}"])  # fmt: skip
-        solara.HTML(unsafe_innerHTML=help_html(any(a.listing for a in snap.arms)),
-                    style="flex: 1 1 420px; max-width: 900px;")  # fmt: skip
+        if len(snap.arms) <= 2:  # beside the cards while there is room
+            solara.HTML(unsafe_innerHTML=help_html(any(a.listing for a in snap.arms)),
+                        style="flex: 1 1 420px; max-width: 900px;")  # fmt: skip
+    if len(snap.arms) > 2:  # one click away (each number also explains itself on hover)
+        with solara.Details(summary="What these numbers mean", expand=False):
+            solara.HTML(unsafe_innerHTML=help_html(any(a.listing for a in snap.arms)))
 
 
 @solara.component
