@@ -87,6 +87,9 @@ def dashboard_server(folder: Path, log: Path, *args: str) -> Iterator[Server]:
             proc.wait(timeout=10)
     text = log.read_text()
     assert "Traceback" not in text and "ERROR" not in text, text[-3000:]
+    # nothing but the address: no cookie warning, no access log (those need --verbose)
+    noise = [ln for ln in text.splitlines() if ln.strip() and "scoresim dashboard:" not in ln]
+    assert not noise, noise[:5]
 
 
 @dataclass

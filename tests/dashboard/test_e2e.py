@@ -228,6 +228,7 @@ def test_a_chart_exports_as_png_and_the_view_as_html(session, tmp_path):
     page.wait_for_timeout(500)
     click_button(page, "Step")
     wait_step(page, 1)
+    wait_until(page, f"{CHART}.getOption().series[0].data.length === 1", "adoption")
     card = page.locator(".chart-adoption")
     card.scroll_into_view_if_needed()
     with page.expect_download(timeout=DEADLINE * 1000) as info:
