@@ -275,3 +275,27 @@ def test_a_shorter_horizon_keeps_the_first_systems_earlier_timeline(tmp_path):
         assert c.scenario.schedule == [] and c.errors == {}
     finally:
         c.close()
+
+
+def test_a_link_opens_a_preset_or_a_file_before_anything_is_built(tmp_path):
+    lesson = 'name = "lesson"\nsteps = 30\n[population]\nagents = 300\n'
+    (tmp_path / "lesson.toml").write_text(lesson)
+    c = Controller(scenario_root=tmp_path, link="lesson.toml")
+    try:
+        assert (c.base_label, c.load_message, c.load_ok) == ("lesson", "loaded lesson", True)
+        assert c.worker.specs[0].scenario.steps == 30 and "lesson" in c.library()
+    finally:
+        c.close()
+    c = Controller(Scenario.preset("seed").with_overrides(SMALL), link="rongcheng")
+    try:
+        assert c.base_label == "rongcheng" and c.load_message == ""
+    finally:
+        c.close()
+    for link, message in (("nope", "nope: not a preset"), ("gone.toml", "gone.toml: no such file")):
+        c = Controller(Scenario.preset("seed").with_overrides(SMALL), scenario_root=tmp_path,
+                       link=link)  # fmt: skip
+        try:
+            assert c.base_label == "seed" and c.load_message.startswith(message)
+            assert not c.load_ok
+        finally:
+            c.close()

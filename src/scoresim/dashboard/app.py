@@ -61,33 +61,17 @@ class DashboardConfig:
         )
 
 
-def open_from_link(controller: Controller, search: str | None) -> None:
-    """Start from the scenario a link names: ``?scenario=rongcheng`` (a preset) or
-    ``?scenario=lesson.toml`` (a file in the scenario folder), so a teacher can hand out one
-    link that opens the lesson's scenario. A name that is neither says why, as a load does.
+def link_scenario(search: str | None) -> str | None:
+    """The scenario a link names: ``?scenario=rongcheng`` (a preset) or ``?scenario=lesson.toml``
+    (a file in the scenario folder), so a teacher can hand out one link that opens the lesson.
 
     Examples
     --------
-    >>> from scoresim import Scenario
-    >>> c = Controller(Scenario.preset("seed").with_overrides({"population.agents": 300}))
-    >>> open_from_link(c, "scenario=zhima-2015"); c.base_label
-    'zhima-2015'
-    >>> open_from_link(c, "scenario=nope"); c.load_message
-    'nope: not a preset (defaulter-blacklist, rongcheng, seed, zhima-2015) nor a .toml file'
-    >>> c.close()
+    >>> link_scenario("scenario=lesson.toml&x=1"), link_scenario(None)
+    ('lesson.toml', None)
     """
     names = urllib.parse.parse_qs(search or "").get("scenario")
-    if not names:
-        return
-    name = names[0].strip()
-    if name in controller.library():
-        controller.choose(name)
-    elif name.endswith(".toml"):
-        controller.load_path(name)
-    else:
-        presets = ", ".join(controller.library())
-        controller.load_message = f"{name}: not a preset ({presets}) nor a .toml file"
-        controller.load_ok = False
+    return names[0].strip() if names else None
 
 
 @solara.component
@@ -98,14 +82,13 @@ def Page() -> None:  # noqa: N802
 
     def make() -> Controller:
         config = DashboardConfig.from_env()
-        controller = Controller(
+        return Controller(
             scenario_root=config.scenario_root,
             max_agents=config.max_agents,
             max_steps=config.max_steps,
             slots=server_slots(),
+            link=link_scenario(search),
         )
-        open_from_link(controller, search)
-        return controller
 
     controller = solara.use_memo(make, [])
     version, set_version = solara.use_state(0)

@@ -69,6 +69,9 @@ class Controller(ScenarioEditor):
         Agents in the network drawing.
     slots : RunSlots, optional
         The server's cap on runs going at once (default: a cap of its own, 4).
+    link : str, optional
+        A preset name or a ``.toml`` file in the scenario folder to start from instead (a link's
+        ``?scenario=``); a name that is neither is reported as a failed load.
     """
 
     def __init__(
@@ -80,6 +83,7 @@ class Controller(ScenarioEditor):
         max_steps: int = MAX_STEPS,
         sample_size: int = SAMPLE_SIZE,
         slots: RunSlots | None = None,
+        link: str | None = None,
     ) -> None:
         self.scenario_root = (scenario_root or Path.cwd()).resolve()
         self.max_agents = max_agents
@@ -94,8 +98,13 @@ class Controller(ScenarioEditor):
         self.edit_version = 0
         self._current: tuple[ArmSpec, ...] | None = None  # the systems as now edited
         self._shown: tuple[ArmSpec, ...] | None = None  # the last valid systems
-        scenario = scenario or Scenario.preset("seed")
-        self._set_base(scenario, scenario.name)
+        first = scenario or Scenario.preset("seed")
+        label, loaded = first.name, None
+        if link:  # what a link names replaces the default before anything is built
+            first, label, loaded = self._from_link(link.strip(), first)
+        self._set_base(first, label)
+        if loaded is not None:
+            self.load_message, self.load_ok = loaded
 
     @property
     def version(self) -> int:
@@ -207,15 +216,39 @@ class Controller(ScenarioEditor):
             self.load_message, self.load_ok = str(exc), False
             self._bump()
             return str(exc)
-        label = scenario.name
-        if label in preset_names():
-            label = f"{label} ({filename})"
-        self.loaded[label] = scenario
+        label = self._register(scenario, filename)
         self.extras = [n for n in self.extras if n != label]
         self._set_base(scenario, label)
         self.load_message, self.load_ok = f"loaded {label}", True
         self._bump()
         return None
+
+    def _register(self, scenario: Scenario, filename: str) -> str:
+        """Offer a loaded scenario in the selectors; return its label (with the file name if a
+        preset has its name)."""
+        label = scenario.name
+        if label in preset_names():
+            label = f"{label} ({filename})"
+        self.loaded[label] = scenario
+        return label
+
+    def _from_link(
+        self, name: str, fallback: Scenario
+    ) -> tuple[Scenario, str, tuple[str, bool] | None]:
+        """The scenario a link names, its label and the load message (None for a preset)."""
+        if name in self.library():
+            return Scenario.preset(name), name, None
+        if not name.endswith(".toml"):
+            presets = ", ".join(self.library())
+            return fallback, fallback.name, (f"{name}: not a preset ({presets}) nor a .toml file",
+                                             False)  # fmt: skip
+        try:
+            data, filename = read_path(name, self.scenario_root)
+            scenario = read_scenario(data, filename, self.scenario_root)
+        except ScenarioError as exc:
+            return fallback, fallback.name, (str(exc), False)
+        label = self._register(scenario, filename)
+        return scenario, label, (f"loaded {label}", True)
 
     def load_path(self, relative: str) -> str | None:
         """Load a ``.toml`` file by its path inside the scenario folder; return an error."""
