@@ -161,7 +161,7 @@ def history_match(space: Space, observed: np.ndarray, sd: np.ndarray, fitted: np
             on_round("end", {"wave": w, "kept_fraction": wave.kept_fraction,
                              "simulations": cost})  # fmt: skip
         if not kept.any():
-            result.stop = f"no plausible point in wave {w}"
+            result.stop = f"no plausible point in wave {w + 1}"
             break
         low, high = next_box(z[kept], low, high, settings.points)
     else:
