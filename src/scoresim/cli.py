@@ -228,8 +228,9 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
         from scoresim.dashboard.server import require_extra, serve
 
         require_extra()
-    except ImportError as exc:
-        raise missing_extra("dashboard", "dashboard", exc.name) from None
+    except ImportError as exc:  # name the missing package, not a scoresim module that needs it
+        missing = exc.name if exc.name and not exc.name.startswith("scoresim") else None
+        raise missing_extra("dashboard", "dashboard", missing) from None
     serve(host=args.host, port=args.port, scenario_root=args.scenarios, max_runs=args.max_runs,
           verbose=args.verbose)  # fmt: skip
     return 0
@@ -560,6 +561,14 @@ def _version() -> str:
     return __version__
 
 
+def _interrupt_cause(exc: BaseException) -> KeyboardInterrupt | None:
+    """The ``KeyboardInterrupt`` (or :class:`Interrupted`) in ``exc``'s chain of causes."""
+    seen = exc.__cause__ or exc.__context__
+    while seen is not None and not isinstance(seen, KeyboardInterrupt):
+        seen = seen.__cause__ or seen.__context__
+    return seen
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``scoresim`` command."""
     previous = _catch_sigterm()
@@ -568,6 +577,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         try:
             return args.func(args)
+        except SystemError as exc:  # Ctrl-C inside a C call (numba loading its cache) comes so
+            interrupt = _interrupt_cause(exc)
+            if interrupt is None:
+                raise
+            raise interrupt from None
         except ScenarioError as exc:
             print(f"scoresim: error: {exc}", file=sys.stderr)
             return EXIT_USAGE
