@@ -139,7 +139,7 @@ def test_interrupt_while_writing_keeps_the_earlier_result(
     tmp_path: Path, signum: int, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
-    from scoresim.run_files import RunFiles
+    import scoresim.run_files as run_files
 
     if threading.current_thread() is not threading.main_thread():
         pytest.skip("signals are handled in the main thread only")
@@ -147,15 +147,15 @@ def test_interrupt_while_writing_keeps_the_earlier_result(
     tiny = ["--set", "population.agents=200", "--set", "steps=3"]
     assert main(["run", "seed", *tiny, "--out", str(out)]) == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    real = RunFiles._edges
+    real = run_files.edge_table
 
-    def signalled(self: RunFiles, a: int, b: int) -> object:
+    def signalled(indptr: object, indices: object, a: int, b: int) -> object:
         if a > 0:  # half way through the edges file: a real signal, handled as it would be
             os.kill(os.getpid(), signum)
-        return real(self, a, b)
+        return real(indptr, indices, a, b)
 
-    monkeypatch.setattr(RunFiles, "_edges", signalled)
-    monkeypatch.setattr("scoresim.run_files.CHUNK", 64)
+    monkeypatch.setattr(run_files, "edge_table", signalled)
+    monkeypatch.setattr(run_files, "CHUNK", 64)
     capsys.readouterr()
     assert main(["run", "seed", *tiny, "--seed", "9", "--out", str(out)]) == EXIT[signum]
     check_one_line(capsys.readouterr().err, signum, "no results written")
@@ -347,3 +347,38 @@ def _cmdline(proc: Path) -> bytes:
         return (proc / "cmdline").read_bytes()
     except OSError:
         return b""
+
+
+def test_a_signal_during_a_database_write_stays_an_interrupt(tmp_path: Path) -> None:
+    """DuckDB turns a Python exception raised mid-query (the signal's handler runs inside its
+    scan of the metrics frame) into an error of its own: that must end the sweep as an
+    interrupt, not record the run as failed, and leave nothing of the run half-written."""
+    import numpy as np
+
+    from scoresim import cli
+    from scoresim.experiments.database import SweepDatabase
+    from scoresim.experiments.spec import SweepSpec
+
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals are handled in the main thread only")
+    spec = SweepSpec.load(sweep_file(tmp_path, values=2, agents=200, steps=2, name="db"))
+    points = spec.points()
+    metrics = pd.DataFrame({"step": np.arange(1, 3_000_001), "critical_posts": 0.5})
+    db = SweepDatabase.open(tmp_path / "db.duckdb", spec, points, ["step", "critical_posts"])
+    previous = cli._catch_sigterm()
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGTERM))
+    try:
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            for _ in range(20):  # each write takes seconds; the signal lands in the first
+                db.write(points[0], "done", None, None, 0.0, {"crit": 1.0}, metrics)
+    finally:
+        timer.cancel()
+        cli._restore_signals(previous)
+        db.close()
+    assert cli._RECEIVED == [signal.SIGTERM]
+    runs = table(tmp_path / "db.duckdb", "SELECT count(*) AS n FROM runs")["n"].item()
+    rows = table(tmp_path / "db.duckdb", "SELECT count(*) AS n FROM metrics")["n"].item()
+    assert runs in (0, 1) and rows == runs * len(
+        metrics
+    )  # the run whole (an earlier write) or absent

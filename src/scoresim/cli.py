@@ -595,7 +595,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
     except KeyboardInterrupt as exc:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C cannot cut this line
-        signum = getattr(exc, "signum", signal.SIGINT)
+        signum = getattr(exc, "signum", None) or (_RECEIVED[-1] if _RECEIVED else signal.SIGINT)
         note = getattr(args, "on_interrupt", "no results written")
         print(f"scoresim: interrupted ({signal.Signals(signum).name}); {note}", file=sys.stderr)
         return 128 + signum
@@ -603,17 +603,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         _restore_signals(previous)
 
 
+#: the signals received during this :func:`main`, in order: a library that turns the exception
+#: into one of its own (DuckDB does, mid-query) cannot hide which signal it was
+_RECEIVED: list[int] = []
+
+
 def _catch_sigterm() -> dict[int, Any] | None:
-    """Make SIGTERM raise :class:`Interrupted` (Python's default ends the process at once,
-    leaving temporary folders and worker processes behind); the handlers it replaced."""
+    """Make SIGTERM (and Ctrl-C, unless ignored) raise :class:`Interrupted` (Python's default
+    for SIGTERM ends the process at once, leaving temporary folders and worker processes
+    behind); the handlers it replaced."""
     if threading.current_thread() is not threading.main_thread():
         return None
+    _RECEIVED.clear()
     previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     signal.signal(signal.SIGTERM, _raise_interrupted)
+    if previous[signal.SIGINT] is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _raise_interrupted)
     return previous
 
 
 def _raise_interrupted(signum: int, frame: object) -> None:
+    _RECEIVED.append(signum)
     raise Interrupted(signum)
 
 
