@@ -391,6 +391,12 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
                 "90% credible intervals")  # fmt: skip
     print_frame(run.tables["targets"], "Targets: observed against the posterior predictive "
                 "90% interval (held_out = validation)")  # fmt: skip
+    if run.tables["posterior"].empty:
+        print(
+            "scoresim: no parameter point was kept: the model meets the fitted targets "
+            "nowhere in the priors (see diagnostics.parquet's pass rates)",
+            file=sys.stderr,
+        )
     print(f"results: {run.folder} ({run.stop}; {run.new} new simulations, {run.earlier} "
           f"earlier, {run.wall_seconds:.1f} s; database {run.database})")  # fmt: skip
     return 0
