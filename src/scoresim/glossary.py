@@ -97,6 +97,9 @@ METRICS: dict[str, Entry] = _entries(
     ("employment_poor", "Employed, lowest tier",
      "Share employed among enrolled agents in the lowest tier.",
      "Below the control's employment: a low score makes it harder to be hired."),
+    ("employment_listed", "Employed, blacklisted",
+     "Share employed among the agents on the blacklist now (empty while nobody is listed).",
+     "Below overall employment: the list costs its members their jobs."),
     ("wealth_gini", "Wealth inequality", "Gini coefficient of wealth, from 0 (all equal) to 1.",
      "Higher: wealth is more unequal."),
     ("score_gini", "Score inequality", "Gini coefficient of enrolled agents' scores.",
@@ -158,6 +161,17 @@ EFFECTS: dict[str, Entry] = _entries(
      "Correlation of score and private dissent in the scored society (the control scores "
      "nobody).",
      "Negative: critics end up with lower scores."),
+    ("share ever listed", "Ever blacklisted",
+     "Share of agents put on the blacklist at least once by the last week (a system with a "
+     "blacklist).",
+     "Higher: the list has touched more lives; it never falls."),
+    ("travel denied per listed person", "Trips blocked per listed person",
+     "Travel requests refused over all weeks, divided by the number of listings.",
+     "Higher: each listing blocks more trips."),
+    ("employment gap, listed", "Employment gap, blacklisted",
+     "Employment of the listed minus everyone's employment in the same society, averaged over "
+     "the last year.",
+     "Negative: people on the list work less often than everyone else."),
 )  # fmt: skip
 
 #: Every entry by name.

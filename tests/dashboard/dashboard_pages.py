@@ -22,8 +22,9 @@ from typing import Any
 
 import pytest
 
-#: Seconds allowed for the page to show a state change.
-DEADLINE = 30
+#: Seconds allowed for the page to show a state change (generous: the host is shared, and at
+#: times its load is five times its two cores).
+DEADLINE = 60
 #: A second system for side-by-side tests (until the documented presets land on main).
 HARSH = """name = "harsh"
 description = "seed with every critical post detected and enrolment mandatory from week 30"

@@ -9,6 +9,7 @@ import re
 import warnings
 from html import escape
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,13 +19,14 @@ pytest.importorskip("solara")
 from scoresim import Scenario, Simulation
 from scoresim.cli import main
 from scoresim.dashboard import charts, tiercharts
-from scoresim.dashboard.arms import NOT_ENROLLED
+from scoresim.dashboard.arms import NOT_ENROLLED, control_for, point
 from scoresim.dashboard.catalogue import CARDS, CHARTS, charts_for
 from scoresim.dashboard.controller import Controller
 from scoresim.dashboard.echarts import CHUNK, merge, split
 from scoresim.dashboard.exports import snapshot_html
 from scoresim.dashboard.server import quiet, serve
 from scoresim.errors import ScenarioError
+from scoresim.experiments.effects import headline_table
 from scoresim.glossary import EFFECTS, GLOSSARY, METRICS, SYSTEMS, caveat
 from scoresim.metrics import metric_columns
 from scoresim.palette import ARM_COLOURS, NEW_TIE, tier_colours
@@ -178,9 +180,14 @@ def test_the_glossary_explains_every_metric_and_headline_effect():
         key = "tier_<name>" if column.startswith("tier_") else column
         entry = METRICS[key]
         assert entry.what and entry.sign, column
-    assert set(EFFECTS) == {"chilling effect", "falsification gap", "pluralistic ignorance",
-                            "isolated share", "employment gap, poor tier",
-                            "wealth Gini change", "score-dissent correlation"}  # fmt: skip
+    blacklist = Scenario.preset("defaulter-blacklist").with_overrides(SMALL)
+    runs = []
+    for arm, scenario in (("treatment", blacklist), ("control", control_for(blacklist))):
+        sim = Simulation(scenario)
+        for row in (sim.step() for _ in range(3)):
+            runs.append({"arm": arm, "replication": 0, **row})
+    effects = headline_table(pd.DataFrame(runs), blacklist=True)["effect"].tolist()
+    assert len(effects) == 10 and set(effects) == set(EFFECTS)  # every effect, nothing else
     assert "negative" in GLOSSARY["pluralistic ignorance"].sign.lower()
     assert {c.key for c in CARDS} >= {"chilling", "gap", "isolated", "employment_gap"}
     assert set(ARM_COLOURS) == set(SYSTEMS)
@@ -216,3 +223,15 @@ def test_quiet_keeps_the_cookie_warning_out():
         quiet()
         warnings.warn("Cookies with samesite=none require https", UserWarning, stacklevel=1)
     assert caught == []
+
+
+def test_the_cached_points_are_the_rows_at_any_week(advanced):
+    for week in (100, 50, 140, 3, None):
+        advanced.scrub(week)
+        snap = advanced.snapshot()
+        for arm in snap.all_arms:
+            for key, scale in (("adoption", 100), ("critical_posts", 1.0)):
+                fresh = [point(r["step"], r[key], scale) for r in arm.rows]
+                assert arm.points(key, scale) == fresh, (arm.name, key, week)
+        employment = [point(w + 1, row["poor"], 100) for w, row in enumerate(snap.tiers.employment)]
+        assert snap.tiers.employment_points("poor") == employment

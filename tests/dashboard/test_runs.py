@@ -240,3 +240,38 @@ def test_close_lets_the_runs_go(tmp_path):
     assert c.step(2) is None and c.wait_idle(60)
     c.close()
     assert c.worker.published is None and c.worker._runs is None
+
+
+def test_the_documented_presets_run_beside_seed_on_a_shorter_horizon(tmp_path):
+    c = _controller(tmp_path)
+    try:
+        extras = ["zhima-2015", "rongcheng", "defaulter-blacklist"]
+        assert c.set_systems(extras) is None and "systems" not in c.errors
+        specs = c.worker.specs
+        assert [s.name for s in specs] == ["seed", *extras, "control"]
+        # their timelines' entries after week 40 are left out, the rest of each preset kept
+        for spec in specs[1:-1]:
+            preset = Scenario.preset(spec.name)
+            assert all(e.step <= 40 for e in spec.scenario.schedule)
+            assert spec.scenario.tiers == preset.tiers and spec.scenario.policy == preset.policy
+        assert [s.colour for s in specs] == [ARM_COLOURS[s.name] for s in specs]
+        assert [s.kind for s in specs] == ["hypothetical", *["documented"] * 3, "counterfactual"]
+        c.set_pace(None)
+        assert c.wait_idle(60) and c.step(3) is None and c.wait_idle(120)
+        snap = c.snapshot()
+        assert [len(a.rows) for a in snap.all_arms] == [3] * 5
+        assert [a.listing for a in snap.arms] == [False, False, False, True]
+    finally:
+        c.close()
+
+
+def test_a_shorter_horizon_keeps_the_first_systems_earlier_timeline(tmp_path):
+    rongcheng = Scenario.preset("rongcheng").with_overrides({"population.agents": 400})
+    c = Controller(rongcheng, scenario_root=tmp_path)
+    try:
+        assert c.set_field("steps", "200") is None
+        assert [e.step for e in c.scenario.schedule] == [156]
+        assert c.set_field("steps", "100") is None
+        assert c.scenario.schedule == [] and c.errors == {}
+    finally:
+        c.close()

@@ -2,8 +2,9 @@
 
 Every browser session gets its own :class:`~scoresim.dashboard.controller.Controller` (all
 sessions share the server's run slots); a small poller thread re-renders the page a few times a
-second while the controller's worker advances the runs, so the page stays responsive however
-fast the runs go. The page closes its controller (and frees its runs) when the session ends.
+second while the controller's worker advances the runs, never before the last redraw has
+finished, so the page stays responsive however fast the runs go and however slow the machine.
+The page closes its controller (and frees its runs) when the session ends.
 """
 
 from __future__ import annotations
@@ -22,8 +23,11 @@ from scoresim.dashboard.panels import Sidebar
 from scoresim.dashboard.slots import server_slots
 from scoresim.dashboard.views import Main
 
+TITLE = "scoresim dashboard"
 #: Seconds between page refreshes while the simulation advances.
 REFRESH_SECONDS = 0.25
+#: Longest wait for a redraw to finish before the poller asks for the next one anyway.
+DRAWN_TIMEOUT = 5.0
 
 
 @dataclass(frozen=True)
@@ -67,26 +71,45 @@ def Page() -> None:  # noqa: N802
         )
 
     controller = solara.use_memo(make, [])
-    _, set_version = solara.use_state(0)  # a new version redraws the page
+    version, set_version = solara.use_state(0)
+    asked = solara.use_memo(lambda: [0], [])  # the version last asked for, by either path
+    drawn = solara.use_memo(threading.Event, [])  # set once the last redraw is on the page
     solara.use_effect(lambda: controller.close, [])  # stop the thread when the session ends
+    solara.use_effect(drawn.set, [version])  # effects run after a render pass has finished
+
+    def ask(now: int) -> None:
+        asked[0] = now
+        set_version(now)
 
     def poll(cancel: threading.Event) -> None:
-        seen = -1
+        # one redraw at a time: the next is asked for only once the last one has finished
+        # (a state change during every pass makes Solara give up on the page when a loaded
+        # machine renders slowly), and at most every REFRESH_SECONDS
         while not cancel.is_set():
-            now = controller.version
-            if now != seen:
-                seen = now
-                set_version(now)
             cancel.wait(REFRESH_SECONDS)
+            drawn.wait(timeout=DRAWN_TIMEOUT)
+            now = controller.version
+            if now != asked[0] and not cancel.is_set():
+                drawn.clear()
+                ask(now)
 
     solara.use_thread(poll, dependencies=[controller], intrusive_cancel=False)
 
     def refresh() -> None:
-        set_version(controller.version)
+        ask(controller.version)
 
     snap = controller.snapshot()
-    solara.Title("scoresim dashboard")
-    with solara.Sidebar():
-        Sidebar(controller, snap, refresh)
-    with solara.Column(style={"padding": "6px 10px"}):
-        Main(controller, snap, refresh)
+    solara.Title(TITLE)
+    # the sidebar is the layout's first child, not a solara.Sidebar: that one goes through a
+    # portal, whose state then changes on every redraw and doubles the render passes
+    with solara.AppLayout(title=TITLE, navigation=False):
+        with solara.Column(gap="12px"):
+            Sidebar(controller, snap, refresh)
+        with solara.Column(style={"padding": "6px 10px"}):
+            Main(controller, snap, refresh)
+
+
+@solara.component
+def Layout(children: list | None = None) -> None:  # noqa: N802
+    """No layout around the page: the page lays itself out (see :func:`Page`)."""
+    solara.Column(children=children or [], style={"height": "100%"})

@@ -15,7 +15,10 @@ Threads: only the worker thread steps and records. Readers use the published wee
 
 from __future__ import annotations
 
+import math
+import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -29,8 +32,28 @@ NOT_ENROLLED = "not enrolled"
 SCORE_BINS = 60
 
 
+def within_horizon(scenario: Scenario, steps: int) -> dict[str, Any]:
+    """The override that drops ``[[schedule]]`` entries after week ``steps`` (none if none is).
+
+    An entry after the horizon never takes effect, so a shorter run keeps the rest of the
+    timeline instead of being refused.
+
+    Examples
+    --------
+    >>> within_horizon(Scenario.preset("rongcheng"), 100)
+    {'schedule': []}
+    >>> within_horizon(Scenario.preset("rongcheng"), 312)
+    {}
+    """
+    entries = getattr(scenario, "schedule", None) or []
+    if all(e.step <= steps for e in entries):
+        return {}
+    return {"schedule": [{"step": e.step, "set": dict(e.set)} for e in entries if e.step <= steps]}
+
+
 def same_society(arm: Scenario, primary: Scenario) -> Scenario:
-    """``arm`` with the population, graph, steps and seed of ``primary``: the same society.
+    """``arm`` with the population, graph, steps and seed of ``primary``: the same society
+    (its timeline after ``primary``'s horizon left out).
 
     Examples
     --------
@@ -41,8 +64,9 @@ def same_society(arm: Scenario, primary: Scenario) -> Scenario:
     """
     d = primary.to_dict()
     return arm.with_overrides(
-        {"population": d["population"], "graph": d["graph"], "steps": d["steps"], "seed": d["seed"]}
-    )
+        {"population": d["population"], "graph": d["graph"], "steps": d["steps"],
+         "seed": d["seed"], **within_horizon(arm, primary.steps)}
+    )  # fmt: skip
 
 
 def control_for(scenario: Scenario) -> Scenario:
@@ -63,6 +87,18 @@ def employment_by_tier(sim: Simulation) -> dict[str, float]:
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(total > 0, employed / np.maximum(total, 1), np.nan)
     return dict(zip([*names, NOT_ENROLLED], share.tolist(), strict=True))
+
+
+def point(step: int, value: float | None, scale: float = 1.0) -> list:
+    """A chart point ``[step, value * scale]``; NaN becomes ``'-'`` (a gap in ECharts).
+
+    Examples
+    --------
+    >>> point(3, 0.5, 100), point(4, float("nan"))
+    ([3, 50.0], [4, '-'])
+    """
+    ok = value is not None and not math.isnan(value)
+    return [int(step), round(value * scale, 6) if ok else "-"]
 
 
 @dataclass(frozen=True)
@@ -89,6 +125,21 @@ class ArmHistory:
     removed: list[np.ndarray] = field(default_factory=list)  # sample ties gone in week w
     _keys: np.ndarray | None = None  # the sample's ties as of the last recorded week
     _replayed: tuple[int, set[int] | None] = (0, None)  # read side: the last replayed week
+    _points: dict[tuple[str, str, float], list[list]] = field(default_factory=dict, repr=False)
+    _points_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def points(self, key: str, scale: float, week: int, employment: bool = False) -> list[list]:
+        """Chart points of a metric (or of employment in a group) for weeks ``1..week``.
+
+        Kept between redraws and extended by the weeks added since, so a redraw costs a slice,
+        not a pass over every week (the points of a week never change).
+        """
+        rows = self.employment if employment else self.rows
+        with self._points_lock:
+            cache = self._points.setdefault(("e" if employment else "r", key, scale), [])
+            for w in range(len(cache), min(week, len(rows))):
+                cache.append(point(w + 1, rows[w].get(key, math.nan), scale))
+            return cache[:week]
 
     def record(self, sim: Simulation, sample: NetworkSample) -> None:
         """Append the state of ``sim`` now (called after the build and after every step)."""

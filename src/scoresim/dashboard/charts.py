@@ -9,13 +9,12 @@ network are in :mod:`~scoresim.dashboard.tiercharts`.
 
 Examples
 --------
->>> _points([1, 2], [0.5, float("nan")], scale=100)
-[[1, 50.0], [2, '-']]
+>>> line("seed", [[1, 5.0]], "#d62728", SOLID)["lineStyle"]
+{'type': 'solid', 'width': 2, 'color': '#d62728'}
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -25,23 +24,12 @@ from scoresim.palette import EVENT_COLOUR
 SOLID, DASHED, DOTTED = "solid", "dashed", "dotted"
 
 
-def _points(steps: Sequence[float], values: Sequence[float], scale: float = 1.0) -> list[list]:
-    """``[step, value]`` pairs; NaN becomes ``'-'`` (a gap in ECharts)."""
-    out: list[list] = []
-    for s, v in zip(steps, values, strict=True):
-        ok = v is not None and not math.isnan(v)
-        out.append([int(s), round(v * scale, 6) if ok else "-"])
-    return out
-
-
-def line(
-    name: str, rows: list[dict[str, float]], key: str, colour: str, dash: str, scale: float = 1.0
-) -> dict[str, Any]:
-    """One metric of one run as a line series."""
+def line(name: str, data: list[list], colour: str, dash: str) -> dict[str, Any]:
+    """A line series of ``[week, value]`` points."""
     return {
         "type": "line",
         "name": name,
-        "data": _points([r["step"] for r in rows], [r.get(key, math.nan) for r in rows], scale),
+        "data": data,
         "showSymbol": False,
         "lineStyle": {"type": dash, "width": 1.6 if dash == DASHED else 2, "color": colour},
         "itemStyle": {"color": colour},
@@ -126,10 +114,11 @@ def arms_lines(
     out = []
     for arm in snap.all_arms:
         dash = DASHED if arm.control else SOLID
-        out.append(line(arm.name, arm.rows, key, arm.colour, dash, scale))
+        out.append(line(arm.name, arm.points(key, scale), arm.colour, dash))
     if second is not None:
         for arm in snap.all_arms:
-            out.append(line(f"{arm.name} · {label}", arm.rows, second, arm.colour, DOTTED, scale))
+            name = f"{arm.name} · {label}"
+            out.append(line(name, arm.points(second, scale), arm.colour, DOTTED))
     return out
 
 

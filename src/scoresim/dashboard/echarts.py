@@ -207,24 +207,51 @@ module.exports = {
 """.replace("ECHARTS_VERSION", ECHARTS_VERSION)
 
 
+class Payload:
+    """JSON data compared with Python's built-in ``==`` (which runs in C).
+
+    Solara compares a component's arguments, and reacton does it one element at a time in
+    Python, which for a chart of thousands of points costs more than drawing it; wrapped, the
+    comparison is one ``==`` of lists. The widget sends the wrapped data as it is.
+
+    Examples
+    --------
+    >>> Payload([[1, 2.0]]) == Payload([[1, 2.0]]), Payload([1]) == Payload([2])
+    (True, False)
+    """
+
+    __slots__ = ("data",)
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, data: Any) -> None:
+        self.data = data
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Payload) and self.data == other.data
+
+
+def _to_json(value: Any, widget: Any) -> Any:
+    return value.data if isinstance(value, Payload) else value
+
+
 class EchartsWidget(ipyvuetify.VuetifyTemplate):
-    """The widget: ``option`` and ``ops`` as :func:`split` makes them; ``attributes`` go on the
-    chart's container; ``filename`` names the PNG download."""
+    """The widget: ``option`` and ``ops`` as :func:`split` makes them (as :class:`Payload`);
+    ``attributes`` go on the chart's container; ``filename`` names the PNG download."""
 
     template = traitlets.Unicode(TEMPLATE).tag(sync=True)
-    option = traitlets.Any({}).tag(sync=True)
-    ops = traitlets.Any([]).tag(sync=True)
+    option = traitlets.Any(Payload({})).tag(sync=True, to_json=_to_json)
+    ops = traitlets.Any(Payload([])).tag(sync=True, to_json=_to_json)
     filename = traitlets.Unicode("chart").tag(sync=True)
     attributes = traitlets.Dict(default_value=None, allow_none=True).tag(sync=True)
 
 
 @solara.component
-def Echart(option: dict[str, Any], height: str = "300px", filename: str = "chart") -> Any:  # noqa: N802
-    """An ECharts chart filling its container's width."""
-    base, ops = split(option)
+def Echart(option: Payload, height: str = "300px", filename: str = "chart") -> Any:  # noqa: N802
+    """An ECharts chart filling its container's width (``option`` wrapped in a Payload)."""
+    base, ops = split(option.data)
     return EchartsWidget.element(
-        option=base,
-        ops=ops,
+        option=Payload(base),
+        ops=Payload(ops),
         filename=filename,
         attributes={"style": f"height: {height}; width: 100%;"},
     )

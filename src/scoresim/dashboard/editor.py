@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from scoresim.dashboard.arms import within_horizon
 from scoresim.dashboard.fields import (
     FieldSpec,
     editable_fields,
@@ -86,7 +87,11 @@ class ScenarioEditor:
         errors = dict(self._parse_errors)
         if not errors:
             try:
-                candidate = self.base.with_overrides(self.edits) if self.edits else self.base
+                candidate = self.base
+                if self.edits:  # a shorter horizon keeps the timeline's earlier entries
+                    steps = self.edits.get("steps", self.base.steps)
+                    trim = within_horizon(self.base, steps) if isinstance(steps, int) else {}
+                    candidate = self.base.with_overrides({**self.edits, **trim})
             except ScenarioError as exc:
                 errors[self._field_for(str(exc), edited)] = str(exc)
             else:

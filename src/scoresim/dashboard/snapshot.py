@@ -19,12 +19,12 @@ Examples
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from scoresim.dashboard.arms import SCORE_BINS, ArmSpec
+from scoresim.dashboard.arms import SCORE_BINS, ArmHistory, ArmSpec, point
 from scoresim.dashboard.network import NetworkView
 from scoresim.dashboard.worker import Published, Status
 from scoresim.scenario import Scenario
@@ -84,6 +84,13 @@ class ArmView:
     score_range: tuple[float, float]
     low_threshold: float
     listing: bool  # a defaulter blacklist is enabled (model v2)
+    history: ArmHistory | None = field(default=None, compare=False, repr=False)
+
+    def points(self, key: str, scale: float = 1.0) -> list[list]:
+        """Chart points of a metric up to the viewed week (cached in the history)."""
+        if self.history is not None:
+            return self.history.points(key, scale, len(self.rows))
+        return [point(r["step"], r.get(key, math.nan), scale) for r in self.rows]
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,6 +105,13 @@ class Focus:
     positions: np.ndarray | None  # (k, 2) layout of the sampled agents
     node_groups: np.ndarray | None  # tier index per sampled agent, -1 if not enrolled
     network: NetworkView | None
+    history: ArmHistory | None = field(default=None, repr=False)
+
+    def employment_points(self, group: str) -> list[list]:
+        """Chart points (percent) of employment in a tier group up to the viewed week."""
+        if self.history is not None:
+            return self.history.points(group, 100.0, len(self.employment), employment=True)
+        return [point(w + 1, row[group], 100.0) for w, row in enumerate(self.employment)]
 
 
 @dataclass(frozen=True, eq=False)
@@ -142,7 +156,9 @@ class Snapshot:
         return self.arms[0].name if self.arms else ""
 
 
-def arm_view(spec: ArmSpec, rows: list[dict[str, float]]) -> ArmView:
+def arm_view(
+    spec: ArmSpec, rows: list[dict[str, float]], history: ArmHistory | None = None
+) -> ArmView:
     """A system's view from its spec and its rows up to the viewed week."""
     sc = spec.scenario
     return ArmView(
@@ -156,6 +172,7 @@ def arm_view(spec: ArmSpec, rows: list[dict[str, float]]) -> ArmView:
         score_range=(sc.policy.score.min, sc.policy.score.max),
         low_threshold=sc.policy.low_threshold,
         listing=bool(getattr(getattr(sc, "blacklist", None), "enabled", False)),
+        history=history,
     )
 
 
@@ -168,10 +185,11 @@ def views(
     tiers = None
     for i, spec in enumerate(specs):
         rows: list[dict[str, float]] = []
+        history = None
         if published is not None:
             history = published.runs.arms[i].history
             rows = history.rows[:week]
-        view = arm_view(spec, rows)
+        view = arm_view(spec, rows, history)
         if spec.control:
             control = view
         else:
@@ -200,6 +218,7 @@ def _focus(spec: ArmSpec, published: Published | None, index: int, week: int) ->
         positions=runs.sample.positions,
         node_groups=history.groups[week],
         network=network,
+        history=history,
     )
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from scoresim.dashboard.arms import NOT_ENROLLED
-from scoresim.dashboard.charts import DASHED, SOLID, _points, event_series, frame, line
+from scoresim.dashboard.charts import DASHED, SOLID, event_series, frame, line
 from scoresim.dashboard.snapshot import Snapshot
 from scoresim.palette import CUT_TIE, KEPT_TIE, NEW_TIE, NOT_ENROLLED_COLOUR, tier_colours
 
@@ -101,7 +101,7 @@ def tier_shares_chart(snap: Snapshot) -> dict[str, Any]:
     colours = tier_colours(len(arm.tier_names))
     opt["series"] = [
         *(
-            line(name, arm.rows, f"tier_{name}", colour, SOLID, 100)
+            line(name, arm.points(f"tier_{name}", 100), colour, SOLID)
             for name, colour in zip(arm.tier_names, colours, strict=True)
         ),
         event_series(snap),
@@ -117,25 +117,14 @@ def employment_chart(snap: Snapshot) -> dict[str, Any]:
     if arm is None or tiers is None:
         return opt
     opt["title"]["text"] = f"Employment by tier in {arm.name}"
-    steps = [r["step"] for r in arm.rows]
     groups = [*arm.tier_names, NOT_ENROLLED]
     colours = [*tier_colours(len(arm.tier_names)), NOT_ENROLLED_COLOUR]
     series = []
     for group, colour in zip(groups, colours, strict=True):
-        values = [row[group] for row in tiers.employment]
-        series.append(
-            {
-                "type": "line",
-                "name": group,
-                "data": _points(steps, values, 100),
-                "showSymbol": False,
-                "lineStyle": {"width": 2, "color": colour},
-                "itemStyle": {"color": colour},
-            }
-        )
+        series.append(line(group, tiers.employment_points(group), colour, SOLID))
     if snap.control is not None:
         c = snap.control
-        series.append(line("all · control", c.rows, "employment", c.colour, DASHED, 100))
+        series.append(line("all · control", c.points("employment", 100), c.colour, DASHED))
     opt["series"] = [*series, event_series(snap)]
     opt["legend"]["data"] = [*groups, "all · control"]
     return opt

@@ -13,7 +13,7 @@ import solara
 
 from scoresim.dashboard.catalogue import CARDS, charts_for, format_card
 from scoresim.dashboard.controller import Controller
-from scoresim.dashboard.echarts import Echart
+from scoresim.dashboard.echarts import Echart, Payload
 from scoresim.dashboard.snapshot import ArmView, Snapshot, event_lines, headline
 from scoresim.glossary import KIND_LABELS
 
@@ -97,7 +97,8 @@ def Charts(controller: Controller, snap: Snapshot, on_change: Any) -> None:  # n
     with solara.ColumnsResponsive(12, large=6, xlarge=4, gutters_dense=True):
         for chart in charts_for(snap):
             with solara.Card(margin=0, classes=["chart", f"chart-{chart.key}"]):
-                Echart(chart.make(snap), height="320px", filename=f"{chart.key}-week-{snap.t}")
+                option = Payload(chart.make(snap))
+                Echart(option, height="320px", filename=f"{chart.key}-week-{snap.t}")
                 solara.HTML(unsafe_innerHTML=f"<b>What this shows.</b> {html.escape(chart.help)}",
                             classes=["chart-explain"])  # fmt: skip
 
