@@ -113,6 +113,26 @@ class Lines:
         return sum(line.startswith("done run ") for line in self.lines)
 
 
+def _ctrl_c_works() -> None:
+    """In the child, before exec: SIGINT as a terminal user has it. A shell starts background
+    jobs (a CI runner's, say) with SIGINT ignored, and a process that starts so rightly keeps
+    ignoring it; the tests stand in for someone pressing Ctrl-C at a terminal."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.fixture(autouse=True)
+def _ctrl_c_in_process():
+    """The same for the tests that signal this process: Python's own Ctrl-C handler."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def check_one_line(err: str, signum: int, note: str) -> None:
     assert err.count("\n") == 1 and "Traceback" not in err, err
     assert err.strip() == f"scoresim: interrupted ({signal.Signals(signum).name}); {note}", err
@@ -124,7 +144,8 @@ def test_run_interrupted_leaves_nothing(tmp_path: Path, signum: int) -> None:
     parent = tmp_path / "results"
     proc = subprocess.Popen([SCORESIM, "run", "seed", "--set", "population.agents=20000",
                              "--set", "steps=5000", "--out", str(parent / "run")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_ctrl_c_works)  # fmt: skip
     wait_for(parent.exists, 120, "the run to start")  # its output folder was checked: stepping
     time.sleep(1.0)
     proc.send_signal(signum)
@@ -171,7 +192,8 @@ def test_compare_interrupted_stops_its_workers(tmp_path: Path, signum: int) -> N
     proc = subprocess.Popen([SCORESIM, "compare", "seed", "--replications", "3", "--workers", "2",
                              "--set", "population.agents=20000", "--set", "steps=3000",
                              "--out", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_ctrl_c_works)  # fmt: skip
     workers = wait_for(lambda: len(w := workers_of(proc.pid)) == 2 and w, 120, "two workers")
     time.sleep(1.5)  # both are computing a run
     proc.send_signal(signum)
@@ -188,7 +210,8 @@ def test_sweep_interrupted_then_resumed(tmp_path: Path, signum: int) -> None:
     toml = sweep_file(tmp_path, values=6, agents=20000, steps=40)
     db = tmp_path / "sig.duckdb"
     cmd = [SCORESIM, "sweep", str(toml), "--workers", "2", "--db", str(db)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_ctrl_c_works)
     lines = Lines(proc)
     wait_for(lines.done, 180, "a finished run")
     workers = workers_of(proc.pid)
@@ -216,7 +239,8 @@ def test_a_killed_worker_is_replaced_and_its_run_retried(tmp_path: Path) -> None
     toml = sweep_file(tmp_path, values=4, agents=20000, steps=60)
     db = tmp_path / "kill.duckdb"
     proc = subprocess.Popen([SCORESIM, "sweep", str(toml), "--workers", "2", "--db", str(db)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_ctrl_c_works)  # fmt: skip
     lines = Lines(proc)
     first = wait_for(lambda: len(w := workers_of(proc.pid)) == 2 and w, 120, "two workers")
     time.sleep(1.5)  # mid-run: both workers hold a run (none can be done yet)
@@ -242,7 +266,8 @@ def test_a_run_whose_worker_dies_twice_is_recorded_failed(tmp_path: Path) -> Non
     toml = sweep_file(tmp_path, values=2, agents=2000, steps=20, name="twice")
     db = tmp_path / "twice.duckdb"
     cmd = [SCORESIM, "sweep", str(toml), "--workers", "2", "--db", str(db)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_ctrl_c_works)
     killed: set[int] = set()
     while proc.poll() is None:  # every worker dies as soon as it is seen
         for worker in workers_of(proc.pid):
