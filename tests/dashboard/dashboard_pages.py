@@ -87,6 +87,9 @@ def dashboard_server(folder: Path, log: Path, *args: str) -> Iterator[Server]:
             proc.wait(timeout=10)
     text = log.read_text()
     assert "Traceback" not in text and "ERROR" not in text, text[-3000:]
+    # nothing but the address: no cookie warning, no access log (those need --verbose)
+    noise = [ln for ln in text.splitlines() if ln.strip() and "scoresim dashboard:" not in ln]
+    assert not noise, noise[:5]
 
 
 @dataclass
@@ -106,19 +109,30 @@ class Session:
 
 def open_session(browser: Any, url: str, width: int = 1600, height: int = 1000) -> Session:
     """A fresh context and page on the dashboard, loaded up to a drawn network."""
-    context = browser.new_context(
-        viewport={"width": width, "height": height}, accept_downloads=True
-    )
+    session = start_session(browser, url, width, height)
+    wait_ready(session)
+    return session
+
+
+def start_session(browser: Any, url: str, width: int = 1600, height: int = 1000) -> Session:
+    """A fresh context and page, the dashboard asked for (see :func:`wait_ready`)."""
+    viewport = {"width": width, "height": height}
+    context = browser.new_context(viewport=viewport, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(90_000)
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(url)
+    page.goto(url, wait_until="commit")
+    return Session(context, page, errors)
+
+
+def wait_ready(session: Session) -> None:
+    """Wait until the page shows its run controls and a drawn network."""
+    page = session.page
     page.wait_for_selector(".step-readout", timeout=90_000)
     page.locator(".chart-network canvas").wait_for(timeout=90_000)
     wait_built(page)
-    return Session(context, page, errors)
 
 
 def title_of(page: Any, key: str) -> str:

@@ -2,17 +2,15 @@
 side, exports.
 
 One server (see ``conftest.py``) serves the module; each test opens its own browser context, so
-its own session, and closes it as a tab is closed. ``SCORESIM_UPDATE_SCREENSHOT=1`` refreshes the
-README's screenshot (``docs/dashboard.png``); otherwise nothing is written outside tmp folders.
+its own session, and closes it as a tab is closed. Nothing is written outside tmp folders (the
+README's screenshot is made by ``screenshot.py`` in this folder).
 """
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from html import escape
-from pathlib import Path
 
 import pytest
 
@@ -35,8 +33,6 @@ from dashboard_pages import (  # noqa: E402
     wait_until,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOT = ROOT / "docs" / "dashboard.png"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 pytestmark = pytest.mark.browser
@@ -225,12 +221,6 @@ def test_the_path_loader_says_what_happened_and_systems_run_side_by_side(session
     assert [30, "week 30: enrolment becomes mandatory (harsh)"] in events["marks"]
     assert page.locator(".v-alert.error").count() == 0  # the last load succeeded: no error left
 
-    if os.environ.get("SCORESIM_UPDATE_SCREENSHOT"):  # the README's screenshot, on request
-        page.set_viewport_size({"width": 1920, "height": 1080})
-        page.wait_for_timeout(1500)
-        page.screenshot(path=str(SCREENSHOT))
-        assert SCREENSHOT.stat().st_size > 50_000
-
 
 def test_a_chart_exports_as_png_and_the_view_as_html(session, tmp_path):
     page = session.page
@@ -238,6 +228,7 @@ def test_a_chart_exports_as_png_and_the_view_as_html(session, tmp_path):
     page.wait_for_timeout(500)
     click_button(page, "Step")
     wait_step(page, 1)
+    wait_until(page, f"{CHART}.getOption().series[0].data.length === 1", "adoption")
     card = page.locator(".chart-adoption")
     card.scroll_into_view_if_needed()
     with page.expect_download(timeout=DEADLINE * 1000) as info:

@@ -108,13 +108,18 @@ def format_card(card: Card, value: float | None) -> str:
     --------
     >>> format_card(CARDS[0], 0.5), format_card(CARDS[3], -0.012), format_card(CARDS[2], 0.08)
     ('50.0%', '-1.2 pp', '+0.080')
-    >>> format_card(CARDS[1], float("nan"))
-    '-'
+    >>> format_card(CARDS[1], float("nan")), format_card(CARDS[1], -0.00001)
+    ('-', '0.0%')
     """
     if value is None or value != value:
         return "-"
     if card.kind == "share":
-        return f"{100 * value:.1f}%"
+        return f"{_no_minus_zero(100 * value, 1):.1f}%"
     if card.kind == "share_points":
-        return f"{100 * value:+.1f} pp"
-    return f"{value:+.3f}"
+        return f"{_no_minus_zero(100 * value, 1):+.1f} pp"
+    return f"{_no_minus_zero(value, 3):+.3f}"
+
+
+def _no_minus_zero(value: float, digits: int) -> float:
+    """``value`` rounded, with a rounded-away negative turned into 0 (no "-0.0%")."""
+    return round(value, digits) + 0.0 or 0.0

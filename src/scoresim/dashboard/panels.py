@@ -135,12 +135,17 @@ def SystemsPicker(controller: Controller, version: int, on_change: Any) -> None:
 
 @solara.component
 def RunControls(controller: Controller, snap: Snapshot, on_change: Any) -> None:  # noqa: N802
-    """Run, pause, step and reset; the pace; the week shown; the step counter."""
-    refusal, set_refusal = solara.use_state("")
+    """Run, pause, step and reset; the pace; the week shown; the step counter.
+
+    A refusal (busy, fix the fields, the horizon) shows until the next command; each gets a
+    number of its own (class ``refusal-N``), so a repeated one is seen to be new.
+    """
+    (refusal, count), set_refusal = solara.use_state(("", 0))
 
     def act(command: Any) -> Any:
         def handler() -> None:
-            set_refusal(command() or "")
+            why = command() or ""
+            set_refusal(lambda old: (why, old[1] + 1) if why else ("", old[1]))
             on_change()
 
         return handler
@@ -186,18 +191,18 @@ def RunControls(controller: Controller, snap: Snapshot, on_change: Any) -> None:
         solara.Info("Changed parameters or systems apply at the next Reset.", dense=True)
     if snap.status == Status.ERROR:
         solara.Error(snap.message, dense=True, classes=["run-error"])
-    elif refusal.startswith("busy"):
-        solara.Warning(refusal, dense=True, classes=["busy"])
     elif refusal:
-        solara.Warning(refusal, dense=True, classes=["refusal"])
+        kind = "busy" if refusal.startswith("busy") else "refusal"
+        solara.Warning(refusal, dense=True, classes=[kind, f"refusal-{count}"])
     for message in controller.general_errors:
         if not message.startswith(tuple(controller.extras)):
             solara.Error(message, dense=True, classes=["field-error"])
 
 
 @solara.component
-def Downloads(controller: Controller, snap: Snapshot) -> None:  # noqa: N802
-    """The scenario as TOML, the metrics as CSV or Parquet, the view as an HTML handout."""
+def Downloads(controller: Controller, week: int) -> None:  # noqa: N802
+    """The scenario as TOML, the metrics as CSV or Parquet, the view as an HTML handout (the
+    files are made when clicked; ``week`` names the handout)."""
     name = controller.base_label.split(" ")[0]
     with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
         solara.FileDownload(lambda: controller.scenario_toml().encode(), f"{name}.toml",
@@ -205,7 +210,7 @@ def Downloads(controller: Controller, snap: Snapshot) -> None:  # noqa: N802
         solara.FileDownload(controller.metrics_csv, f"{name}-metrics.csv", label="Metrics CSV")
         solara.FileDownload(controller.metrics_parquet, f"{name}-metrics.parquet",
                             label="Metrics Parquet")  # fmt: skip
-        solara.FileDownload(controller.snapshot_html, f"{name}-week-{snap.t}.html",
+        solara.FileDownload(controller.snapshot_html, f"{name}-week-{week}.html",
                             label="View as HTML", mime_type="text/html")  # fmt: skip
 
 
@@ -233,5 +238,5 @@ def Sidebar(controller: Controller, snap: Snapshot, refresh: Any) -> None:  # no
             for spec in specs:
                 FieldInput(controller, spec, version, refresh)
     with solara.Card("Download", margin=0):
-        Downloads(controller, snap)
+        Downloads(controller, snap.t)
     solara.Text("Runs on Solara.", style={"font-size": "11px", "color": "#888"})

@@ -23,7 +23,7 @@ import threading
 #: Default ``--max-runs``.
 DEFAULT_MAX_RUNS = 4
 #: What a viewer is told when every slot is taken.
-BUSY = "busy: {n} runs are going on this server, the most it allows; try again in a minute"
+BUSY = "busy: this server runs {n} at most at once, and all are going; try again in a minute"
 
 
 class RunSlots:

@@ -78,8 +78,12 @@ def Headline(snap: Snapshot) -> None:  # noqa: N802
         for arm in snap.arms:
             solara.HTML(unsafe_innerHTML=card_html(arm, headline(arm, snap.control)),
                         classes=["headline", f"headline-{arm.name.split(' ')[0]}"])  # fmt: skip
-        solara.HTML(unsafe_innerHTML=help_html(any(a.listing for a in snap.arms)),
-                    style="flex: 1 1 420px; max-width: 900px;")  # fmt: skip
+        if len(snap.arms) <= 2:  # beside the cards while there is room
+            solara.HTML(unsafe_innerHTML=help_html(any(a.listing for a in snap.arms)),
+                        style="flex: 1 1 420px; max-width: 900px;")  # fmt: skip
+    if len(snap.arms) > 2:  # one click away (each number also explains itself on hover)
+        with solara.Details(summary="What these numbers mean", expand=False):
+            solara.HTML(unsafe_innerHTML=help_html(any(a.listing for a in snap.arms)))
 
 
 @solara.component
@@ -96,11 +100,16 @@ def Charts(controller: Controller, snap: Snapshot, on_change: Any) -> None:  # n
                       classes=["focus-select"], style={"max-width": "360px"})  # fmt: skip
     with solara.ColumnsResponsive(12, large=6, xlarge=4, gutters_dense=True):
         for chart in charts_for(snap):
-            with solara.Card(margin=0, classes=["chart", f"chart-{chart.key}"]):
-                option = Payload(chart.make(snap))
-                Echart(option, height="320px", filename=f"{chart.key}-week-{snap.t}")
-                solara.HTML(unsafe_innerHTML=f"<b>What this shows.</b> {html.escape(chart.help)}",
-                            classes=["chart-explain"])  # fmt: skip
+            ChartCard(chart.key, Payload(chart.make(snap)), chart.help, snap.t)
+
+
+@solara.component
+def ChartCard(key: str, option: Payload, help_text: str, week: int) -> None:  # noqa: N802
+    """One chart and its explanation (skipped by a redraw that leaves its option as it was)."""
+    with solara.Card(margin=0, classes=["chart", f"chart-{key}"]):
+        Echart(option, height="320px", filename=f"{key}-week-{week}")
+        solara.HTML(unsafe_innerHTML=f"<b>What this shows.</b> {html.escape(help_text)}",
+                    classes=["chart-explain"])  # fmt: skip
 
 
 @solara.component
