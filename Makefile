@@ -8,7 +8,7 @@ SEED   ?= 1
 REPLICATIONS ?= 5
 WORKERS ?= 2
 
-.PHONY: run test lint bench bench-large bench-mesa bench-agree clean
+.PHONY: run test docs lint bench bench-large bench-mesa bench-agree clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n 2 -q -m "not browser"
 	$(BIN)/python -m pytest -q -m browser
 
+# The documentation site (Sphinx, MyST, Furo), offline; any warning fails the build. The test
+# suite builds it too (tests/test_docs_build.py).
+docs: $(VENV)/.installed-test
+	$(BIN)/sphinx-build -E -W --keep-going -n -b html docs docs/_build/html
+	@echo "docs: docs/_build/html/index.html"
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks
 
@@ -54,4 +60,4 @@ bench-agree: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/check_agreement.py --jobs 2
 
 clean:
-	rm -rf $(VENV) results .pytest_cache
+	rm -rf $(VENV) results .pytest_cache docs/_build docs/jupyter_execute

@@ -11,6 +11,11 @@ issue 5 and writes JSON.
     .venv/bin/python benchmarks/bench.py --degree           # + seconds per step vs mean degree
     .venv/bin/python benchmarks/bench.py --json out.json    # JSON written there instead
 
+It also times ``scoresim run`` as a whole process (issue 13): the start-up of a 1,000-agent,
+1-step run (median of 10), and at 10^6 x 52 the peak memory of the process, output files
+included, and its overhead: everything outside the step loop (interpreter, imports, kernel
+loading, setup, writing, exit). ``--no-cli`` skips these.
+
 Timings are wall clock on a shared machine: each figure is the median over repetitions, and the
 load average at the start and end is recorded next to them, with a host-speed probe (a fixed
 pure-Python loop): on a virtual machine other tenants of the host slow everything down without
@@ -43,6 +48,30 @@ TARGET_PEAK_1E6 = 400 * MB  # bytes
 TARGET_WALL_1E7_52 = 180.0
 TARGET_PEAK_1E7 = 24 * GIB
 TARGET_GENERATOR_1E6 = 3.0
+# issue 13 targets: scoresim run as a whole process
+TARGET_CLI_SMALL = 0.7  # s, 1,000 agents x 1 step
+TARGET_CLI_PEAK_1E6 = 400 * MB  # bytes, 10^6 x 52 with its output files
+TARGET_CLI_OVERHEAD_1E6 = 1.2  # s outside the step loop, 10^6 x 52
+CLI_SMALL_RUNS = 10
+
+#: ``scoresim`` (argv) as the program runs it (scoresim.cli.program), the step loop timed
+CLI_WRAPPER = """
+import atexit, sys, time
+import scoresim.simulation as simulation
+spent = [0.0]
+step = simulation.Simulation.step
+def timed(self):
+    t = time.perf_counter()
+    try:
+        return step(self)
+    finally:
+        spent[0] += time.perf_counter() - t
+simulation.Simulation.step = timed
+atexit.register(lambda: sys.stderr.write("STEP_SECONDS %r\\n" % spent[0]))
+sys.argv = ["scoresim", *sys.argv[1:]]
+from scoresim.cli import program
+program()
+"""
 
 GENERATORS = ("watts_strogatz", "barabasi_albert", "sbm")
 DEGREES = (4, 8, 12, 24, 48)
@@ -245,8 +274,48 @@ def _verdict(ok: bool) -> str:
     return "[green]PASS[/green]" if ok else "[red]FAIL[/red]"
 
 
-def targets(results: list[dict], long_run: dict | None) -> list[dict]:
-    """The issue-5 targets that these results can check."""
+def cli_process(argv: list[str]) -> dict:
+    """Run ``scoresim <argv>`` in a fresh interpreter (:data:`CLI_WRAPPER`): its wall seconds,
+    step-loop seconds and peak RSS (``ru_maxrss`` of that process)."""
+    cmd = [sys.executable, "-c", CLI_WRAPPER, *argv]
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    err = proc.stderr.read() if proc.stderr else ""
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        sys.stderr.write(err)
+        raise SystemExit(f"scoresim {' '.join(argv)} failed (exit {proc.returncode})")
+    steps = float(next(line.split()[1] for line in err.splitlines()
+                       if line.startswith("STEP_SECONDS")))  # fmt: skip
+    return {"wall_seconds": wall, "step_seconds": steps, "overhead_seconds": wall - steps,
+            "peak_rss_bytes": usage.ru_maxrss * 1024}  # fmt: skip
+
+
+def cli_figures(out_dir: Path, agents: int = 10**6, steps: int = 52) -> dict:
+    """``scoresim run`` as a user runs it: the start-up of a small run (median of
+    :data:`CLI_SMALL_RUNS` processes) and one ``agents`` x ``steps`` run with its files."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(dir=out_dir) as tmp:
+        small = ["run", "seed", "--set", "population.agents=1000", "--set", "steps=1",
+                 "--out", f"{tmp}/small"]  # fmt: skip
+        program = [str(Path(sys.executable).parent / "scoresim"), *small]
+        subprocess.run(program, capture_output=True, check=True)  # warm caches, as a 2nd run is
+        walls = []
+        for _ in range(CLI_SMALL_RUNS):  # the program itself, as a user or a script starts it
+            t0 = time.perf_counter()
+            subprocess.run(program, capture_output=True, check=True)
+            walls.append(time.perf_counter() - t0)
+        large = cli_process(["run", "seed", "--set", f"population.agents={agents}",
+                             "--set", f"steps={steps}", "--out", f"{tmp}/large"])  # fmt: skip
+    return {"small_wall_seconds": statistics.median(walls), "small_wall_all": walls,
+            "agents": agents, "steps": steps, **large}  # fmt: skip
+
+
+def targets(results: list[dict], long_run: dict | None, cli: dict | None = None) -> list[dict]:
+    """The issue-5 (and issue-13, ``cli``) targets that these results can check."""
     out = []
 
     def add(name, value, limit, unit):
@@ -273,7 +342,32 @@ def targets(results: list[dict], long_run: dict | None) -> list[dict]:
     if long_run is not None:
         add("10^6 x 312 steps, wall (setup + steps)", long_run["wall_seconds"],
             TARGET_WALL_1E6_312, "s")  # fmt: skip
+    if cli is not None:
+        add("scoresim run, 1,000 x 1 step, whole process", cli["small_wall_seconds"],
+            TARGET_CLI_SMALL, "s")  # fmt: skip
+        if (cli["agents"], cli["steps"]) == (10**6, 52):
+            add("scoresim run 10^6 x 52, peak RSS with its files (MB)",
+                cli["peak_rss_bytes"] / MB, TARGET_CLI_PEAK_1E6 / MB, "MB")  # fmt: skip
+            add("scoresim run 10^6 x 52, outside the step loop", cli["overhead_seconds"],
+                TARGET_CLI_OVERHEAD_1E6, "s")  # fmt: skip
     return out
+
+
+def verdict_line(checked: list[dict]) -> str:
+    """The one line a benchmark ends with, so that a failed target cannot be missed.
+
+    >>> verdict_line([{"target": "a", "pass": True}, {"target": "b", "pass": False}])
+    'verdict: FAIL (1 of 2 targets missed: b)'
+    >>> verdict_line([{"target": "a", "pass": True}])
+    'verdict: PASS (all 1 targets met)'
+    """
+    if not checked:
+        return "verdict: none (no target applies to these sizes)"
+    missed = [t["target"] for t in checked if not t["pass"]]
+    if missed:
+        names = "; ".join(missed)
+        return f"verdict: FAIL ({len(missed)} of {len(checked)} targets missed: {names})"
+    return f"verdict: PASS (all {len(checked)} targets met)"
 
 
 def print_report(report: dict) -> None:
@@ -335,8 +429,17 @@ def print_report(report: dict) -> None:
         console.print(f"10^6 x {lr['steps']}: wall {lr['wall_seconds']:.1f} s "
                       f"({lr['seconds_per_step']:.4f} s/step, setup {lr['setup_seconds']:.2f} s)")
 
+    cli = report.get("cli")
+    if cli:
+        console.print(
+            f"scoresim run as a process: 1,000 agents x 1 step {cli['small_wall_seconds']:.2f} s "
+            f"(median of {len(cli['small_wall_all'])}); {_fmt_n(cli['agents'])} x {cli['steps']}: "
+            f"wall {cli['wall_seconds']:.2f} s, step loop {cli['step_seconds']:.2f} s, outside "
+            f"it {cli['overhead_seconds']:.2f} s, peak RSS {cli['peak_rss_bytes'] / MIB:.0f} MiB "
+            f"({cli['peak_rss_bytes'] / MB:.0f} MB) with its output files"
+        )
     if report["targets"]:
-        t = Table(title="issue 5 targets")
+        t = Table(title="targets (issues 5 and 13)")
         for col in ("target", "measured", "limit", "verdict"):
             t.add_column(col, justify="right" if col != "target" else "left")
         for x in report["targets"]:
@@ -355,6 +458,7 @@ def print_report(report: dict) -> None:
             "(about 100 ms when this 2-core VM has its host to itself; higher means other "
             "tenants are slowing it down)"
         )
+    console.print(verdict_line(report["targets"]), markup=False)  # last: it cannot be missed
 
 
 PROBE_LOOPS = 3_000_000
@@ -392,6 +496,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--degree-n", type=_parse_size, default=100_000)
     ap.add_argument("--degree-only", action="store_true", help="run only the degree sweep")
     ap.add_argument("--no-generators", action="store_true", help="skip generator timings")
+    ap.add_argument("--no-cli", action="store_true",
+                    help="skip timing scoresim run as a process (start-up; 10^6 x 52 overhead)")
     ap.add_argument("--json", type=Path, default=None,
                     help="write the JSON here (default benchmarks/out/bench-<date>.json)")
     # internal: measure one size in this process and print JSON
@@ -436,9 +542,15 @@ def main(argv: list[str] | None = None) -> int:
             report["degree_sweep"].append(
                 run_one(args.degree_n, args.steps, reps, {"graph.degree": k}, False)
             )
+    if not args.no_cli and not args.degree_only:
+        big = max(sizes) if sizes else 10**6
+        print(f"scoresim run as a process: 1,000 x 1 step, then {_fmt_n(big)} x {args.steps} ...",
+              file=sys.stderr, flush=True)  # fmt: skip
+        OUT.mkdir(parents=True, exist_ok=True)
+        report["cli"] = cli_figures(OUT, min(big, 10**6), args.steps)
     report["load_after"] = list(os.getloadavg())
     report["probe_ms_after"] = host_probe_ms()
-    report["targets"] = targets(report["results"], report["long_run"])
+    report["targets"] = targets(report["results"], report["long_run"], report.get("cli"))
 
     path = args.json
     if path is None:
@@ -446,8 +558,8 @@ def main(argv: list[str] | None = None) -> int:
         path = OUT / f"bench-{dt.datetime.now():%Y-%m-%d-%H%M%S}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=2) + "\n")
-    print_report(report)
     print(f"JSON: {path}")
+    print_report(report)
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Do scoresim and the Mesa version of MODEL.md (benchmarks/mesa_model.py) agree?
+"""Do scoresim and the Mesa version of docs/model.md (benchmarks/mesa_model.py) agree?
 
 Both run the same scenario (the ``seed`` preset with the same overrides) over several seeds;
 their draws differ, so they are compared statistically: for each metric and each checked step,

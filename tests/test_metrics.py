@@ -1,4 +1,4 @@
-"""Metrics (phase 7) against MODEL.md section 3 and the readings of section 5.
+"""Metrics (phase 7) against docs/model.md section 3 and the readings of section 5.
 
 Expected values are computed here with the standard library (``statistics``), ``networkx`` and
 plain loops, not with the helpers of ``scoresim.metrics``.
@@ -24,7 +24,7 @@ from scoresim.scenario import Scenario
 from scoresim.simulation import Simulation
 from scoresim.society import Society
 
-# MODEL.md section 3, typed by hand, in order, with `step` first
+# docs/model.md section 3, typed by hand, in order, with `step` first
 MODEL_COLUMNS = [
     "step", "adoption", "score_mean", "score_sd", "score_p10", "score_p50", "score_p90",
     "tier_poor", "tier_fair", "tier_good", "tier_excellent", "dissent_mean", "expressed_mean",
@@ -44,7 +44,7 @@ def tier_of(score, enrolled):
 
 
 def gini_pairs(x):
-    """Gini as the mean absolute difference over twice the mean (equal to MODEL.md's formula)."""
+    """Gini as the mean absolute difference over twice the mean (docs/model.md's formula)."""
     x = list(map(float, x))
     n, total = len(x), sum(x)
     return sum(abs(a - b) for a in x for b in x) / (2 * n * total)

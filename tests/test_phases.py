@@ -1,8 +1,9 @@
-"""Each phase of one step against its equations in MODEL.md section 2 and the readings of section 5.
+"""Each phase of one step against its equations in docs/model.md section 2 and the readings of
+section 5.
 
 Small societies are built by hand (``Society.initial`` then arrays overwritten) and the expected
 values are computed here, independently of the helpers the phases use, from the formulas of
-MODEL.md with the numbers of the ``seed`` preset typed in by hand. Random phases are checked by
+docs/model.md with the numbers of the ``seed`` preset typed in by hand. Random phases are checked by
 frequencies over many draws with a binomial / Poisson tolerance of ``Z`` standard deviations.
 """
 
@@ -32,7 +33,7 @@ from scoresim.society import Society
 
 Z = 5.0  # tolerance of the statistical checks, in standard deviations
 
-# MODEL.md 2.4, seed preset, typed by hand (not read from the code's TierTable)
+# docs/model.md 2.4, seed preset, typed by hand (not read from the code's TierTable)
 TIER_MIN = (350.0, 450.0, 600.0, 650.0)
 LOAN_APPROVAL = (0.1, 0.4, 0.8, 0.95)
 HIRE_MULT = (0.3, 0.8, 1.0, 1.2)
@@ -65,7 +66,7 @@ def adjacency(n, edges):
 
 
 def tier_of(score):
-    """Tier index by the lower bounds of MODEL.md 2.4."""
+    """Tier index by the lower bounds of docs/model.md 2.4."""
     return max(k for k, m in enumerate(TIER_MIN) if score >= m)
 
 
@@ -412,7 +413,7 @@ def scoring_case(fp_detect):
 
 
 def reference_scores(soc, rec, fp_detect):
-    """MODEL.md 2.3 with detection probabilities 0 or 1, agent by agent from a frozen snapshot."""
+    """docs/model.md 2.3 with detection probabilities 0 or 1, agent by agent from a snapshot."""
     n = soc.n
     nbrs = adjacency(n, SCORING_EDGES)
     s0 = soc.score.copy()

@@ -14,6 +14,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 import scoresim.results as results
+import scoresim.run_files as run_files
 from scoresim import Run, Scenario, __version__, simulate
 
 RUN_FILES = {"metrics.parquet", "agents.parquet", "edges.parquet", "scenario.toml", "summary.json"}
@@ -106,7 +107,7 @@ def test_failed_save_keeps_the_previous_folder(
     folder = tmp_path / "run"
     run_a.save(folder)
     before = _snapshot(folder)
-    real = results._write_parquet
+    real = run_files._write_chunks  # each of the three Parquet files
     calls = []
 
     def flaky(*args: object, **kwargs: object) -> None:
@@ -115,7 +116,7 @@ def test_failed_save_keeps_the_previous_folder(
             raise exc_type("disk full")
         real(*args, **kwargs)
 
-    monkeypatch.setattr(results, "_write_parquet", flaky)
+    monkeypatch.setattr(run_files, "_write_chunks", flaky)
     with pytest.raises(exc_type):
         run_b.save(folder)
     assert _snapshot(folder) == before

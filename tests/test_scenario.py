@@ -168,7 +168,10 @@ def _valid_values(leaf: Leaf) -> st.SearchStrategy[Any]:
         return st.floats(lo, hi, exclude_min=kind == "open", exclude_max=kind == "open")
     ge, gt, le = leaf.bound(at.Ge), leaf.bound(at.Gt), leaf.bound(at.Le)
     if leaf.annotation is int:
-        return st.integers(min_value=ge if ge is not None else -INT64_MAX, max_value=INT64_MAX)
+        return st.integers(
+            min_value=ge if ge is not None else -INT64_MAX,
+            max_value=le if le is not None else INT64_MAX,
+        )
     lo = ge if ge is not None else gt
     return st.floats(
         min_value=lo,

@@ -1,4 +1,4 @@
-"""``seed`` and ``control`` keep their model v1 bits through model v2 (MODEL.md section 6).
+"""``seed`` and ``control`` keep their model v1 bits through model v2 (docs/model.md section 6).
 
 The digests in ``tests/fingerprints/v1.json`` were stored before model v2 was written; every v1
 metric column, agent column and the edge list must still hash to them.

@@ -1,7 +1,7 @@
 """Fingerprints of model v1 runs: SHA-256 of every v1 metric column, agent column and the edges.
 
 ``tests/fingerprints/v1.json`` was written by this module (``python tests/v1_fingerprint.py``)
-at commit 0235304, before model v2 (MODEL.md section 6) was added; ``test_v1_bits.py`` checks
+at commit 0235304, before model v2 (docs/model.md section 6) was added; ``test_v1_bits.py`` checks
 that ``seed`` and ``control`` still give exactly those bits.
 """
 
@@ -17,7 +17,7 @@ from scoresim import Scenario, simulate
 
 STORE = Path(__file__).parent / "fingerprints" / "v1.json"
 
-#: the v1 metric columns of MODEL.md section 3 (the seed's tier names)
+#: the v1 metric columns of docs/model.md section 3 (the seed's tier names)
 V1_METRICS = (
     "step", "adoption", "score_mean", "score_sd", "score_p10", "score_p50", "score_p90",
     "tier_poor", "tier_fair", "tier_good", "tier_excellent",

@@ -1,6 +1,6 @@
 """Enrolled friends per agent, kept up to date between steps instead of recounted every step.
 
-Bass adoption (MODEL.md 2.1) needs, for every agent not yet enrolled, how many of its friends
+Bass adoption (docs/model.md 2.1) needs, for every agent not yet enrolled, how many of its friends
 are enrolled. Counting walks every edge of the graph each step; the counts change only where an
 agent enrols or a tie is cut or made, so they are kept and patched there. A tally remembers the
 very ``enrolled`` array and the graph (and its version) it counted: when either changes other

@@ -385,7 +385,7 @@ class Graph:
 
 
 def build_graph(scenario: Scenario, rng: np.random.Generator) -> Graph:
-    """The initial graph of MODEL.md section 1, as ``scenario.graph`` selects it."""
+    """The initial graph of docs/model.md section 1, as ``scenario.graph`` selects it."""
     g, n = scenario.graph, scenario.population.agents
     if g.kind == "watts_strogatz":
         src, dst = generators.watts_strogatz(n, g.degree, g.rewire, rng)

@@ -1,37 +1,51 @@
-"""Terminal output: a progress bar while a run advances, and comparison tables."""
+"""Terminal output: a progress bar while a run advances, and comparison tables.
+
+rich is imported only when something is drawn: ``scoresim run`` in a pipe or a script never
+loads it.
+"""
 
 from __future__ import annotations
 
 import math
 import sys
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
+if TYPE_CHECKING:
+    from rich.console import Console
 
-from scoresim.results import Run
-from scoresim.scenario import Scenario
-from scoresim.simulation import Simulation
+    from scoresim.simulation import Simulation
 
 
-def run_with_progress(scenario: Scenario, label: str, console: Console | None = None) -> Run:
-    """Run to the horizon with a progress bar when standard output is a terminal."""
-    console = console or Console()
-    sim = Simulation(scenario)
+def step_with_progress(sim: Simulation, label: str, console: Console | None = None) -> None:
+    """Advance ``sim`` to its horizon, with a progress bar when standard output is a terminal."""
     if not sys.stdout.isatty():
-        return sim.run()
+        for _ in sim.steps():
+            pass
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("steps"), TimeRemainingColumn())  # fmt: skip
-    with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task(label, total=scenario.steps)
+    with Progress(*columns, console=console or Console(), transient=False) as progress:
+        task = progress.add_task(label, total=sim.scenario.steps, completed=sim.t)
         for _ in sim.steps():
             progress.advance(task)
-    return sim.result()
 
 
 def format_value(value: object) -> str:
-    """A table cell: floats to 4 significant digits, NaN and None as ``n/a``."""
+    """A table cell: floats to 4 significant digits, NaN and None as ``n/a``.
+
+    >>> format_value(0.123456), format_value(float("nan")), format_value(3)
+    ('0.1235', 'n/a', '3')
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
     return f"{value:.4g}" if isinstance(value, float) else str(value)
@@ -43,6 +57,9 @@ def print_comparison(
     console: Console | None = None,
 ) -> None:
     """A table with one column per run and one row per metric (last step)."""
+    from rich.console import Console
+    from rich.table import Table
+
     console = console or Console()
     table = Table(title="Last step", title_justify="left")
     table.add_column("metric")

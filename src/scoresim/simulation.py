@@ -13,7 +13,7 @@ scenario in force (and the quantities derived from it) is replaced before that s
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -64,6 +64,10 @@ class Simulation:
         Extra metric columns, as Mesa's ``DataCollector`` model reporters: each
         ``reporter(society) -> float`` is called at the end of every step and its value goes
         into the column of that name, after the model's own.
+    observers : sequence of callable, optional
+        Each ``observer(simulation)`` is called after every step (and, if it has a ``start``
+        method, ``observer.start(simulation)`` once before the first), e.g. a
+        :class:`~scoresim.recording.AgentRecorder`.
 
     Examples
     --------
@@ -86,6 +90,7 @@ class Simulation:
         scenario: Scenario,
         seed: int | None = None,
         reporters: Mapping[str, Callable[[Society], float]] | None = None,
+        observers: Sequence[Callable[[Simulation], None]] = (),
     ) -> None:
         if seed is not None and seed != scenario.seed:
             scenario = scenario.with_overrides({"seed": int(seed)})
@@ -112,6 +117,10 @@ class Simulation:
         self.phase_seconds = dict.fromkeys([*(p.__name__ for p in PHASES), "metrics"], 0.0)
         self.setup_seconds = time.perf_counter() - started
         self.wall_seconds = self.setup_seconds
+        self.observers = list(observers)
+        for observer in self.observers:
+            if hasattr(observer, "start"):
+                observer.start(self)
 
     @property
     def done(self) -> bool:
@@ -142,6 +151,8 @@ class Simulation:
         self.record = rec
         self.t += 1
         self.wall_seconds += time.perf_counter() - started
+        for observer in self.observers:
+            observer(self)
         return row
 
     def steps(self, n: int | None = None) -> Iterator[dict[str, float]]:

@@ -1,9 +1,8 @@
-"""The dashboard's controller, fields, network sample and charts, without a browser."""
+"""The dashboard's controller, fields and network sample, without a browser."""
 
 from __future__ import annotations
 
 import io
-import json
 import time
 import tomllib
 
@@ -14,14 +13,8 @@ import pytest
 pytest.importorskip("solara")
 
 from scoresim import Scenario, Simulation
-from scoresim.dashboard import charts
-from scoresim.dashboard.controller import (
-    NOT_ENROLLED,
-    Controller,
-    Status,
-    control_for,
-    employment_by_tier,
-)
+from scoresim.dashboard.arms import NOT_ENROLLED, control_for, employment_by_tier
+from scoresim.dashboard.controller import Controller, Status
 from scoresim.dashboard.network import NetworkSample, edge_keys
 from scoresim.graph import Graph
 
@@ -31,6 +24,7 @@ SMALL = {"population.agents": 400, "steps": 6, "seed": 3}
 @pytest.fixture
 def controller(tmp_path):
     c = Controller(Scenario.preset("seed").with_overrides(SMALL), scenario_root=tmp_path)
+    c.set_pace(None)
     assert c.wait_idle(60)
     yield c
     c.close()
@@ -125,20 +119,21 @@ def test_step_run_and_reset_move_through_the_states(controller):
     assert controller.run() is None
     assert controller.wait_idle(60)
     snap = controller.snapshot()
-    assert (snap.t, snap.status, len(snap.treated)) == (6, Status.DONE, 6)
+    assert (snap.t, snap.status, len(snap.arms[0].rows)) == (6, Status.DONE, 6)
     assert "horizon" in controller.run()
-    assert controller.step() is None and controller.wait_idle(10)
+    assert "horizon" in controller.step() and controller.wait_idle(10)
     assert controller.snapshot().t == 6  # never past the horizon
     controller.reset()
     assert controller.wait_idle(60)
     snap = controller.snapshot()
-    assert (snap.t, snap.status, snap.treated) == (0, Status.READY, [])
-    assert snap.network is not None  # the society is rebuilt for the drawing
+    assert (snap.t, snap.status, snap.arms[0].rows) == (0, Status.READY, [])
+    assert snap.tiers.network is not None  # the society is rebuilt for the drawing
 
 
 def test_pause_stops_a_run_in_the_background(tmp_path):
     scenario = Scenario.preset("seed").with_overrides({"population.agents": 2000, "steps": 1000})
     c = Controller(scenario, scenario_root=tmp_path)
+    c.set_pace(None)
     try:
         assert c.run() is None
         deadline = time.monotonic() + 60
@@ -163,7 +158,7 @@ def test_pause_stops_a_run_in_the_background(tmp_path):
 def test_edits_apply_at_step_zero_and_otherwise_at_reset(controller):
     controller.set_field("population.agents", "300")
     assert controller.wait_idle(60)
-    assert controller.snapshot().network is not None
+    assert controller.snapshot().tiers.network is not None
     _advance(controller)
     assert controller.snapshot().t == 1
     controller.set_field("policy.detect.critical", 0.2)
@@ -197,12 +192,13 @@ def test_a_failure_in_the_background_is_reported_not_raised(tmp_path):
 def test_the_control_runs_in_lock_step_from_the_same_society(controller):
     _advance(controller, 4)
     snap = controller.snapshot()
-    assert [r["step"] for r in snap.treated] == [r["step"] for r in snap.control] == [1, 2, 3, 4]
+    treated, control = snap.arms[0].rows, snap.control.rows
+    assert [r["step"] for r in treated] == [r["step"] for r in control] == [1, 2, 3, 4]
     reference = Simulation(control_for(controller.scenario))
     expected = [reference.step() for _ in range(4)]
-    assert snap.control == expected  # bit-identical to a separate control run
-    assert all(r["adoption"] == 0 for r in snap.control)
-    assert any(r["adoption"] > 0 for r in snap.treated)
+    assert control == expected  # bit-identical to a separate control run
+    assert all(r["adoption"] == 0 for r in snap.control.rows)
+    assert any(r["adoption"] > 0 for r in snap.arms[0].rows)
     fresh_treated = Simulation(controller.scenario)
     fresh_control = Simulation(control_for(controller.scenario))
     np.testing.assert_array_equal(fresh_treated.society.dissent0, fresh_control.society.dissent0)
@@ -235,23 +231,32 @@ def test_loading_toml_parses_only_and_reports_problems(controller, tmp_path):
     assert "not a .toml file" in controller.load_path("notes.txt")
     escape = '[graph]\nkind = "edgelist"\npath = "/etc/hostname"\n'
     assert "edge lists are read only from" in controller.load_toml(escape, "e.toml")
-    assert controller.base.name == "seed"  # a failed load changes nothing
+    assert controller.base.name == "seed"  # a failed load changes nothing, and says why
+    assert not controller.load_ok and controller.load_message.startswith("graph.path:")
     (tmp_path / "mine.toml").write_text(
         'base = "seed"\nsteps = 4\n[population]\nagents = 300\n[policy]\nfriend_weight = 0.0\n'
     )
     assert controller.load_path("mine.toml") is None
-    assert controller.load_message == "loaded mine.toml"
+    assert (controller.load_message, controller.load_ok) == ("loaded mine", True)
+    assert controller.base_label == "mine" and "mine" in controller.library()  # the selector
     assert controller.scenario.name == "mine"
     assert controller.scenario.policy.friend_weight == 0.0
     assert controller.scenario.steps == 4
 
 
-def test_choose_preset_starts_over(controller):
+def test_choose_starts_over_from_a_preset_or_a_loaded_file(controller, tmp_path):
     controller.set_field("steps", "5")
-    controller.choose_preset("control")
-    assert controller.base.name == "control" and controller.edits == {}
-    controller.choose_preset("nope")
-    assert "unknown preset" in controller.load_message
+    (tmp_path / "mine.toml").write_text("steps = 4\n[population]\nagents = 300\n")
+    assert controller.load_path("mine.toml") is None
+    assert controller.library()[-1] == "mine" and controller.base_label == "mine"
+    controller.choose("seed")
+    assert controller.base.name == "seed" and controller.edits == {}
+    assert controller.scenario.steps == 312  # the edit is gone
+    controller.choose("mine")
+    assert controller.scenario.steps == 4  # the loaded file is still offered
+    controller.choose("nope")
+    assert "unknown scenario" in controller.load_message and controller.base_label == "mine"
+    assert "control" not in controller.library()  # the control always runs
 
 
 def test_downloads_hold_the_scenario_and_both_runs_metrics(controller):
@@ -269,7 +274,7 @@ def test_downloads_hold_the_scenario_and_both_runs_metrics(controller):
     pd.testing.assert_frame_equal(parquet, controller.metrics_frame())
     treated = parquet[parquet.run == "seed"].drop(columns="run").reset_index(drop=True)
     assert treated["critical_posts"].tolist() == [
-        r["critical_posts"] for r in controller.snapshot().treated
+        r["critical_posts"] for r in controller.snapshot().arms[0].rows
     ]
 
 
@@ -302,36 +307,3 @@ def test_the_network_sample_is_fixed_and_tracks_cut_and_new_ties():
     assert later.cut == [(local[u], local[v])]
     assert later.added == [(local[min(a, b)], local[max(a, b)])]
     assert len(later.kept) == len(start.kept) - 1
-
-
-# ------------------------------------------------------------------ charts
-def test_chart_options_follow_the_snapshot_and_are_json(controller):
-    _advance(controller, 3)
-    snap = controller.snapshot()
-    for make in (*charts.CHARTS, charts.network_chart):
-        option = make(snap)
-        text = json.dumps(option, allow_nan=False)  # NaN would break the browser's JSON
-        assert option["title"]["text"] and text
-    adoption = charts.adoption_chart(snap)
-    names = [s["name"] for s in adoption["series"]]
-    assert names == ["seed", "control"]
-    assert adoption["series"][1]["lineStyle"]["type"] == "dashed"
-    assert [p[0] for p in adoption["series"][0]["data"]] == [1, 2, 3]
-    hist = charts.score_histogram(snap)
-    assert sum(d["value"][1] for d in hist["series"][0]["data"]) == round(
-        snap.treated[-1]["adoption"] * 400
-    )
-    net = charts.network_chart(snap)["series"][0]
-    assert len(net["data"]) == snap.positions.shape[0]
-    assert len(net["links"]) == sum(
-        map(len, (snap.network.kept, snap.network.added, snap.network.cut))
-    )
-    employment = charts.employment_chart(snap)
-    assert [s["name"] for s in employment["series"]] == [
-        "poor",
-        "fair",
-        "good",
-        "excellent",
-        NOT_ENROLLED,
-        "all · control",
-    ]

@@ -1,30 +1,37 @@
-"""The Solara page: controls in the sidebar, headline numbers and live charts in the main area.
+"""The Solara page: controls in the sidebar, the caveat, headline cards and live charts.
 
-Every browser session gets its own :class:`~scoresim.dashboard.controller.Controller`; a small
-poller thread re-renders the page a few times a second while the controller's background thread
-advances the simulation, so the page stays responsive however fast the runs go.
+Every browser session gets its own :class:`~scoresim.dashboard.controller.Controller` (all
+sessions share the server's run slots); a small poller thread re-renders the page a few times a
+second while the controller's worker advances the runs, never before the last redraw has
+finished, so the page stays responsive however fast the runs go and however slow the machine.
+The page closes its controller (and frees its runs) when the session ends.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import threading
+import time
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import solara
 
-from scoresim.dashboard.charts import CHARTS, network_chart
-from scoresim.dashboard.controller import Controller, Snapshot, Status
-from scoresim.dashboard.echarts import Echart
-from scoresim.dashboard.fields import GROUPS, MAX_AGENTS, MAX_STEPS, FieldSpec
-from scoresim.scenario import preset_names
+from scoresim.dashboard.controller import Controller
+from scoresim.dashboard.fields import MAX_AGENTS, MAX_STEPS
+from scoresim.dashboard.panels import Sidebar
+from scoresim.dashboard.slots import server_slots
+from scoresim.dashboard.views import Main
 
-#: Seconds between page refreshes while the simulation advances.
+TITLE = "scoresim dashboard"
+#: Seconds between page refreshes while the simulation advances (at least; four times the last
+#: redraw's time when that is longer, at most MAX_REFRESH_SECONDS).
 REFRESH_SECONDS = 0.25
+MAX_REFRESH_SECONDS = 2.0
+#: Longest wait for a redraw to finish before the poller asks for the next one anyway.
+DRAWN_TIMEOUT = 5.0
 
 
 @dataclass(frozen=True)
@@ -54,269 +61,98 @@ class DashboardConfig:
         )
 
 
-def slug(path: str) -> str:
-    """A CSS class name for a field path (``policy.detect.critical`` -> ``policy-detect-critical``).
+def open_from_link(controller: Controller, search: str | None) -> None:
+    """Start from the scenario a link names: ``?scenario=rongcheng`` (a preset) or
+    ``?scenario=lesson.toml`` (a file in the scenario folder), so a teacher can hand out one
+    link that opens the lesson's scenario. A name that is neither says why, as a load does.
 
     Examples
     --------
-    >>> slug("tiers.1.min_score")
-    'tiers-1-min_score'
+    >>> from scoresim import Scenario
+    >>> c = Controller(Scenario.preset("seed").with_overrides({"population.agents": 300}))
+    >>> open_from_link(c, "scenario=zhima-2015"); c.base_label
+    'zhima-2015'
+    >>> open_from_link(c, "scenario=nope"); c.load_message
+    'nope: not a preset (defaulter-blacklist, rongcheng, seed, zhima-2015) nor a .toml file'
+    >>> c.close()
     """
-    return path.replace(".", "-")
-
-
-def _pct(x: float | None, digits: int = 1) -> str:
-    return "-" if x is None or math.isnan(x) else f"{100 * x:.{digits}f}%"
-
-
-@solara.component
-def FieldInput(controller: Controller, spec: FieldSpec, version: int, on_change: Any) -> None:  # noqa: N802
-    """One scenario field: a slider for a probability, else a text input; its error beside it."""
-    error = controller.errors.get(spec.path)
-
-    def on_value(value: Any) -> None:
-        controller.set_field(spec.path, value)
-        on_change()
-
-    with solara.Div(classes=["field", f"field-{slug(spec.path)}"], style={"margin-bottom": "10px"}):
-        if spec.kind == "probability":
-            value = float(controller.value(spec.path))
-            solara.Text(
-                f"{spec.label}: {value:g}",
-                classes=["slider-label"],
-                style={"font-size": "13px", "color": "#333"},
-            )
-            solara.SliderFloat(
-                "",
-                value=value,
-                min=0.0,
-                max=1.0,
-                step=spec.slider_step,
-                on_value=on_value,
-                thumb_label=False,
-            )
-            if error:
-                solara.Text(
-                    error, style={"color": "#c62828", "font-size": "12px"}, classes=["field-error"]
-                )
-        else:
-            solara.InputText(
-                spec.label,
-                value=controller.text(spec.path),
-                on_value=on_value,
-                error=error or False,
-                message=spec.help or None,
-                dense=True,
-                classes=["field-error"] if error else [],
-            )
-
-
-@solara.component
-def ScenarioPicker(controller: Controller, on_change: Any) -> None:  # noqa: N802
-    """Choose a preset, upload a TOML file, or load one by path inside the scenario folder."""
-
-    def choose(name: str) -> None:
-        controller.choose_preset(name)
-        on_change()
-
-    def on_file(info: dict[str, Any]) -> None:
-        data = info["file_obj"].read(controller_max_bytes() + 1)
-        controller.load_toml(data, info["name"])
-        on_change()
-
-    def by_path(text: str) -> None:
-        if text and text.strip():
-            controller.load_path(text)
-            on_change()
-
-    solara.Select(
-        "Preset",
-        values=preset_names(),
-        value=controller.base.name if controller.base.name in preset_names() else None,
-        on_value=choose,
-    )
-    solara.FileDrop(label="Drop a scenario .toml here (parsed, never run)", on_file=on_file)
-    solara.InputText(
-        "or a .toml path in the scenario folder",
-        value="",
-        on_value=by_path,
-        message=f"folder: {controller.scenario_root}",
-        dense=True,
-    )
-    if controller.load_message:
-        if controller.load_message.startswith("loaded"):
-            solara.Success(controller.load_message, dense=True)
-        else:
-            solara.Error(controller.load_message, dense=True, classes=["load-error"])
-
-
-def controller_max_bytes() -> int:
-    """The upload size cap."""
-    from scoresim.dashboard.controller import MAX_FILE_BYTES
-
-    return MAX_FILE_BYTES
-
-
-@solara.component
-def RunControls(controller: Controller, snap: Snapshot, on_change: Any) -> None:  # noqa: N802
-    """Run, pause, step and reset, and the step counter."""
-    refusal, set_refusal = solara.use_state("")
-
-    def act(command: Any) -> Any:
-        def handler() -> None:
-            set_refusal(command() or "")
-            on_change()
-
-        return handler
-
-    running = snap.status in (Status.RUNNING, Status.STEPPING)
-    blocked = bool(controller.errors) or snap.status == Status.ERROR
-    with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
-        solara.Button(
-            "Run",
-            icon_name="mdi-play",
-            color="primary",
-            on_click=act(controller.run),
-            disabled=running or blocked or snap.status == Status.DONE,
-        )
-        solara.Button(
-            "Pause", icon_name="mdi-pause", on_click=act(controller.pause), disabled=not running
-        )
-        solara.Button(
-            "Step",
-            icon_name="mdi-step-forward",
-            on_click=act(controller.step),
-            disabled=running or blocked or snap.status == Status.DONE,
-        )
-        solara.Button("Reset", icon_name="mdi-restore", on_click=act(controller.reset))
-    rate = f" · {snap.steps_per_second:.0f} steps/s" if snap.steps_per_second > 0 else ""
-    solara.Text(
-        f"Step {snap.t} / {snap.horizon} · {snap.status.value}{rate}",
-        classes=["step-readout"],
-        style={"font-weight": "bold"},
-    )
-    if snap.pending:
-        solara.Info("Changed parameters apply at the next Reset.", dense=True)
-    if snap.status == Status.ERROR:
-        solara.Error(snap.message, dense=True, classes=["run-error"])
-    elif refusal:
-        solara.Warning(refusal, dense=True)
-    for message in controller.general_errors:
-        solara.Error(message, dense=True, classes=["field-error"])
-
-
-@solara.component
-def Downloads(controller: Controller, snap: Snapshot) -> None:  # noqa: N802
-    """The scenario as TOML and the metrics (scenario and control) as CSV or Parquet."""
-    name = controller.scenario.name
-    with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
-        solara.FileDownload(
-            lambda: controller.scenario_toml().encode(), f"{name}.toml", label="Scenario TOML"
-        )
-        solara.FileDownload(controller.metrics_csv, f"{name}-metrics.csv", label="Metrics CSV")
-        solara.FileDownload(
-            controller.metrics_parquet, f"{name}-metrics.parquet", label="Metrics Parquet"
-        )
-
-
-@solara.component
-def Kpi(label: str, value: str, note: str = "") -> None:  # noqa: N802
-    """One headline number."""
-    with solara.Card(style={"min-width": "150px", "padding": "4px 10px", "margin": "0"}):
-        solara.Text(label, style={"font-size": "12px", "color": "#555"})
-        solara.Text(value, style={"font-size": "22px", "font-weight": "bold", "display": "block"})
-        if note:
-            solara.Text(note, style={"font-size": "11px", "color": "#777"})
-
-
-@solara.component
-def Headline(controller: Controller, snap: Snapshot) -> None:  # noqa: N802
-    """Step counter and effect estimates against the control at the last step."""
-    k = controller.kpis(snap)
-    with solara.Row(gap="10px", style={"flex-wrap": "wrap", "margin-bottom": "8px"}):
-        Kpi("Step (week)", f"{snap.t} / {snap.horizon}", snap.status.value)
-        Kpi("Enrolled", _pct(k.get("enrolled")), "share scored")
-        Kpi("Chilling effect", _pct(k.get("chilling")), "fewer critical posts vs control")
-        Kpi(
-            "Falsification gap",
-            "-" if not k else f"{k['gap']:.3f}",
-            "-" if not k else f"control {k['gap_control']:.3f}",
-        )
-        Kpi(
-            "Isolated",
-            _pct(k.get("isolated"), 2),
-            "-" if not k else f"control {_pct(k['isolated_control'], 2)}",
-        )
-        Kpi("Employed, lowest tier", _pct(k.get("employment_poor")), "enrolled agents")
-
-
-@solara.component
-def Charts(snap: Snapshot) -> None:  # noqa: N802
-    """The live charts and the network drawing."""
-    with solara.ColumnsResponsive(12, large=6, xlarge=4, gutters_dense=True):
-        with solara.Card(margin=0, classes=["chart", "chart-network"]):
-            Echart(network_chart(snap), height="320px")
-        for make in CHARTS:
-            with solara.Card(margin=0, classes=["chart", f"chart-{make.__name__}"]):
-                Echart(make(snap), height="320px")
+    names = urllib.parse.parse_qs(search or "").get("scenario")
+    if not names:
+        return
+    name = names[0].strip()
+    if name in controller.library():
+        controller.choose(name)
+    elif name.endswith(".toml"):
+        controller.load_path(name)
+    else:
+        presets = ", ".join(controller.library())
+        controller.load_message = f"{name}: not a preset ({presets}) nor a .toml file"
+        controller.load_ok = False
 
 
 @solara.component
 def Page() -> None:  # noqa: N802
     """The dashboard."""
 
+    search = solara.use_router().search
+
     def make() -> Controller:
         config = DashboardConfig.from_env()
-        return Controller(
+        controller = Controller(
             scenario_root=config.scenario_root,
             max_agents=config.max_agents,
             max_steps=config.max_steps,
+            slots=server_slots(),
         )
+        open_from_link(controller, search)
+        return controller
 
     controller = solara.use_memo(make, [])
     version, set_version = solara.use_state(0)
+    asked = solara.use_memo(lambda: [0, 0.0, 0.0], [])  # version asked for, when, render time
+    drawn = solara.use_memo(threading.Event, [])  # set once the last redraw is on the page
     solara.use_effect(lambda: controller.close, [])  # stop the thread when the session ends
 
+    def on_drawn() -> None:  # an effect: runs once a render pass has finished
+        asked[2] = time.perf_counter() - asked[1]
+        drawn.set()
+
+    solara.use_effect(on_drawn, [version])
+
+    def ask(now: int) -> None:
+        asked[0], asked[1] = now, time.perf_counter()
+        set_version(now)
+
     def poll(cancel: threading.Event) -> None:
-        seen = -1
+        # one redraw at a time: the next is asked for only once the last one has finished
+        # (a state change during every pass makes Solara give up on the page when a loaded
+        # machine renders slowly), and the slower redraws are, the rarer, so that all the
+        # pages of a busy server still answer their viewers' clicks at once
         while not cancel.is_set():
+            cancel.wait(min(MAX_REFRESH_SECONDS, max(REFRESH_SECONDS, 4 * asked[2])))
+            drawn.wait(timeout=DRAWN_TIMEOUT)
             now = controller.version
-            if now != seen:
-                seen = now
-                set_version(now)
-            cancel.wait(REFRESH_SECONDS)
+            if now != asked[0] and not cancel.is_set():
+                drawn.clear()
+                ask(now)
 
     solara.use_thread(poll, dependencies=[controller], intrusive_cancel=False)
 
     def refresh() -> None:
-        set_version(controller.version)
+        ask(controller.version)
 
     snap = controller.snapshot()
-    solara.Title("scoresim dashboard")
-    with solara.Sidebar():
-        solara.Text(
-            "A scored society, live, beside its unscored control (dashed lines). "
-            "Synthetic citizens only.",
-            style={"font-size": "13px", "color": "#444"},
-        )
-        with solara.Card("Scenario", margin=0):
-            ScenarioPicker(controller, refresh)
-        with solara.Card("Run", margin=0):
-            RunControls(controller, snap, refresh)
-        for group in GROUPS:
-            specs = [s for s in controller.fields if s.group == group]
-            has_error = any(s.path in controller.errors for s in specs)
-            with (
-                solara.Details(
-                    summary=group + (" (!)" if has_error else ""),
-                    expand=group in ("Society and horizon", "Detection") or has_error,
-                ),
-                solara.Column(gap="2px"),
-            ):
-                for spec in specs:
-                    FieldInput(controller, spec, version, refresh)
-        with solara.Card("Download", margin=0):
-            Downloads(controller, snap)
-    with solara.Column(style={"padding": "6px 10px"}):
-        Headline(controller, snap)
-        Charts(snap)
+    solara.Title(TITLE)
+    # the sidebar is the layout's first child, not a solara.Sidebar: that one goes through a
+    # portal, whose state then changes on every redraw and doubles the render passes
+    with solara.AppLayout(title=TITLE, navigation=False):
+        with solara.Column(gap="12px"):
+            Sidebar(controller, snap, refresh)
+        with solara.Column(style={"padding": "6px 10px"}):
+            Main(controller, snap, refresh)
+
+
+@solara.component
+def Layout(children: list | None = None) -> None:  # noqa: N802
+    """No layout around the page: the page lays itself out (see :func:`Page`)."""
+    solara.Column(children=children or [], style={"height": "100%"})

@@ -156,9 +156,16 @@ class NetworkSample:
         u, v = graph.src[inside].astype(np.int64), graph.dst[inside].astype(np.int64)
         return np.sort(np.minimum(u, v) * graph.n + np.maximum(u, v))
 
+    def keys_now(self, graph: Graph) -> np.ndarray:
+        """Sorted keys of the ties among the sampled agents in ``graph``."""
+        return self._keys_among(graph, self.nodes)
+
     def view(self, graph: Graph) -> NetworkView:
         """The sample's edges in ``graph`` compared with the start."""
-        now = self._keys_among(graph, self.nodes)
+        return self.compare(self.keys_now(graph))
+
+    def compare(self, now: np.ndarray) -> NetworkView:
+        """Ties among the sample given by their sorted keys ``now``, compared with the start."""
 
         def pairs(keys: np.ndarray) -> list[tuple[int, int]]:
             u = np.searchsorted(self.nodes, keys // self.n)

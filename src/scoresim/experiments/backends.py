@@ -3,22 +3,31 @@
 A backend takes :class:`RunTask` objects and yields one :class:`RunOutput` per task, in the order
 they finish. Workers only compute; they never write files or databases. A run is a pure
 function of (resolved scenario, seed), so the outputs are the same whatever the backend and the
-number of workers. A run that raises comes back as an output with ``error`` set; a worker
-process that dies is reported the same way for the tasks it held, and a fresh pool takes over.
+number of workers. A run that raises comes back as an output with ``error`` set.
+
+A worker process that dies (killed, out of memory) loses only the run it was computing: that
+run is tried once more on a fresh worker (Ray: ``max_retries=1``), and if it dies again it comes
+back as failed; the other workers go on undisturbed. However the call ends (done, an error,
+Ctrl-C, SIGTERM), the local workers are stopped before it returns: none is left running.
+Workers ignore SIGINT: a Ctrl-C at the terminal reaches the whole process group, and it is the
+parent that decides what to stop.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import multiprocessing
 import os
+import signal
+import socket
 import sys
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
 from typing import Any
 
 import pandas as pd
@@ -95,6 +104,10 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}{origin}"
 
 
+#: how many times a run whose worker process died is tried again
+RETRIES = 1
+
+
 def _init_worker() -> None:  # pragma: no cover - runs in worker processes
     # a worker computes one run at a time: no thread pool of its own on a shared machine
     try:
@@ -102,6 +115,18 @@ def _init_worker() -> None:  # pragma: no cover - runs in worker processes
 
         numba.set_num_threads(1)
     except Exception:
+        pass
+
+
+def _worker_main(conn: Connection) -> None:  # pragma: no cover - runs in worker processes
+    """A worker process: receive a task, send its output, until told to stop (None) or the
+    parent is gone (the pipe closes)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _init_worker()
+    try:
+        while (task := conn.recv()) is not None:
+            conn.send(compute_run(task))
+    except (EOFError, OSError):  # the parent has gone: nobody is waiting for the result
         pass
 
 
@@ -121,7 +146,7 @@ def run_local(tasks: Iterable[RunTask], workers: int) -> Iterator[RunOutput]:
         for task in tasks:
             yield compute_run(task)
         return
-    yield from _bounded(tasks, workers, _ProcessPool(workers))
+    yield from _WorkerPool(workers).run(tasks)
 
 
 def run_ray(
@@ -133,7 +158,11 @@ def run_ray(
     The machines of an existing cluster need scoresim installed at the same version.
     """
     started_here = False
-    if not address:
+    if address:
+        host = check_address(address)
+        if host in ("localhost", "::1") or host.startswith("127."):
+            _loopback_only()  # else Ray would swap 127.0.0.1 for this machine's routable address
+    else:
         _loopback_only()
     import ray
 
@@ -153,6 +182,23 @@ def run_ray(
     finally:
         if started_here:
             ray.shutdown()
+
+
+def check_address(address: str, timeout: float = 5.0) -> str:
+    """The host of a Ray address ``host:port``, after checking that something listens there:
+    ``ray.init`` would otherwise retry an unreachable address for ever."""
+    host, sep, port = address.rpartition(":")
+    host = host.strip("[]")
+    if address.startswith(("ray://", "http://", "https://")) or not sep:
+        return host  # a client address or a bare name: let Ray say what it makes of it
+    if not port.isdigit():
+        raise ScenarioError(f"--address: expected HOST:PORT (got {address!r})")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ScenarioError(f"--address: no Ray cluster answers at {address} ({reason})") from None
+    return host
 
 
 def _loopback_only() -> None:
@@ -180,40 +226,119 @@ def execute(
 
 
 # --------------------------------------------------------------------------- pools
-class _ProcessPool:
-    """A spawn-context process pool that replaces itself after a worker dies."""
+class _Worker:
+    """One spawned worker process and the parent's end of its pipe."""
 
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
-        self.pool: ProcessPoolExecutor | None = None
-        self.owner: dict[Future[RunOutput], ProcessPoolExecutor] = {}
+    def __init__(self, context: Any) -> None:
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_worker_main, args=(child,), daemon=True)
+        self.process.start()
+        child.close()
+        self.task: RunTask | None = None
 
-    def submit(self, task: RunTask) -> Future[RunOutput]:
-        if self.pool is None:
-            self.pool = ProcessPoolExecutor(self.workers,
-                                            mp_context=multiprocessing.get_context("spawn"),
-                                            initializer=_init_worker)  # fmt: skip
-        future = self.pool.submit(compute_run, task)
-        self.owner[future] = self.pool
-        return future
+    def stop(self, wait_seconds: float) -> None:
+        """Ask an idle worker to leave, terminate a busy one, and make sure it is gone."""
+        if self.process.is_alive():
+            if self.task is None:
+                with contextlib.suppress(OSError):
+                    self.conn.send(None)
+            else:
+                self.process.terminate()
+            self.process.join(wait_seconds)
+            if self.process.is_alive():
+                self.process.kill()
+                self.process.join(wait_seconds)
+        self.conn.close()
 
-    def wait(self, handles: list[Any]) -> list[Any]:
-        done, _ = wait(handles, return_when=FIRST_COMPLETED)
-        return list(done)
 
-    def result(self, handle: Future[RunOutput]) -> RunOutput:
-        owner = self.owner.pop(handle, None)
+class _WorkerPool:
+    """``workers`` spawned processes, one task at a time each, fed over pipes.
+
+    Unlike a ``ProcessPoolExecutor``, whose every task fails when one worker dies, a death here
+    costs only the task that worker held (see the module docstring for what happens to it).
+    """
+
+    def __init__(self, workers: int, retries: int = RETRIES) -> None:
+        self.workers, self.retries = workers, retries
+        self.context = multiprocessing.get_context("spawn")
+
+    def run(self, tasks: Iterable[RunTask]) -> Iterator[RunOutput]:
+        pending = iter(tasks)
+        again: deque[RunTask] = deque()  # runs whose worker died, to be tried first
+        deaths: dict[int, int] = {}  # id(task) -> workers it has killed
+        pool: list[_Worker] = []
+
+        def assign() -> None:  # a task to every idle worker, and new workers up to the number
+            while len(pool) < self.workers or any(w.task is None for w in pool):
+                task = again.popleft() if again else next(pending, None)
+                if task is None:
+                    return
+                worker = next((w for w in pool if w.task is None), None)
+                if worker is None:
+                    worker = _Worker(self.context)
+                    pool.append(worker)
+                try:
+                    worker.conn.send(task)
+                except OSError:  # it died while idle: replace it, and keep the task
+                    worker.stop(1.0)
+                    pool.remove(worker)
+                    again.appendleft(task)
+                    continue
+                worker.task = task
+
         try:
-            return handle.result()
-        except BrokenProcessPool:
-            if owner is self.pool:
-                self.close()  # the next submit starts a fresh pool
-            raise
+            while True:
+                assign()
+                busy = [w for w in pool if w.task is not None]
+                if not busy:
+                    return
+                ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy]))
+                for worker in busy:
+                    task = worker.task
+                    assert task is not None
+                    if worker.conn in ready:
+                        try:
+                            output = worker.conn.recv()
+                        except (EOFError, OSError):
+                            output = None
+                        if output is not None:
+                            worker.task = None
+                            deaths.pop(id(task), None)
+                            yield output
+                            continue
+                    elif worker.process.sentinel not in ready:
+                        continue
+                    # the worker died with the task: drop it, and retry or fail the task
+                    worker.process.join(5.0)  # it has closed its pipe or exited: going
+                    worker.task = None
+                    worker.stop(1.0)
+                    code = worker.process.exitcode
+                    pool.remove(worker)
+                    deaths[id(task)] = deaths.get(id(task), 0) + 1
+                    if deaths[id(task)] <= self.retries:
+                        again.append(task)
+                    else:
+                        deaths.pop(id(task))
+                        yield RunOutput(task.tag, None, error=(
+                            f"worker failed: its process died ({_exit_reason(code)}), "
+                            f"{self.retries + 1} times in a row on this run"))  # fmt: skip
+        finally:
+            for worker in pool:
+                worker.stop(5.0)
 
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            self.pool = None
+
+def _exit_reason(code: int | None) -> str:
+    """A process's exit code in words.
+
+    >>> _exit_reason(-9), _exit_reason(3)
+    ('killed by SIGKILL', 'exit status 3')
+    """
+    if code is not None and code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit status {code}"
 
 
 class _RayPool:
@@ -221,7 +346,8 @@ class _RayPool:
         import ray
 
         self.ray = ray
-        self.remote: Callable[..., Any] = ray.remote(num_cpus=1, max_retries=0)(compute_run)
+        # max_retries: a task whose worker process dies runs once more (as local workers do)
+        self.remote: Callable[..., Any] = ray.remote(num_cpus=1, max_retries=RETRIES)(compute_run)
 
     def submit(self, task: RunTask) -> Any:
         return self.remote.remote(task)

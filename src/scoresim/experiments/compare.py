@@ -54,6 +54,12 @@ class Comparison:
     treatment_only: list[str] = field(default_factory=list)
     sources: tuple[str, str] | None = None
 
+    def _repr_html_(self) -> str:
+        """The headline table, for a notebook."""
+        from scoresim.display import comparison_html
+
+        return comparison_html(self)
+
     @property
     def seeds(self) -> list[int]:
         return [self.seed + r for r in range(self.replications)]

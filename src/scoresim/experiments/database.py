@@ -15,17 +15,22 @@ Tables
     (``done``/``failed``), ``error``, ``started`` (UTC), ``wall_seconds``, ``version``, then one
     column per outcome.
 ``metrics``
-    ``run_key``, ``step`` and the MODEL.md section 3 columns; primary key ``(run_key, step)``.
+    ``run_key``, ``step`` and the docs/model.md section 3 columns; primary key ``(run_key, step)``.
 
 The sweep's parent process is the only writer. Each finished run is written in one transaction
 (its ``runs`` row and all its ``metrics`` rows, replacing an earlier failed attempt), so a
-process killed at any moment leaves every run either wholly present or absent.
+process killed at any moment leaves every run either wholly present or absent. A write the disk
+refuses (full, read-only) raises ``OSError`` naming the database: the runs committed before it
+stay, and rerunning the sweep once there is room goes on from them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -108,8 +113,8 @@ class SweepDatabase:
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, spec: SweepSpec,
-                 types: dict[str, str]) -> None:  # fmt: skip
-        self.con, self.spec, self.types = con, spec, types
+                 types: dict[str, str], path: Path | None = None) -> None:  # fmt: skip
+        self.con, self.spec, self.types, self.path = con, spec, types, path
 
     @classmethod
     def open(
@@ -133,16 +138,20 @@ class SweepDatabase:
                                       "information_schema.columns WHERE table_name = 'runs'")
                           .fetchall())  # fmt: skip
             types = {n: stored.get(n, t) for n, t in types.items()}
-            return cls(con, spec, types)
+            return cls(con, spec, types, path)
         try:
             con.execute("BEGIN TRANSACTION")
             cls._create(con, spec, points, metric_columns, types)
             con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
+        except BaseException as exc:
+            _rollback(con)
             con.close()
+            if interrupted(exc):
+                raise KeyboardInterrupt("interrupted while making the database") from None
+            if isinstance(exc, duckdb.Error) and (error := storage_error(path, exc)):
+                raise error from None
             raise
-        return cls(con, spec, types)
+        return cls(con, spec, types, path)
 
     @staticmethod
     def _create(con: duckdb.DuckDBPyConnection, spec: SweepSpec, points: Sequence[SweepPoint],
@@ -174,10 +183,12 @@ class SweepDatabase:
         con.execute("INSERT INTO design SELECT * FROM design_frame")
         con.unregister("design_frame")
         ocols = ", ".join(f"{q(o)} DOUBLE" for o in outcomes)
-        con.execute(f"CREATE TABLE runs (run_key VARCHAR PRIMARY KEY, point INTEGER, {vcols}, "
-                    "replication INTEGER, seed BIGINT, status VARCHAR, error VARCHAR, "
-                    "started TIMESTAMP, wall_seconds DOUBLE, version VARCHAR, "
-                    f"{ocols})")
+        con.execute(
+            f"CREATE TABLE runs (run_key VARCHAR PRIMARY KEY, point INTEGER, {vcols}, "
+            "replication INTEGER, seed BIGINT, status VARCHAR, error VARCHAR, "
+            "started TIMESTAMP, wall_seconds DOUBLE, version VARCHAR, "
+            f"{ocols})"
+        )
         mcols = ", ".join(f"{q(m)} {'BIGINT' if m in _INT_METRICS else 'DOUBLE'}"
                           for m in metric_columns if m != "step")  # fmt: skip
         con.execute(
@@ -225,12 +236,62 @@ class SweepDatabase:
                 con.execute("INSERT INTO metrics BY NAME SELECT * FROM run_metrics")
                 con.unregister("run_metrics")
             con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
+        except BaseException as exc:
+            _rollback(con)
+            if interrupted(exc):
+                raise KeyboardInterrupt("interrupted while writing a run") from None
+            if isinstance(exc, duckdb.Error) and (error := storage_error(self.path, exc)):
+                raise error from None
             raise
 
     def close(self) -> None:
-        self.con.close()
+        """Close; a checkpoint the disk refuses is left to the next open (the committed runs
+        are in the write-ahead log)."""
+        with contextlib.suppress(duckdb.Error):
+            self.con.close()
+
+
+def interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is DuckDB's form of a Ctrl-C or SIGTERM that arrived mid-query (it turns
+    the Python exception into its own, which must not pass for a failed run).
+
+    >>> interrupted(RuntimeError("Query interrupted")), interrupted(duckdb.Error("x"))
+    (True, False)
+    """
+    if isinstance(exc, duckdb.InterruptException):
+        return True
+    return isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower()
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back if a transaction is open (a COMMIT that failed has already ended it)."""
+    with contextlib.suppress(duckdb.Error):
+        con.execute("ROLLBACK")
+
+
+#: how DuckDB words a refused write, and the error number it stands for
+_STORAGE_MESSAGES = (("no space left", errno.ENOSPC), ("file too large", errno.EFBIG),
+                     ("read-only file system", errno.EROFS), ("disk quota", errno.EDQUOT),
+                     ("could not write", errno.EIO), ("could not fsync", errno.EIO))  # fmt: skip
+
+
+def storage_error(path: Path | None, exc: duckdb.Error) -> OSError | None:
+    """``exc`` as an ``OSError`` about the database file if the disk refused a write (DuckDB
+    reports it as an IO or a failed-commit error), else None.
+
+    >>> e = storage_error(Path("s.duckdb"), duckdb.IOException('Could not write file "s.wal": '
+    ...                                                        'No space left on device'))
+    >>> e.errno == errno.ENOSPC, e.filename, e.strerror
+    (True, 's.duckdb', 'cannot write the database (No space left on device)')
+    """
+    text = str(exc).lower()
+    code = next((c for words, c in _STORAGE_MESSAGES if words in text), None)
+    if code is None and not isinstance(exc, duckdb.IOException):
+        return None
+    code = code or errno.EIO
+    return OSError(
+        code, f"cannot write the database ({os.strerror(code)})", str(path or "database")
+    )
 
 
 _INT_METRICS = ("edges", "loans_denied", "travel_denied")

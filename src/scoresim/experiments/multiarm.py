@@ -67,6 +67,15 @@ class MultiComparison:
     treatment_only: list[str] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
 
+    def _repr_html_(self) -> str:
+        """The headline table (a row per effect and arm), for a notebook."""
+        import html
+
+        title = (f"scoresim comparison: {html.escape(', '.join(self.labels))} against "
+                 f"{html.escape(self.control.name)}, {self.replications} paired replications, "
+                 f"effects at step {self.control.steps}")  # fmt: skip
+        return f"<div><p>{title}</p>{self.headline.to_html(index=False)}</div>"
+
     @property
     def labels(self) -> list[str]:
         """The arms' names, in the order given."""

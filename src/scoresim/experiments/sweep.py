@@ -9,6 +9,7 @@ recorded as ``failed`` with their error, and rerunning the sweep tries them agai
 from __future__ import annotations
 
 import importlib.util
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,11 +18,12 @@ from pathlib import Path
 import duckdb
 
 from scoresim.errors import ScenarioError
-from scoresim.experiments.backends import BACKENDS, RunOutput, RunTask, execute
-from scoresim.experiments.database import SweepDatabase
+from scoresim.experiments.backends import BACKENDS, RunOutput, RunTask, check_address, execute
+from scoresim.experiments.database import SweepDatabase, interrupted
 from scoresim.experiments.spec import SweepPoint, SweepSpec
 from scoresim.metrics import metric_columns
 from scoresim.params import Params
+from scoresim.resources import check_memory
 
 
 @dataclass
@@ -34,6 +36,46 @@ class SweepReport:
     done: int
     failed: int
     wall_seconds: float
+
+
+#: the most runs a sweep may have: its design is made in memory, one scenario a run
+MAX_RUNS = 1_000_000
+
+
+def design_runs(spec: SweepSpec) -> int:
+    """How many runs the design of ``spec`` has (design points times replications), counted
+    without making it.
+
+    Examples
+    --------
+    >>> spec = SweepSpec.from_dict({
+    ...     "name": "n", "sampler": "sobol", "samples": 8, "replications": 3,
+    ...     "parameters": {"graph.rewire": {"low": 0.0, "high": 1.0},
+    ...                    "adoption.imitation": {"low": 0.0, "high": 0.5}},
+    ...     "outcomes": {"crit": {"metric": "critical_posts"}}})
+    >>> design_runs(spec), len(spec.points())
+    (96, 96)
+    """
+    d = len(spec.parameters)
+    if spec.sampler == "grid":
+        points = math.prod(len(p.values) if p.values is not None else p.levels
+                           for p in spec.parameters)  # fmt: skip
+    elif spec.sampler == "sobol":
+        points = spec.samples * (2 * d + 2 if spec.second_order else d + 2)
+    elif spec.sampler == "morris":
+        points = spec.samples * (d + 1)
+    else:
+        points = spec.samples
+    return points * spec.replications
+
+
+def check_design_size(spec: SweepSpec) -> None:
+    """Refuse, in one line, a design too big to make (a typo such as ``samples = 10000000``
+    would otherwise fill the memory before anything runs)."""
+    runs = design_runs(spec)
+    if runs > MAX_RUNS:
+        raise ScenarioError(f"samples: the design has {runs:,} runs (points x replications), "
+                            f"more than {MAX_RUNS:,}")  # fmt: skip
 
 
 def default_database(spec: SweepSpec) -> Path:
@@ -49,6 +91,7 @@ def run_sweep(
     address: str | None = None,
     on_start: Callable[[int, int], None] | None = None,
     on_run: Callable[[SweepPoint, RunOutput], None] | None = None,
+    force: bool = False,
 ) -> SweepReport:
     """Run (or resume) a sweep into its DuckDB database.
 
@@ -68,6 +111,9 @@ def run_sweep(
         Called once with (runs to do, runs skipped as already done).
     on_run : callable, optional
         Called after each run is written, with its point and output.
+    force : bool
+        Skip the memory check (:func:`scoresim.resources.check_memory`) of the runs that
+        compute at once on this machine (a Ray cluster at ``address`` is not checked).
 
     Examples
     --------
@@ -90,10 +136,17 @@ def run_sweep(
         raise ScenarioError("--address: only used with --backend ray")
     if backend == "ray" and importlib.util.find_spec("ray") is None:
         raise ScenarioError("--backend ray: needs the ray extra (pip install 'scoresim[ray]')")
+    if address:
+        check_address(address)  # before anything is written: a wrong address is bad input
     started = time.perf_counter()
     path = Path(db) if db else default_database(spec)
+    check_design_size(spec)
     points = spec.points()
     columns = metric_columns(Params.from_scenario(spec.base))
+    if not address:  # before the database is made: a refused sweep leaves nothing behind
+        runs = {pt.run_key: pt.scenario for pt in points}
+        check_memory(runs.values(), concurrent=min(workers, len(runs)), force=force,
+                     what="a sweep run")  # fmt: skip
     database = SweepDatabase.open(path, spec, points, columns)
     try:
         finished = database.finished_keys()
@@ -125,6 +178,10 @@ def run_sweep(
                 failed += not out.ok
                 if on_run is not None:
                     on_run(pt, out)
+    except (duckdb.Error, RuntimeError) as exc:
+        if interrupted(exc):  # a signal mid-query, which DuckDB reports as its own error
+            raise KeyboardInterrupt("interrupted during a database query") from None
+        raise
     finally:
         database.close()
     return SweepReport(database=path, total=unique, skipped=skipped, done=done, failed=failed,

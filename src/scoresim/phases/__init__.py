@@ -1,4 +1,4 @@
-"""The phases of one step, MODEL.md section 2, one module each, run in this order."""
+"""The phases of one step, docs/model.md section 2, one module each, run in this order."""
 
 from scoresim.phases.record import StepRecord
 

@@ -1,4 +1,4 @@
-"""Phase 2, activity: posts and purchases of every agent (MODEL.md 2.2).
+"""Phase 2, activity: posts and purchases of every agent (docs/model.md 2.2).
 
 As the model states it: the number of posts is Poisson with mean ``post_rate * reach``, and each
 post is independently critical (``p_c``), loyal (``p_l``) or neutral, which is the multinomial

@@ -1,4 +1,5 @@
-"""Phase 5, adaptation: risk, self-censorship, conformity, gaming, spiral of silence (MODEL.md 2.5).
+"""Phase 5, adaptation: risk, self-censorship, conformity, gaming, spiral of silence
+(docs/model.md 2.5).
 
 Enrolled agents learn from sanctions on themselves and their friends (an exponentially weighted
 risk), censor what they express, conform their purchases, and game the score with loyal posts.

@@ -1,4 +1,4 @@
-"""Phase 1, adoption: Bass diffusion of enrolment, then a mandatory date (MODEL.md 2.1).
+"""Phase 1, adoption: Bass diffusion of enrolment, then a mandatory date (docs/model.md 2.1).
 
 Bass (1969), "A new product growth for model consumer durables", Management Science 15(5): each
 non-enrolled agent enrols with probability ``innovation + imitation * (enrolled neighbours / k_i)``,

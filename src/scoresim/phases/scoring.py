@@ -1,4 +1,4 @@
-"""Phase 3, scoring: detections, friend terms and decay move enrolled scores (MODEL.md 2.3).
+"""Phase 3, scoring: detections, friend terms and decay move enrolled scores (docs/model.md 2.3).
 
 Detection thins each post category binomially (only enrolled agents are watched). The friend
 term is a DeGroot / Friedkin-Johnsen style pull towards the mean score of enrolled friends;

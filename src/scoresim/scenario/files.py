@@ -39,9 +39,29 @@ def read_toml(path: Path) -> dict[str, Any]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: malformed TOML ({exc})") from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise ScenarioError(f"{path}: malformed TOML (nested too deeply)") from None
     if not data:
         raise ScenarioError(f"{path}: file has no fields")
+    if nesting(data) > MAX_NESTING:
+        raise ScenarioError(f"{path}: nested too deeply (more than {MAX_NESTING} levels)")
     return data
+
+
+#: tables and arrays inside each other: a scenario needs 4, anything past this is a broken file
+MAX_NESTING = 32
+
+
+def nesting(value: Any, limit: int = MAX_NESTING) -> int:
+    """How deeply tables and arrays nest in ``value`` (counted up to ``limit + 1``).
+
+    >>> nesting({"a": [1, {"b": 2}]}), nesting(3)
+    (3, 0)
+    """
+    if limit < 0 or not isinstance(value, dict | list):
+        return 0
+    items = value.values() if isinstance(value, dict) else value
+    return 1 + max((nesting(v, limit - 1) for v in items), default=0)
 
 
 def resolve_base(data: dict[str, Any], source: str, depth: int = 0) -> dict[str, Any]:

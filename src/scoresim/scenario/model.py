@@ -30,6 +30,10 @@ from scoresim.scenario.messages import one_line
 from scoresim.scenario.paths import set_path
 from scoresim.scenario.schedule import check_schedule, scheduled_dicts
 from scoresim.scenario.sections import (
+    MAX_ITEMS,
+    MAX_SCHEDULE,
+    MAX_SEED,
+    MAX_STEPS,
     Activity,
     Adaptation,
     Adoption,
@@ -51,21 +55,21 @@ class Scenario(_Section):
 
     name: str
     description: str
-    steps: Annotated[int, Field(ge=1)]
-    seed: Annotated[int, Field(ge=0)]
+    steps: Annotated[int, Field(ge=1, le=MAX_STEPS)]
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)]
     population: Population
     graph: Graph
     adoption: Adoption
     activity: Activity
     policy: Policy
-    tiers: Annotated[list[Tier], Field(min_length=1)]
+    tiers: Annotated[list[Tier], Field(min_length=1, max_length=MAX_ITEMS)]
     economy: Economy
     adaptation: Adaptation
     network: Network
     #: model v2 (6.3): the defaulter blacklist, off by default
     blacklist: Blacklist = Blacklist()
     #: model v2 (6.7): the policy timeline, none by default
-    schedule: list[ScheduleEntry] = Field(default_factory=list)
+    schedule: list[ScheduleEntry] = Field(default_factory=list, max_length=MAX_SCHEDULE)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:

@@ -16,6 +16,29 @@ NonNegative = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
 Name = Annotated[str, Field(min_length=1)]
 
+# Upper bounds (docs/scenario.md, "Bounds"). Each keeps a step finite in time and memory and its
+# arithmetic inside float64, far beyond any value a calibration would give.
+MAX_AGENTS = 2**31 - 1  # agent ids are int32
+MAX_STEPS = 100_000  # weeks (about 1,900 years)
+MAX_SEED = 2**63 - 1  # stored as a signed 64-bit integer
+MAX_RATE = 1_000.0  # mean posts, purchases or records per agent per step: a step's draws
+MAX_REACH = 10.0  # a tier's reach multiplies the post rate
+MAX_DEGREE = 10_000  # graph.degree (the CSR holds N x degree entries)
+MAX_M = 10_000  # graph.m (mean degree about 2m)
+MAX_BLOCKS = 1_000_000  # graph.blocks
+MAX_ITEMS = 100  # critical topics, records, tiers (the step record holds topics x N counts)
+MAX_SCHEDULE = 10_000  # entries of the policy timeline
+MAX_POINTS = 1e12  # any score, threshold or delta, in points
+MAX_FACTOR = 1e6  # multipliers, gains, weights, sensitivities
+MIN_SHAPE, MAX_SHAPE = 1e-3, 1e6  # Beta and Gamma shape parameters
+MAX_LOG_INCOME = 50.0  # |income_mu| (e^50 ~ 5e21) and, up to 10, income_sigma
+
+Rate = Annotated[float, Field(ge=0.0, le=MAX_RATE)]
+Points = Annotated[float, Field(ge=-MAX_POINTS, le=MAX_POINTS)]
+PointsNonNegative = Annotated[float, Field(ge=0.0, le=MAX_POINTS)]
+Factor = Annotated[float, Field(ge=0.0, le=MAX_FACTOR)]
+Shape = Annotated[float, Field(ge=MIN_SHAPE, le=MAX_SHAPE)]
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
@@ -24,43 +47,43 @@ class _Section(BaseModel):
 class Beta(_Section):
     """Parameters of a Beta(a, b) distribution."""
 
-    a: Positive
-    b: Positive
+    a: Shape
+    b: Shape
 
 
 class Population(_Section):
-    """MODEL.md section 1: the agents' initial state."""
+    """docs/model.md section 1: the agents' initial state."""
 
-    agents: Annotated[int, Field(ge=2)]
+    agents: Annotated[int, Field(ge=2, le=MAX_AGENTS)]
     dissent: Beta
     fear: Beta
     import_taste: Beta
-    post_rate: NonNegative
-    post_rate_shape: Positive
-    buy_rate: NonNegative
-    buy_rate_shape: Positive
-    income_mu: float
-    income_sigma: NonNegative
+    post_rate: Rate
+    post_rate_shape: Shape
+    buy_rate: Rate
+    buy_rate_shape: Shape
+    income_mu: Annotated[float, Field(ge=-MAX_LOG_INCOME, le=MAX_LOG_INCOME)]
+    income_sigma: Annotated[float, Field(ge=0.0, le=10.0)]
     employed: Probability
     #: model v2 (6.1): shapes of the Gamma(s, 1/s) offence propensity and civic traits (mean 1)
-    propensity_shape: Positive = 2.0
-    civic_shape: Positive = 2.0
+    propensity_shape: Shape = 2.0
+    civic_shape: Shape = 2.0
 
 
 class Graph(_Section):
-    """MODEL.md section 1: the initial friendship graph."""
+    """docs/model.md section 1: the initial friendship graph."""
 
     kind: Literal["watts_strogatz", "barabasi_albert", "sbm", "edgelist"]
-    degree: Annotated[int, Field(ge=0)]
+    degree: Annotated[int, Field(ge=0, le=MAX_DEGREE)]
     rewire: Probability
-    m: Annotated[int, Field(ge=1)]
-    blocks: Annotated[int, Field(ge=1)]
+    m: Annotated[int, Field(ge=1, le=MAX_M)]
+    blocks: Annotated[int, Field(ge=1, le=MAX_BLOCKS)]
     mixing: Probability
     path: str
 
 
 class Adoption(_Section):
-    """MODEL.md section 2.1: Bass diffusion of enrolment, then a mandatory date."""
+    """docs/model.md section 2.1: Bass diffusion of enrolment, then a mandatory date."""
 
     initial: Probability
     innovation: Probability
@@ -76,38 +99,38 @@ class Adoption(_Section):
 
 
 class Activity(_Section):
-    """MODEL.md section 2.2: what agents post and buy."""
+    """docs/model.md section 2.2: what agents post and buy."""
 
     critical_propensity: Probability
     loyal_propensity: Probability
     desirable_share: Probability
-    desirable_conform_gain: NonNegative
+    desirable_conform_gain: Factor
 
 
 class ScoreBounds(_Section):
-    base: float
-    min: float
-    max: float
+    base: Points
+    min: Points
+    max: Points
 
 
 class Detection(_Section):
     critical: Probability
     loyal: Probability
     false_positive: Probability
-    false_positive_delta: float
+    false_positive_delta: Points
 
 
 class CriticalTopic(_Section):
     name: Annotated[str, Field(min_length=1)]
-    weight: NonNegative
-    delta: float
+    weight: Factor
+    delta: Points
 
 
 class Posts(_Section):
     loyal_topic: Annotated[str, Field(min_length=1)]
-    loyal_delta: float
+    loyal_delta: Points
     neutral_topic: Annotated[str, Field(min_length=1)]
-    critical_topics: Annotated[list[CriticalTopic], Field(min_length=1)]
+    critical_topics: Annotated[list[CriticalTopic], Field(min_length=1, max_length=MAX_ITEMS)]
 
     @model_validator(mode="after")
     def _weights(self) -> Posts:
@@ -128,8 +151,8 @@ class Record(_Section):
 
     name: Name
     kind: Literal["offence", "deed"]
-    rate: NonNegative  # mean records per agent per step
-    delta: float  # points per registered record (signed, added)
+    rate: Rate  # mean records per agent per step
+    delta: Points  # points per registered record (signed, added)
     detect: Probability  # probability a record is registered
     lists: bool = False  # a registered offence of this kind puts the agent on the blacklist
 
@@ -142,7 +165,7 @@ class Record(_Section):
 
 class Purchase(_Section):
     name: Annotated[str, Field(min_length=1)]
-    delta: float
+    delta: Points
 
 
 class Purchases(_Section):
@@ -152,25 +175,25 @@ class Purchases(_Section):
 
 
 class Policy(_Section):
-    """MODEL.md section 2.3: what is scored and how much."""
+    """docs/model.md section 2.3: what is scored and how much."""
 
-    max_step_change: NonNegative
-    default_penalty: NonNegative
+    max_step_change: PointsNonNegative
+    default_penalty: PointsNonNegative
     friend_weight: Probability
-    low_friend_penalty: NonNegative
-    low_threshold: float
+    low_friend_penalty: PointsNonNegative
+    low_threshold: Points
     decay: Probability
     score: ScoreBounds
     detect: Detection
     posts: Posts
     purchases: Purchases
     #: model v2 (6.1): offences and good deeds; none by default
-    records: list[Record] = Field(default_factory=list)
+    records: list[Record] = Field(default_factory=list, max_length=MAX_ITEMS)
     deterrence: Probability = 0.0  # offences fall by deterrence * risk
-    deed_gaming: NonNegative = 0.0  # deeds rise by deed_gaming * gaming
+    deed_gaming: Factor = 0.0  # deeds rise by deed_gaming * gaming
     #: model v2 (6.4): points per step for holding a loan, and per log unit of income
-    repayment_delta: float = 0.0
-    income_weight: float = 0.0
+    repayment_delta: Points = 0.0
+    income_weight: Points = 0.0
 
     @model_validator(mode="after")
     def _bounds(self) -> Policy:
@@ -186,54 +209,54 @@ class Policy(_Section):
 
 
 class Tier(_Section):
-    """MODEL.md section 2.4: one row of the tier table."""
+    """docs/model.md section 2.4: one row of the tier table."""
 
     name: Annotated[str, Field(min_length=1)]
-    min_score: float
+    min_score: Points
     loan_approval: Probability
-    hire_multiplier: NonNegative
-    reach: NonNegative
+    hire_multiplier: Factor
+    reach: Annotated[float, Field(ge=0.0, le=MAX_REACH)]
     travel_ban: bool
     public: bool
     #: model v2 (6.2): wealth per step for an enrolled agent in this tier (deposit waivers,
     #: bill discounts), and the factor on offence detection ("key supervision" of low grades)
-    perk_value: NonNegative = 0.0
-    inspection: NonNegative = 1.0
+    perk_value: PointsNonNegative = 0.0
+    inspection: Factor = 1.0
 
 
 class Economy(_Section):
-    """MODEL.md section 2.4: jobs, loans, travel and wealth."""
+    """docs/model.md section 2.4: jobs, loans, travel and wealth."""
 
     job_loss: Probability
     hire: Probability
     loan_apply: Probability
     loan_close: Probability
     default: Probability
-    default_unemployed_factor: NonNegative
+    default_unemployed_factor: Factor
     travel: Probability
-    loan_income_bonus: NonNegative
+    loan_income_bonus: Factor
 
 
 class Adaptation(_Section):
-    """MODEL.md section 2.5: risk, self-censorship, conformity, gaming, spiral of silence."""
+    """docs/model.md section 2.5: risk, self-censorship, conformity, gaming, spiral of silence."""
 
     risk_rate: Probability
     risk_own_weight: Probability
     risk_friends_weight: Probability
     censor_rate: Probability
     awareness: Probability
-    risk_sensitivity: NonNegative
+    risk_sensitivity: Factor
     conform_rate: Probability
     gaming_cap: Probability
-    gaming_gap_weight: NonNegative
-    gaming_gap_scale: Positive
-    gaming_public_weight: NonNegative
+    gaming_gap_weight: Factor
+    gaming_gap_scale: Annotated[float, Field(ge=1.0 / MAX_FACTOR, le=MAX_POINTS)]
+    gaming_public_weight: Factor
     opinion_rate: Probability
     climate_weight: Probability
 
 
 class Network(_Section):
-    """MODEL.md section 2.6: ostracism of low scorers."""
+    """docs/model.md section 2.6: ostracism of low scorers."""
 
     drop_rate: Probability
     replace_prob: Probability
@@ -245,10 +268,10 @@ class Blacklist(_Section):
 
     enabled: bool = False
     from_default: Probability = 0.0  # a defaulter is listed (fails to comply with a judgment)
-    score_delta: float = 0.0  # points at the next scoring, if enrolled then
-    hire_multiplier: NonNegative = 1.0  # on the tier's hiring chance while listed
+    score_delta: Points = 0.0  # points at the next scoring, if enrolled then
+    hire_multiplier: Factor = 1.0  # on the tier's hiring chance while listed
     comply: Probability = 0.0  # per step: complies and is delisted
-    comply_unemployed_factor: NonNegative = 1.0  # on comply, when unemployed
+    comply_unemployed_factor: Factor = 1.0  # on comply, when unemployed
     shaming_drop: Probability = 0.0  # per listed friend, times fear: the tie is dropped
     default_deterrence: Probability = 0.0  # default chance times (1 - this * fear)
 

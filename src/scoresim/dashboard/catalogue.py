@@ -1,0 +1,125 @@
+"""The dashboard's charts and headline numbers, each with its plain-language explanation.
+
+The explanations are composed from :mod:`scoresim.glossary` (the same text as the docs), so a
+chart says what it shows and how to read the direction of a change in the words the glossary
+uses. :func:`charts_for` lists the charts a snapshot calls for (the blacklist chart only when a
+system has a blacklist).
+
+Examples
+--------
+>>> [c.key for c in CHARTS][:3]
+['network', 'adoption', 'scores']
+>>> print(CARDS[1].label, "-", CARDS[1].help.split(":")[0])
+Chilling effect - How many fewer critical posts the scored society writes than its control
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scoresim.dashboard import charts, tiercharts
+from scoresim.dashboard.charts import ChartMaker
+from scoresim.dashboard.snapshot import Snapshot
+from scoresim.glossary import EFFECTS, METRICS
+
+
+def _say(*terms: str) -> str:
+    """The glossary's ``what`` and ``sign`` of the given terms, one sentence pair each."""
+    entries = [METRICS.get(t) or EFFECTS[t] for t in terms]
+    return " ".join(f"{e.label}: {e.what} {e.sign}" for e in entries)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart: CSS key, maker and its "what this shows" text."""
+
+    key: str
+    make: ChartMaker
+    help: str
+
+
+CONTROL_NOTE = "Solid lines: the systems; dashed grey: the control (the same society, unscored)."
+
+CHARTS: tuple[Chart, ...] = (
+    Chart("network", tiercharts.network_chart,
+          "A sample of agents of the system in focus and their friendships, always at the same "
+          "places. Colour: the agent's tier (light grey: not scored). Indigo: ties made since "
+          "week 0; red dashed: ties cut since week 0, when people drop friends whose low score "
+          "costs them points (ostracism). More red and indigo: the network is being rewired by "
+          "the score."),
+    Chart("adoption", charts.adoption_chart, f"{_say('adoption')} {CONTROL_NOTE}"),
+    Chart("scores", tiercharts.score_histogram,
+          "How many enrolled agents of the system in focus have each score at the week shown; "
+          "bars are coloured by tier and each band names its tier. The dashed line is the low "
+          "threshold: friends scoring below it cost points. Bars moving left mean falling "
+          "scores; a pile-up in the lowest band means more people under its penalties."),
+    Chart("tiers", tiercharts.tier_shares_chart,
+          f"{_say('tier_<name>')} Shown for the system in focus; the control has no tiers."),
+    Chart("posts", charts.posts_chart,
+          f"{_say('critical_posts', 'loyal_posts')} The chilling effect is the gap between a "
+          f"system's solid line and the control's. {CONTROL_NOTE}"),
+    Chart("dissent", charts.dissent_chart,
+          f"{_say('expressed_mean', 'dissent_mean')} The space between a system's dotted and "
+          f"solid lines is its falsification gap. {CONTROL_NOTE}"),
+    Chart("isolated", charts.isolated_chart, f"{_say('isolated')} {CONTROL_NOTE}"),
+    Chart("employment", tiercharts.employment_chart,
+          f"{_say('employment_poor')} One line per tier of the system in focus, one for its "
+          "agents not enrolled, and the control's overall employment (dashed)."),
+    Chart("listed", charts.listed_chart, f"{_say('listed')} {CONTROL_NOTE}"),
+)  # fmt: skip
+
+
+def charts_for(snap: Snapshot) -> list[Chart]:
+    """The charts this view shows (the blacklist chart only where a system has a blacklist)."""
+    listing = any(a.listing for a in snap.arms)
+    return [c for c in CHARTS if c.key != "listed" or listing]
+
+
+@dataclass(frozen=True)
+class Card:
+    """A headline number: the key of :func:`~scoresim.dashboard.snapshot.headline`, a label,
+    how to format it, and what it means."""
+
+    key: str
+    label: str
+    kind: str  # "share": a share in percent; "points": a signed difference in points
+    help: str
+
+
+CARDS: tuple[Card, ...] = (
+    Card("enrolled", "Enrolled", "share", f"{METRICS['adoption'].what} {METRICS['adoption'].sign}"),
+    Card("chilling", "Chilling effect", "share",
+         f"{EFFECTS['chilling effect'].what} {EFFECTS['chilling effect'].sign}"),
+    Card("gap", "Falsification gap vs control", "points",
+         f"{EFFECTS['falsification gap'].what} {EFFECTS['falsification gap'].sign}"),
+    Card("isolated", "Isolated vs control", "share_points",
+         f"{EFFECTS['isolated share'].what} {EFFECTS['isolated share'].sign}"),
+    Card("employment_gap", "Employment gap, lowest tier", "share_points",
+         f"{EFFECTS['employment gap, poor tier'].what} "
+         f"{EFFECTS['employment gap, poor tier'].sign}"),
+    Card("listed", "Blacklisted", "share", f"{METRICS['listed'].what} {METRICS['listed'].sign}"),
+)  # fmt: skip
+
+
+def format_card(card: Card, value: float | None) -> str:
+    """A headline value as shown: ``12.3%``, ``+4.1 pp`` (percentage points) or ``+0.081``.
+
+    Examples
+    --------
+    >>> format_card(CARDS[0], 0.5), format_card(CARDS[3], -0.012), format_card(CARDS[2], 0.08)
+    ('50.0%', '-1.2 pp', '+0.080')
+    >>> format_card(CARDS[1], float("nan")), format_card(CARDS[1], -0.00001)
+    ('-', '0.0%')
+    """
+    if value is None or value != value:
+        return "-"
+    if card.kind == "share":
+        return f"{_no_minus_zero(100 * value, 1):.1f}%"
+    if card.kind == "share_points":
+        return f"{_no_minus_zero(100 * value, 1):+.1f} pp"
+    return f"{_no_minus_zero(value, 3):+.3f}"
+
+
+def _no_minus_zero(value: float, digits: int) -> float:
+    """``value`` rounded, with a rounded-away negative turned into 0 (no "-0.0%")."""
+    return round(value, digits) + 0.0 or 0.0

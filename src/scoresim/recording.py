@@ -1,0 +1,91 @@
+"""Per-step agent data, as Mesa's ``DataCollector`` agent reporters give it, streamed to
+Parquet: ``agent_steps.parquet`` holds ``step``, ``id`` and the state columns every ``every``
+steps (a row group per recorded step, written as the run goes, never held for all steps), and
+``edges_initial.parquet`` the graph at step 0 (``edges.parquet`` is the final one).
+
+``scoresim run ... --record agents:every=13`` uses it; in Python, pass an
+:class:`AgentRecorder` to :class:`~scoresim.simulation.Simulation` as an observer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from scoresim.errors import ScenarioError
+from scoresim.results import file_metadata
+from scoresim.run_files import _arrow, write_edges
+
+if TYPE_CHECKING:
+    from scoresim.simulation import Simulation
+
+#: the recorded columns after ``step`` and ``id`` (``tier`` is the tier number, -1 if not
+#: enrolled; ``listed`` false in a run without a blacklist)
+STATE = ("dissent", "expressed", "censor", "risk", "gaming", "score", "tier", "enrolled",
+         "employed", "has_loan", "wealth", "degree", "listed")  # fmt: skip
+
+
+def parse_record(text: str) -> int:
+    """The ``--record`` option, ``agents:every=K``: returns ``K``.
+
+    >>> parse_record("agents:every=13")
+    13
+    """
+    what, _, rest = text.partition(":")
+    key, _, value = rest.partition("=")
+    if what != "agents" or key != "every" or not value.isdigit() or int(value) < 1:
+        raise ScenarioError(f"--record {text!r}: expected agents:every=K with K >= 1")
+    return int(value)
+
+
+class AgentRecorder:
+    """Writes the agents' state every ``every`` steps into ``folder/agent_steps.parquet`` and
+    the initial graph into ``folder/edges_initial.parquet`` (call :meth:`close` at the end)."""
+
+    def __init__(self, folder: str | Path, every: int) -> None:
+        self.folder, self.every = Path(folder), every
+        self._writer: Any = None
+
+    def start(self, sim: Simulation) -> None:
+        """Before the first step: the graph at step 0."""
+        g, meta = sim.society.graph, file_metadata(sim.scenario)
+        write_edges(self.folder / "edges_initial.parquet", g.indptr, g.indices, meta)
+
+    def __call__(self, sim: Simulation) -> None:
+        """After each step: record it if it is a multiple of ``every``."""
+        if sim.t % self.every:
+            return
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        soc, n = sim.society, sim.society.n
+        columns = {
+            "step": np.full(n, sim.t, np.int32),
+            "id": np.arange(n, dtype=np.int64),
+            "dissent": soc.dissent,
+            "expressed": soc.expressed,
+            "censor": soc.censor,
+            "risk": soc.risk,
+            "gaming": soc.gaming,
+            "score": soc.score,
+            "tier": np.where(soc.enrolled, soc.tier, -1).astype(np.int8),
+            "enrolled": soc.enrolled,
+            "employed": soc.employed,
+            "has_loan": soc.has_loan,
+            "wealth": soc.wealth,
+            "degree": soc.graph.degree.astype(np.int32),
+            "listed": soc.listed if soc.blacklist_on else np.zeros(n, bool),
+        }
+        table = pa.Table.from_arrays([_arrow(v) for v in columns.values()], names=list(columns))
+        if self._writer is None:
+            schema = table.schema.with_metadata(file_metadata(sim.scenario))
+            self._writer = pq.ParquetWriter(self.folder / "agent_steps.parquet", schema)
+        self._writer.write_table(table)
+
+    def close(self) -> None:
+        """Finish the file (an empty one with the columns if no step was recorded)."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
