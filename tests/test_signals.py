@@ -113,6 +113,26 @@ class Lines:
         return sum(line.startswith("done run ") for line in self.lines)
 
 
+def _ctrl_c_works() -> None:
+    """In the child, before exec: SIGINT as a terminal user has it. A shell starts background
+    jobs (a CI runner's, say) with SIGINT ignored, and a process that starts so rightly keeps
+    ignoring it; the tests stand in for someone pressing Ctrl-C at a terminal."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.fixture(autouse=True)
+def _ctrl_c_in_process():
+    """The same for the tests that signal this process: Python's own Ctrl-C handler."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def check_one_line(err: str, signum: int, note: str) -> None:
     assert err.count("\n") == 1 and "Traceback" not in err, err
     assert err.strip() == f"scoresim: interrupted ({signal.Signals(signum).name}); {note}", err
@@ -124,7 +144,8 @@ def test_run_interrupted_leaves_nothing(tmp_path: Path, signum: int) -> None:
     parent = tmp_path / "results"
     proc = subprocess.Popen([SCORESIM, "run", "seed", "--set", "population.agents=20000",
                              "--set", "steps=5000", "--out", str(parent / "run")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_ctrl_c_works)  # fmt: skip
     wait_for(parent.exists, 120, "the run to start")  # its output folder was checked: stepping
     time.sleep(1.0)
     proc.send_signal(signum)
@@ -139,7 +160,7 @@ def test_interrupt_while_writing_keeps_the_earlier_result(
     tmp_path: Path, signum: int, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
-    from scoresim.run_files import RunFiles
+    import scoresim.run_files as run_files
 
     if threading.current_thread() is not threading.main_thread():
         pytest.skip("signals are handled in the main thread only")
@@ -147,15 +168,15 @@ def test_interrupt_while_writing_keeps_the_earlier_result(
     tiny = ["--set", "population.agents=200", "--set", "steps=3"]
     assert main(["run", "seed", *tiny, "--out", str(out)]) == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    real = RunFiles._edges
+    real = run_files.edge_table
 
-    def signalled(self: RunFiles, a: int, b: int) -> object:
+    def signalled(indptr: object, indices: object, a: int, b: int) -> object:
         if a > 0:  # half way through the edges file: a real signal, handled as it would be
             os.kill(os.getpid(), signum)
-        return real(self, a, b)
+        return real(indptr, indices, a, b)
 
-    monkeypatch.setattr(RunFiles, "_edges", signalled)
-    monkeypatch.setattr("scoresim.run_files.CHUNK", 64)
+    monkeypatch.setattr(run_files, "edge_table", signalled)
+    monkeypatch.setattr(run_files, "CHUNK", 64)
     capsys.readouterr()
     assert main(["run", "seed", *tiny, "--seed", "9", "--out", str(out)]) == EXIT[signum]
     check_one_line(capsys.readouterr().err, signum, "no results written")
@@ -171,7 +192,8 @@ def test_compare_interrupted_stops_its_workers(tmp_path: Path, signum: int) -> N
     proc = subprocess.Popen([SCORESIM, "compare", "seed", "--replications", "3", "--workers", "2",
                              "--set", "population.agents=20000", "--set", "steps=3000",
                              "--out", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_ctrl_c_works)  # fmt: skip
     workers = wait_for(lambda: len(w := workers_of(proc.pid)) == 2 and w, 120, "two workers")
     time.sleep(1.5)  # both are computing a run
     proc.send_signal(signum)
@@ -188,7 +210,8 @@ def test_sweep_interrupted_then_resumed(tmp_path: Path, signum: int) -> None:
     toml = sweep_file(tmp_path, values=6, agents=20000, steps=40)
     db = tmp_path / "sig.duckdb"
     cmd = [SCORESIM, "sweep", str(toml), "--workers", "2", "--db", str(db)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_ctrl_c_works)
     lines = Lines(proc)
     wait_for(lines.done, 180, "a finished run")
     workers = workers_of(proc.pid)
@@ -216,7 +239,8 @@ def test_a_killed_worker_is_replaced_and_its_run_retried(tmp_path: Path) -> None
     toml = sweep_file(tmp_path, values=4, agents=20000, steps=60)
     db = tmp_path / "kill.duckdb"
     proc = subprocess.Popen([SCORESIM, "sweep", str(toml), "--workers", "2", "--db", str(db)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_ctrl_c_works)  # fmt: skip
     lines = Lines(proc)
     first = wait_for(lambda: len(w := workers_of(proc.pid)) == 2 and w, 120, "two workers")
     time.sleep(1.5)  # mid-run: both workers hold a run (none can be done yet)
@@ -242,7 +266,8 @@ def test_a_run_whose_worker_dies_twice_is_recorded_failed(tmp_path: Path) -> Non
     toml = sweep_file(tmp_path, values=2, agents=2000, steps=20, name="twice")
     db = tmp_path / "twice.duckdb"
     cmd = [SCORESIM, "sweep", str(toml), "--workers", "2", "--db", str(db)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_ctrl_c_works)
     killed: set[int] = set()
     while proc.poll() is None:  # every worker dies as soon as it is seen
         for worker in workers_of(proc.pid):
@@ -347,3 +372,38 @@ def _cmdline(proc: Path) -> bytes:
         return (proc / "cmdline").read_bytes()
     except OSError:
         return b""
+
+
+def test_a_signal_during_a_database_write_stays_an_interrupt(tmp_path: Path) -> None:
+    """DuckDB turns a Python exception raised mid-query (the signal's handler runs inside its
+    scan of the metrics frame) into an error of its own: that must end the sweep as an
+    interrupt, not record the run as failed, and leave nothing of the run half-written."""
+    import numpy as np
+
+    from scoresim import cli
+    from scoresim.experiments.database import SweepDatabase
+    from scoresim.experiments.spec import SweepSpec
+
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals are handled in the main thread only")
+    spec = SweepSpec.load(sweep_file(tmp_path, values=2, agents=200, steps=2, name="db"))
+    points = spec.points()
+    metrics = pd.DataFrame({"step": np.arange(1, 3_000_001), "critical_posts": 0.5})
+    db = SweepDatabase.open(tmp_path / "db.duckdb", spec, points, ["step", "critical_posts"])
+    previous = cli._catch_sigterm()
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGTERM))
+    try:
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            for _ in range(20):  # each write takes seconds; the signal lands in the first
+                db.write(points[0], "done", None, None, 0.0, {"crit": 1.0}, metrics)
+    finally:
+        timer.cancel()
+        cli._restore_signals(previous)
+        db.close()
+    assert cli._RECEIVED == [signal.SIGTERM]
+    runs = table(tmp_path / "db.duckdb", "SELECT count(*) AS n FROM runs")["n"].item()
+    rows = table(tmp_path / "db.duckdb", "SELECT count(*) AS n FROM metrics")["n"].item()
+    assert runs in (0, 1) and rows == runs * len(
+        metrics
+    )  # the run whole (an earlier write) or absent

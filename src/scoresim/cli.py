@@ -228,8 +228,9 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
         from scoresim.dashboard.server import require_extra, serve
 
         require_extra()
-    except ImportError as exc:
-        raise missing_extra("dashboard", "dashboard", exc.name) from None
+    except ImportError as exc:  # name the missing package, not a scoresim module that needs it
+        missing = exc.name if exc.name and not exc.name.startswith("scoresim") else None
+        raise missing_extra("dashboard", "dashboard", missing) from None
     serve(host=args.host, port=args.port, scenario_root=args.scenarios, max_runs=args.max_runs,
           verbose=args.verbose)  # fmt: skip
     return 0
@@ -390,6 +391,12 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
                 "90% credible intervals")  # fmt: skip
     print_frame(run.tables["targets"], "Targets: observed against the posterior predictive "
                 "90% interval (held_out = validation)")  # fmt: skip
+    if run.tables["posterior"].empty:
+        print(
+            "scoresim: no parameter point was kept: the model meets the fitted targets "
+            "nowhere in the priors (see diagnostics.parquet's pass rates)",
+            file=sys.stderr,
+        )
     print(f"results: {run.folder} ({run.stop}; {run.new} new simulations, {run.earlier} "
           f"earlier, {run.wall_seconds:.1f} s; database {run.database})")  # fmt: skip
     return 0
@@ -560,6 +567,14 @@ def _version() -> str:
     return __version__
 
 
+def _interrupt_cause(exc: BaseException) -> KeyboardInterrupt | None:
+    """The ``KeyboardInterrupt`` (or :class:`Interrupted`) in ``exc``'s chain of causes."""
+    seen = exc.__cause__ or exc.__context__
+    while seen is not None and not isinstance(seen, KeyboardInterrupt):
+        seen = seen.__cause__ or seen.__context__
+    return seen
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``scoresim`` command."""
     previous = _catch_sigterm()
@@ -568,6 +583,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         try:
             return args.func(args)
+        except SystemError as exc:  # Ctrl-C inside a C call (numba loading its cache) comes so
+            interrupt = _interrupt_cause(exc)
+            if interrupt is None:
+                raise
+            raise interrupt from None
         except ScenarioError as exc:
             print(f"scoresim: error: {exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -581,7 +601,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
     except KeyboardInterrupt as exc:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C cannot cut this line
-        signum = getattr(exc, "signum", signal.SIGINT)
+        signum = getattr(exc, "signum", None) or (_RECEIVED[-1] if _RECEIVED else signal.SIGINT)
         note = getattr(args, "on_interrupt", "no results written")
         print(f"scoresim: interrupted ({signal.Signals(signum).name}); {note}", file=sys.stderr)
         return 128 + signum
@@ -589,17 +609,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         _restore_signals(previous)
 
 
+#: the signals received during this :func:`main`, in order: a library that turns the exception
+#: into one of its own (DuckDB does, mid-query) cannot hide which signal it was
+_RECEIVED: list[int] = []
+
+
 def _catch_sigterm() -> dict[int, Any] | None:
-    """Make SIGTERM raise :class:`Interrupted` (Python's default ends the process at once,
-    leaving temporary folders and worker processes behind); the handlers it replaced."""
+    """Make SIGTERM (and Ctrl-C, unless ignored) raise :class:`Interrupted` (Python's default
+    for SIGTERM ends the process at once, leaving temporary folders and worker processes
+    behind); the handlers it replaced."""
     if threading.current_thread() is not threading.main_thread():
         return None
+    _RECEIVED.clear()
     previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     signal.signal(signal.SIGTERM, _raise_interrupted)
+    if previous[signal.SIGINT] is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _raise_interrupted)
     return previous
 
 
 def _raise_interrupted(signum: int, frame: object) -> None:
+    _RECEIVED.append(signum)
     raise Interrupted(signum)
 
 

@@ -19,13 +19,15 @@ Examples
 >>> describe("my-file").status
 'user scenario'
 >>> palette(["seed", "control", "mine"])
-{'seed': '#c0392b', 'control': '#2471a3', 'mine': '#7f7f7f'}
+{'seed': '#d62728', 'control': '#7f7f7f', 'mine': '#ff7f0e'}
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from scoresim.palette import ARM_COLOURS, arm_colours
 
 HYPOTHETICAL = "hypothetical"
 DOCUMENTED = "documented"
@@ -64,7 +66,7 @@ SYSTEMS: dict[str, System] = {
             opt_in="opt-in, then mandatory",
             basis="press coverage of December 2015, contradicted by the fact-checks and by "
             "Ant Financial",
-            colour="#c0392b",
+            colour=ARM_COLOURS["seed"],
         ),
         System(
             name="zhima-2015",
@@ -77,7 +79,7 @@ SYSTEMS: dict[str, System] = {
             covered="users who sign up",
             opt_in="opt-in, never mandatory",
             basis="Ant Financial's published bands (350-950) and perk thresholds",
-            colour="#e69f00",
+            colour=ARM_COLOURS["zhima-2015"],
         ),
         System(
             name="rongcheng",
@@ -91,7 +93,7 @@ SYSTEMS: dict[str, System] = {
             covered="every resident, registered from the start",
             opt_in="not opt-in",
             basis="the city's published grades (AAA to D, base 1000 points) and point values",
-            colour="#009e73",
+            colour=ARM_COLOURS["rongcheng"],
         ),
         System(
             name="defaulter-blacklist",
@@ -103,7 +105,7 @@ SYSTEMS: dict[str, System] = {
             covered="anyone with an unfulfilled court judgment",
             opt_in="not opt-in",
             basis="the Court's list since 2013 (6.73 M listed by February 2017)",
-            colour="#6c3483",
+            colour=ARM_COLOURS["defaulter-blacklist"],
         ),
         System(
             name="control",
@@ -114,15 +116,10 @@ SYSTEMS: dict[str, System] = {
             covered="nobody",
             opt_in="(none)",
             basis="the same society as the other arms, with every score term off",
-            colour="#2471a3",
+            colour=ARM_COLOURS["control"],
         ),
     )
 }
-
-#: Colours for scenarios without a colour of their own, handed out in order of appearance.
-EXTRA_COLOURS = ("#7f7f7f", "#cc79a7", "#bcbd22", "#17becf", "#8c564b", "#56b4e9", "#ff7f0e",
-                 "#1f77b4", "#d62728", "#9467bd")  # fmt: skip
-
 
 def describe(name: str, preset: bool = True) -> System:
     """The descriptive data of the system ``name``.
@@ -139,17 +136,9 @@ def describe(name: str, preset: bool = True) -> System:
 
 
 def palette(names: Iterable[str]) -> dict[str, str]:
-    """A colour per name: the bundled systems' own, then :data:`EXTRA_COLOURS` in order.
-
-    The same names always get the same colours, whatever else is drawn beside them; an extra
-    colour already taken by an earlier name is skipped (cycling when all are taken).
-    """
-    names = list(dict.fromkeys(names))
-    out = {n: SYSTEMS[n].colour for n in names if n in SYSTEMS}
-    free = [c for c in EXTRA_COLOURS if c not in out.values()]
-    for i, name in enumerate(n for n in names if n not in out):
-        out[name] = free[i % len(free)]
-    return {n: out[n] for n in names}
+    """A colour per name, the same in the report and the dashboard
+    (:func:`scoresim.palette.arm_colours`)."""
+    return arm_colours(names)
 
 
 def caveat(systems: Iterable[System], changed: Iterable[str] = ()) -> str:

@@ -88,3 +88,21 @@ def test_damaged_folder_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["report", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "damaged calibration folder" in err and err.count("\n") == 1
+
+
+def test_unreachable_target_keeps_nothing_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    impossible = [{"name": "all", "metric": "adoption", "step": 20, "value": 0.99, "sd": 0.001}]
+    path = write(tmp_path / "cal.toml", calibration(method="history", targets=impossible))
+    out = tmp_path / "out"
+    assert main(["calibrate", str(path), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "no parameter point was kept" in err
+    assert pd.read_parquet(out / "posterior.parquet").empty
+    targets = pd.read_csv(out / "targets.csv")
+    assert not targets["pass"].any() and targets["sim_median"].isna().all()
+    diag = pd.read_parquet(out / "diagnostics.parquet")
+    assert diag["kept_fraction"].tolist() == [0.0] and diag["pass:all"].tolist() == [0.0]
+    base = Scenario.load(out / "calibrated.toml")  # the scenario as given, still runnable
+    assert base.adoption.innovation == Scenario.preset("seed").adoption.innovation

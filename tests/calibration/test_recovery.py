@@ -73,10 +73,11 @@ def test_history_matching_shrinks_and_keeps_the_truth(tmp_path: Path) -> None:
     assert share[0] == 1.0 and np.all(np.diff(share) <= 0) and share[-1] < 0.5
     post = run.tables["posterior"]
     assert len(post) >= 2 and (post["weight"] == 1).all() and (post["generation"] == 2).all()
-    # the region not ruled out (the kept points' box, widened as the next wave would sample
-    # it) holds the truth
-    low, high = next_box(spec.space, np.log(post[list(PRIORS)].to_numpy()), spec.space.z_low,
-                         spec.space.z_high)  # fmt: skip
+    # the region not ruled out (the last wave's kept points, widened as the next wave would
+    # sample them) holds the truth
+    last = diag.iloc[-1]
+    box = [np.log([last[f"{end}:{name}"] for name in PRIORS]) for end in ("low", "high")]
+    low, high = next_box(np.log(post[list(PRIORS)].to_numpy()), box[0], box[1], 24)
     assert np.all(low <= np.log(truth)) and np.all(np.log(truth) <= high)
     assert diag["kept_fraction"].between(0, 1).all()
     assert {"pass:early", "pass:late"} <= set(diag.columns)

@@ -92,6 +92,7 @@ def _pause_seconds(page) -> float | None:
 
 @pytest.mark.slow
 @pytest.mark.browser
+@pytest.mark.soak
 def test_twelve_viewers_for_a_minute(server, chromium_path, chromium_args):
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, args=chromium_args)

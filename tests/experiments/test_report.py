@@ -13,8 +13,9 @@ from matplotlib.colors import to_hex
 
 from scoresim.cli import main
 from scoresim.errors import ScenarioError
+from scoresim.palette import FURTHER_COLOURS as EXTRA_COLOURS
 from scoresim.report import figures, kind_of, write_report
-from scoresim.systems import EXTRA_COLOURS, SYSTEMS, USER, caveat, describe, palette
+from scoresim.systems import SYSTEMS, USER, caveat, describe, palette
 
 SWEEP = """
 name = "report-sweep"
@@ -252,7 +253,7 @@ def test_palette_is_fixed_per_system_and_extends_for_others() -> None:
     assert palette(["zhima-2015", "seed"]) == {"zhima-2015": SYSTEMS["zhima-2015"].colour,
                                                "seed": SYSTEMS["seed"].colour}  # fmt: skip
     colours = palette(["mine", "seed", "yours", "control", "defaulter-blacklist", "rongcheng"])
-    assert colours["seed"] == "#c0392b" and colours["control"] == "#2471a3"
+    assert colours["seed"] == "#d62728" and colours["control"] == "#7f7f7f"  # as the dashboard
     assert colours["mine"] == EXTRA_COLOURS[0] and colours["yours"] == EXTRA_COLOURS[1]
     assert len(set(colours.values())) == len(colours)
     many = palette([f"s{i}" for i in range(2 * len(EXTRA_COLOURS))])

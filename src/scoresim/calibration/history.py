@@ -10,9 +10,11 @@ variance (Andrianakis et al. 2015, PLoS Comput. Biol. 11: e1003968, for stochast
   sqrt(var_obs,k + var_rep,k / R), with var_rep the points' replicate variance (0 when R = 1);
 - a point is *kept* (not ruled out yet) while max_k I_k < cutoff (3, Pukelsheim's three-sigma
   rule) over the fitted targets;
-- the next wave samples the bounding box of the kept points, widened by a tenth of its span
-  on each side and clipped to the current box, so the boxes shrink (or stay) and never leave
-  the prior.
+- the next wave samples the bounding box of the kept points, widened on each side by a tenth
+  of its span or by half a design cell (the current box's span over points^(1/d)), whichever
+  is more, and clipped to the current box: a kept point stands for the cell of the design
+  around it, so a wave that keeps a single point does not collapse the search onto it; the
+  boxes shrink (or stay) and never leave the prior.
 
 Per wave the result records the kept fraction and each target's pass rate (the share of points
 with I_k < cutoff; held-out targets are reported but never rule a point out).
@@ -89,22 +91,23 @@ def implausibility(values: np.ndarray, observed: np.ndarray, sd: np.ndarray) -> 
     return np.where(np.isfinite(out), out, math.inf)
 
 
-def next_box(space: Space, z: np.ndarray, low: np.ndarray,
-             high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """The kept points' bounding box widened by :data:`PAD` of its span (at least 1% of the
-    prior's), clipped to the current box ``[low, high]``.
+def next_box(z: np.ndarray, low: np.ndarray, high: np.ndarray,
+             points: int) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """The kept points' bounding box widened by :data:`PAD` of its span or half a design cell
+    of the current box ``[low, high]`` (``points`` points), whichever is more, clipped to it.
 
     Examples
     --------
-    >>> from scoresim.calibration.space import Prior
-    >>> s = Space((Prior("a", 0.0, 1.0),))
-    >>> next_box(s, np.array([[0.5], [0.7]]), s.z_low, s.z_high)
+    >>> next_box(np.array([[0.5], [0.7]]), np.array([0.0]), np.array([1.0]), points=100)
     (array([0.48]), array([0.72]))
-    >>> next_box(s, np.array([[0.0], [0.9]]), np.array([0.0]), np.array([0.95]))
+    >>> next_box(np.array([[0.5]]), np.array([0.0]), np.array([1.0]), points=10)
+    (array([0.45]), array([0.55]))
+    >>> next_box(np.array([[0.0], [0.9]]), np.array([0.0]), np.array([0.95]), points=10)
     (array([0.]), array([0.95]))
     """
     lo, hi = z.min(axis=0), z.max(axis=0)
-    pad = np.maximum(PAD * (hi - lo), 0.01 * (space.z_high - space.z_low))
+    cell = (high - low) / points ** (1.0 / z.shape[1])
+    pad = np.maximum(PAD * (hi - lo), 0.5 * cell)
     return np.maximum(lo - pad, low), np.minimum(hi + pad, high)
 
 
@@ -158,9 +161,9 @@ def history_match(space: Space, observed: np.ndarray, sd: np.ndarray, fitted: np
             on_round("end", {"wave": w, "kept_fraction": wave.kept_fraction,
                              "simulations": cost})  # fmt: skip
         if not kept.any():
-            result.stop = f"no plausible point in wave {w}"
+            result.stop = f"no plausible point in wave {w + 1}"
             break
-        low, high = next_box(space, z[kept], low, high)
+        low, high = next_box(z[kept], low, high, settings.points)
     else:
         result.stop = "all waves done"
     return result

@@ -10,7 +10,7 @@ Files
                         intervals; ``pass`` when the predictive interval meets the observed one
 ``calibrated.toml``     the scenario at the posterior median (it runs as it is)
 ``diagnostics.parquet`` per wave or generation: epsilon, acceptance, ESS, simulations, kept
-                        fraction (and each target's pass rate for history)
+                        fraction (history: each target's pass rate, the box sampled)
 ``calibration.json``    what ran: method, stop reason, counts, priors and targets (the report
                         reads it)
 ``calibration.toml``    the calibration file as given
@@ -131,6 +131,8 @@ def diagnostics_frame(spec: CalibrationSpec, result: AbcResult | HistoryResult) 
                     for t, r in zip(spec.targets, wave.pass_rate(cutoff), strict=True)
                 }
             )
+            row.update({f"low:{k}": v for k, v in spec.space.values(wave.low).items()})
+            row.update({f"high:{k}": v for k, v in spec.space.values(wave.high).items()})
             rows.append(row)  # fmt: skip
     frame = pd.DataFrame(rows)
     if frame.empty:

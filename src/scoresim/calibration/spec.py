@@ -48,6 +48,9 @@ from scoresim.scenario.messages import one_line
 METHODS = ("history", "abc")
 #: Budget fields that only say when to stop: they may change between runs of one database.
 STOPPING = ("waves", "generations", "max_simulations", "checks")
+#: The methods' revision: part of the fingerprint, so a database made by another revision of
+#: the proposal rules (whose stored points would no longer match) is refused.
+ENGINE = 2
 
 
 class _Model(BaseModel):
@@ -273,6 +276,7 @@ class CalibrationSpec:
             **model.model_dump(by_alias=True, exclude={"budget", "method", "description"}),
             "budget": model.budget.model_dump(exclude=set(STOPPING)),
             "base_key": base.key(), "control_key": control.key() if control else None,
+            "engine": ENGINE,
         }  # fmt: skip
         return cls(name=model.name, description=model.description, method=model.method,
                    seed=model.seed, replications=model.replications, base=base,

@@ -19,7 +19,7 @@ scoresim.errors.ScenarioError: bad.toml: malformed TOML (Invalid value (at line 
 >>> scenario_folder(root / "missing")
 Traceback (most recent call last):
 ...
-scoresim.errors.ScenarioError: --scenarios: no such folder: ...missing
+scoresim.errors.ScenarioError: --scenarios: folder not found: ...missing
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def scenario_folder(path: Path | str | None) -> Path:
     """The scenario folder, resolved; refused unless it is an existing folder."""
     folder = Path(path if path is not None else Path.cwd()).expanduser().resolve()
     if not folder.exists():
-        raise ScenarioError(f"--scenarios: no such folder: {folder}")
+        raise ScenarioError(f"--scenarios: folder not found: {folder}")
     if not folder.is_dir():
         raise ScenarioError(f"--scenarios: not a folder: {folder}")
     return folder

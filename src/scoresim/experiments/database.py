@@ -146,6 +146,8 @@ class SweepDatabase:
         except BaseException as exc:
             _rollback(con)
             con.close()
+            if interrupted(exc):
+                raise KeyboardInterrupt("interrupted while making the database") from None
             if isinstance(exc, duckdb.Error) and (error := storage_error(path, exc)):
                 raise error from None
             raise
@@ -236,6 +238,8 @@ class SweepDatabase:
             con.execute("COMMIT")
         except BaseException as exc:
             _rollback(con)
+            if interrupted(exc):
+                raise KeyboardInterrupt("interrupted while writing a run") from None
             if isinstance(exc, duckdb.Error) and (error := storage_error(self.path, exc)):
                 raise error from None
             raise
@@ -245,6 +249,18 @@ class SweepDatabase:
         are in the write-ahead log)."""
         with contextlib.suppress(duckdb.Error):
             self.con.close()
+
+
+def interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is DuckDB's form of a Ctrl-C or SIGTERM that arrived mid-query (it turns
+    the Python exception into its own, which must not pass for a failed run).
+
+    >>> interrupted(RuntimeError("Query interrupted")), interrupted(duckdb.Error("x"))
+    (True, False)
+    """
+    if isinstance(exc, duckdb.InterruptException):
+        return True
+    return isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower()
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:

@@ -19,7 +19,7 @@ import duckdb
 
 from scoresim.errors import ScenarioError
 from scoresim.experiments.backends import BACKENDS, RunOutput, RunTask, check_address, execute
-from scoresim.experiments.database import SweepDatabase
+from scoresim.experiments.database import SweepDatabase, interrupted
 from scoresim.experiments.spec import SweepPoint, SweepSpec
 from scoresim.metrics import metric_columns
 from scoresim.params import Params
@@ -178,6 +178,10 @@ def run_sweep(
                 failed += not out.ok
                 if on_run is not None:
                     on_run(pt, out)
+    except (duckdb.Error, RuntimeError) as exc:
+        if interrupted(exc):  # a signal mid-query, which DuckDB reports as its own error
+            raise KeyboardInterrupt("interrupted during a database query") from None
+        raise
     finally:
         database.close()
     return SweepReport(database=path, total=unique, skipped=skipped, done=done, failed=failed,
