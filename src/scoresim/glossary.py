@@ -131,8 +131,6 @@ METRICS: dict[str, Entry] = _entries(
      "half.", "Compare with public critics: the difference is hidden criticism."),
     ("public_critics", "Public critics", "Share of agents whose expressed dissent is above one "
      "half.", "Below private critics when criticism goes underground."),
-    ("employment_listed", "Employed, listed", "Share employed among agents on the blacklist "
-     "(empty when nobody is listed).", "Below overall employment: the listing costs jobs."),
 )  # fmt: skip
 
 #: Headline effects: a scored society against its control at one step (T: scored, C: control).
