@@ -13,6 +13,7 @@ import itertools
 import json
 import math
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -104,9 +105,14 @@ class RunFiles:
         metrics = pa.Table.from_arrays([_arrow(v) for v in self.metrics.values()],
                                        names=list(self.metrics))  # fmt: skip
         _write_chunks(tmp / "metrics.parquet", metrics.schema, [metrics], meta)
-        chunks = (self._agents(a, min(a + CHUNK, self.n)) for a in range(0, self.n, CHUNK))
-        _write_chunks(tmp / "agents.parquet", self._agents(0, 0).schema, chunks, meta)
-        write_edges(tmp / "edges.parquet", self.indptr, self.indices, meta)
+        # the edges in a thread beside the agents: Arrow and numpy let go of the GIL while they
+        # encode, compress and copy, so on two free cores the two files take the time of one
+        with ThreadPoolExecutor(1) as pool:
+            edges = pool.submit(write_edges, tmp / "edges.parquet", self.indptr, self.indices,
+                                meta)  # fmt: skip
+            chunks = (self._agents(a, min(a + CHUNK, self.n)) for a in range(0, self.n, CHUNK))
+            _write_chunks(tmp / "agents.parquet", self._agents(0, 0).schema, chunks, meta)
+            edges.result()
         (tmp / "scenario.toml").write_text(self.scenario.to_toml())
         steps = len(self.metrics["step"])
         last = {c: v[-1] for c, v in self.metrics.items()} if steps else {}
@@ -137,6 +143,7 @@ class RunFiles:
             **{c: x[c] if c in x else np.zeros(b - a, bool) for c in ("listed", "ever_listed")},
         }  # fmt: skip
         return pa.Table.from_arrays([_arrow(v) for v in columns.values()], names=list(columns))
+
 
 def edge_table(indptr: np.ndarray, indices: np.ndarray, a: int, b: int) -> Any:
     """The edges ``(src, dst)``, ``src < dst``, of nodes ``a..b-1`` (as
