@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -351,6 +352,7 @@ def test_ray_address_gives_the_local_results(tmp_path: Path) -> None:
                      and str(temp).encode() in _cmdline(p)]  # fmt: skip
         for p in leftovers:  # only processes of this test's cluster
             os.kill(int(p.name), signal.SIGKILL)
+        shutil.rmtree(temp, ignore_errors=True)
         assert not leftovers, "the Ray cluster left processes behind"
 
 
