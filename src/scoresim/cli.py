@@ -368,10 +368,6 @@ def _write_any_report(path: str, out: str | None) -> Path:
     return write_report(path, out)
 
 
-def _interrupted(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from scoresim.calibration.evaluate import SimulationError
     from scoresim.calibration.run import CalibrationStoppedError, calibrate
@@ -379,8 +375,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     from scoresim.experiments.console import print_frame
 
     spec = CalibrationSpec.load(args.file)
-    # a plain kill ends like Ctrl-C: the workers are told to stop, the database is kept
-    signal.signal(signal.SIGTERM, _interrupted)
+    # a plain kill ends like Ctrl-C (main's handler): the workers stop, the database is kept
     try:
         run = calibrate(spec, args.out, args.method, args.workers, args.backend, args.address,
                         args.max_minutes)  # fmt: skip

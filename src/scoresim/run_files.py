@@ -13,7 +13,7 @@ import itertools
 import json
 import math
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -107,12 +107,15 @@ class RunFiles:
         _write_chunks(tmp / "metrics.parquet", metrics.schema, [metrics], meta)
         # the edges in a thread beside the agents: Arrow and numpy let go of the GIL while they
         # encode, compress and copy, so on two free cores the two files take the time of one
-        with ThreadPoolExecutor(1) as pool:
-            edges = pool.submit(write_edges, tmp / "edges.parquet", self.indptr, self.indices,
-                                meta)  # fmt: skip
+        pool = ThreadPoolExecutor(1)
+        edges = pool.submit(write_edges, tmp / "edges.parquet", self.indptr, self.indices, meta)
+        try:
             chunks = (self._agents(a, min(a + CHUNK, self.n)) for a in range(0, self.n, CHUNK))
             _write_chunks(tmp / "agents.parquet", self._agents(0, 0).schema, chunks, meta)
-            edges.result()
+        finally:
+            _wait_through_signals(edges)  # the thread is done before anyone removes ``tmp``
+            pool.shutdown()
+        edges.result()
         (tmp / "scenario.toml").write_text(self.scenario.to_toml())
         steps = len(self.metrics["step"])
         last = {c: v[-1] for c, v in self.metrics.items()} if steps else {}
@@ -143,6 +146,20 @@ class RunFiles:
             **{c: x[c] if c in x else np.zeros(b - a, bool) for c in ("listed", "ever_listed")},
         }  # fmt: skip
         return pa.Table.from_arrays([_arrow(v) for v in columns.values()], names=list(columns))
+
+
+def _wait_through_signals(future: Future) -> None:
+    """Wait until ``future`` is done even if Ctrl-C or SIGTERM interrupts the wait, then raise
+    the interrupt (an interrupted wait would let the caller remove a folder that the thread is
+    still writing into)."""
+    interrupt: BaseException | None = None
+    while not future.done():
+        try:
+            wait([future])
+        except BaseException as exc:  # an interrupt: keep waiting, raise it afterwards
+            interrupt = exc
+    if interrupt is not None:
+        raise interrupt
 
 
 def edge_table(indptr: np.ndarray, indices: np.ndarray, a: int, b: int) -> Any:

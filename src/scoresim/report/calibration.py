@@ -13,8 +13,6 @@ import html
 import itertools
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from scoresim.errors import ScenarioError
-from scoresim.report.page import Page, img, table
+from scoresim.report.page import Page, img, table, write_atomic
 
 VALIDATION = "#8e44ad"
 FITTED = "#c0392b"
@@ -201,16 +199,4 @@ def write_calibration_report(path: str | Path, out: str | Path | None = None) ->
     except (OSError, ValueError, KeyError) as exc:
         raise ScenarioError(f"{folder}: damaged calibration folder ({exc.__class__.__name__}: "
                             f"{exc})") from None  # fmt: skip
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
+    return write_atomic(out, text)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,7 +16,7 @@ import pandas as pd
 from scoresim.errors import ScenarioError
 from scoresim.report import figures
 from scoresim.report.compare_page import compare_page, tier_names
-from scoresim.report.page import Page, img, scenario_block, table
+from scoresim.report.page import Page, img, scenario_block, table, write_atomic
 from scoresim.results import Run
 
 
@@ -158,19 +156,7 @@ def write_report(path: str | Path, out: str | Path | None = None) -> Path:
         raise
     except (OSError, ValueError, KeyError) as exc:  # a damaged folder or file (arrow errors too)
         raise ScenarioError(f"{path}: damaged {kind} ({exc.__class__.__name__}: {exc})") from None
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(page.render())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
+    return write_atomic(out, page.render())
 
 
 __all__: Sequence[str] = ("kind_of", "write_report")

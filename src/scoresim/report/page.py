@@ -9,6 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import html
 import math
+import os
+import tempfile
+from pathlib import Path
 
 import pandas as pd
 
@@ -101,3 +104,21 @@ def scenario_block(label: str, toml: str) -> str:
 def swatch(colour: str) -> str:
     """A small square of a system's colour, for tables and captions."""
     return f'<span class="swatch" style="background:{html.escape(colour)}"></span>'
+
+
+def write_atomic(out: Path, text: str) -> Path:
+    """Write ``text`` to ``out`` through a temporary sibling renamed into place (an earlier
+    file is replaced only by a whole one), with the permissions a new file would get."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out
