@@ -97,6 +97,30 @@ def test_rng_is_advanced(name: str) -> None:
     assert np.array_equal(np.random.get_state()[1], before)
 
 
+RAW = {
+    "ws": (lambda n, r: watts_strogatz(n, 6, 0.3, r, canonical=False)),
+    "ws_p1": (lambda n, r: watts_strogatz(n, 8, 1.0, r, canonical=False)),
+    "ba": (lambda n, r: barabasi_albert(n, 4, r, canonical=False)),
+    "sbm": (lambda n, r: sbm(n, 5, 8.0, 0.2, r, canonical=False)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GENERATORS))
+def test_edges_as_drawn_are_the_canonical_edges_each_once(name: str) -> None:
+    """``canonical=False`` gives the same edges from the same draws, each exactly once (no
+    loop, no repeat in either orientation), and leaves the generator where the canonical
+    form leaves it."""
+    r1, r2 = rng(21), rng(21)
+    src, dst = RAW[name](3000, r1)
+    want = GENERATORS[name](3000, r2)
+    lo, hi = np.minimum(src, dst).astype(np.int64), np.maximum(src, dst).astype(np.int64)
+    assert np.all(lo < hi)
+    assert np.unique(lo * 3000 + hi).size == src.size
+    got = canonical_edges(src, dst)
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+    assert r1.random() == r2.random()
+
+
 # --------------------------------------------------------------------------- Watts-Strogatz
 
 
@@ -504,3 +528,17 @@ def test_million_node_graphs_are_fast() -> None:
         assert_canonical(src, dst, n)
         assert 11.9 < 2 * src.size / n < 12.1, name
         assert elapsed < 3.0, f"{name}: {elapsed:.2f} s"
+
+
+@settings(max_examples=60, deadline=None)
+@given(num=st.integers(0, 100_000), p=st.floats(0.0, 1.0), seed=st.integers(0, 2**32 - 1))
+def test_rewiring_draws_are_drawn_in_slices_as_in_one(num: int, p: float, seed: int) -> None:
+    """The edges chosen for rewiring, drawn slice by slice into one buffer, are those of one
+    ``rng.random(num)`` call, and the generator ends in the same state."""
+    from scoresim.generators.small_world import _bernoulli_indices
+
+    r1, r2 = rng(seed), rng(seed)
+    got = _bernoulli_indices(r1, num, p)
+    want = np.flatnonzero(r2.random(num) < p)
+    assert got.dtype == want.dtype and np.array_equal(got, want)
+    assert r1.random() == r2.random()

@@ -163,3 +163,63 @@ def test_update_never_writes_into_arrays_someone_holds():
         assert not np.shares_memory(g.indptr, held_indptr)
     np.testing.assert_array_equal(held_indices, kept[0])
     np.testing.assert_array_equal(held_indptr, kept[1])
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n=st.integers(1, 40),
+    data=st.data(),
+)
+def test_any_pairs_make_the_graph_of_their_canonical_edges(n, data):
+    """Graph(n, pairs) (self-loops, repeats, both orientations, any order) is the graph of the
+    pairs' canonical edge list: the same row pointers and the same sorted rows."""
+    from scoresim.generators import canonical_edges
+
+    ids = st.integers(0, n - 1)
+    pairs = data.draw(st.lists(st.tuples(ids, ids), max_size=120))
+    src = np.array([a for a, _ in pairs], np.int64)
+    dst = np.array([b for _, b in pairs], np.int64)
+    g = Graph(n, src, dst)
+    want = Graph(n, *canonical_edges(src, dst), canonical=True)
+    assert np.array_equal(g.indptr, want.indptr)
+    assert np.array_equal(g.indices, want.indices)
+    for i in range(n):  # rows sorted, without repeats or the node itself
+        row = g.indices[g.indptr[i] : g.indptr[i + 1]]
+        assert np.all(np.diff(row) > 0) and not np.any(row == i)
+
+
+@pytest.mark.parametrize(
+    ("src", "dst", "message"),
+    [
+        ([0, 5], [1, 2], "node ids in 0..4"),
+        ([0, -1], [1, 2], "node ids in 0..4"),
+        ([0.5], [1.0], "1-d array of integers"),
+        ([0, 1], [1], "differ in shape"),
+    ],
+)
+def test_pairs_outside_the_nodes_are_refused(src, dst, message):
+    with pytest.raises(ValueError, match=message):
+        Graph(5, np.array(src), np.array(dst))
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3, 7])
+@pytest.mark.parametrize("parallel", [False, True])
+def test_rows_are_the_same_whatever_the_threads(monkeypatch, threads, parallel):
+    """Graph construction splits the rows over the threads (each row filled by one thread in
+    the order of the pairs): any split, serial or parallel, gives the same CSR, and that of the
+    canonical edges."""
+    from scoresim.generators import canonical_edges
+
+    rng = np.random.default_rng(8)
+    n = 3000
+    u, v = rng.integers(0, n, 20000), rng.integers(0, n, 20000)  # loops and repeats included
+    u[:50], v[:50] = v[50:100], u[50:100]  # some pairs in both orientations
+    from scoresim import csr
+
+    monkeypatch.setattr(csr, "use_threads", lambda size: parallel)
+    monkeypatch.setattr(csr.numba, "get_num_threads", lambda: threads)
+    g = Graph(n, u, v)
+    monkeypatch.undo()
+    want = Graph(n, *canonical_edges(u, v), canonical=True)
+    np.testing.assert_array_equal(g.indptr, want.indptr)
+    np.testing.assert_array_equal(g.indices, want.indices)

@@ -14,12 +14,17 @@ from scoresim import Scenario, Simulation, jit
 
 @pytest.fixture(scope="module")
 def kernel_calls():
-    """Every kernel with the arguments of its first call in a short run, parallel forced."""
+    """Every kernel with (copies of) the arguments of its first call in a short run, parallel
+    forced."""
     calls: dict[str, tuple] = {}
     original = jit.Kernel.__call__
 
     def record(self, parallel, *args):
-        calls.setdefault(self.__name__, (self, args))
+        # copies: the run goes on to change the arrays (a graph's row pointers), and a kernel
+        # called again later with row pointers that no longer match its arrays writes past them
+        if self.__name__ not in calls:
+            calls[self.__name__] = (self, tuple(a.copy() if isinstance(a, np.ndarray) else a
+                                                for a in args))  # fmt: skip
         return original(self, parallel, *args)
 
     with pytest.MonkeyPatch.context() as mp:

@@ -20,6 +20,7 @@ from numba import njit, prange
 
 from scoresim import generators
 from scoresim.buffers import unshared
+from scoresim.csr import fill_csr, node_ids
 from scoresim.jit import kernel, memmove, use_threads
 from scoresim.scenario import Scenario
 
@@ -32,24 +33,6 @@ def _index_dtype(entries: int) -> type:
 def _capacity(entries: int) -> int:
     """Entries to allocate for ``entries``: room for the ties made later, without a copy."""
     return entries + entries // 64 + 64
-
-
-@njit(cache=True, nogil=True)
-def _csr(src: np.ndarray, dst: np.ndarray, indptr: np.ndarray, indices: np.ndarray) -> None:
-    for e in range(src.size):
-        indptr[src[e] + 1] += 1
-        indptr[dst[e] + 1] += 1
-    for i in range(indptr.size - 1):
-        indptr[i + 1] += indptr[i]
-    pos = indptr[:-1].astype(np.int64)
-    # canonical edges sorted by (src, dst): every row receives its smaller neighbours first,
-    # ascending, then its larger ones, ascending, so each row comes out sorted
-    for e in range(src.size):
-        s, d = src[e], dst[e]
-        indices[pos[s]] = d
-        pos[s] += 1
-        indices[pos[d]] = s
-        pos[d] += 1
 
 
 @kernel
@@ -229,21 +212,42 @@ def _count_isolated(indptr: np.ndarray) -> int:
 
 
 @kernel
-def _count_upper(indptr: np.ndarray, indices: np.ndarray, counts: np.ndarray) -> None:
-    for i in prange(indptr.size - 1):
-        counts[i] = indptr[i + 1] - row_position(indptr, indices, i, i + 1)
+def _count_upper(indptr: np.ndarray, indices: np.ndarray, first: int, counts: np.ndarray) -> None:
+    for i in prange(indptr.size - 1):  # row i is node first + i
+        counts[i] = indptr[i + 1] - row_position(indptr, indices, i, first + i + 1)
 
 
 @kernel
 def _fill_upper(
-    indptr: np.ndarray, indices: np.ndarray, offsets: np.ndarray, out: np.ndarray
+    indptr: np.ndarray, indices: np.ndarray, first: int, offsets: np.ndarray, out: np.ndarray
 ) -> None:
     for i in prange(indptr.size - 1):
         o = offsets[i]
-        for p in range(row_position(indptr, indices, i, i + 1), indptr[i + 1]):
-            out[0, o] = i
+        for p in range(row_position(indptr, indices, i, first + i + 1), indptr[i + 1]):
+            out[0, o] = first + i
             out[1, o] = indices[p]
             o += 1
+
+
+def upper_edges(
+    indptr: np.ndarray, indices: np.ndarray, a: int = 0, b: int | None = None,
+    parallel: bool | None = None,
+) -> np.ndarray:  # fmt: skip
+    """A new ``(2, edges)`` int32 array of the edges ``(src, dst)``, ``src < dst``, whose
+    ``src`` is one of the nodes ``a..b-1`` (all nodes by default), sorted: the CSR entries above
+    the diagonal, in one compiled pass (parallel over rows if ``parallel``, by default when
+    the entries are many)."""
+    b = indptr.size - 1 if b is None else b
+    rows = indptr[a : b + 1]
+    if parallel is None:
+        parallel = use_threads(int(rows[-1] - rows[0]))
+    counts = np.empty(b - a, np.int64)
+    _count_upper(parallel, rows, indices, a, counts)
+    offsets = np.zeros(b - a + 1, np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    out = np.empty((2, int(offsets[-1])), np.int32)
+    _fill_upper(parallel, rows, indices, a, offsets, out)
+    return out
 
 
 class Graph:
@@ -263,14 +267,18 @@ class Graph:
     """
 
     def __init__(self, n: int, src: np.ndarray, dst: np.ndarray, canonical: bool = False) -> None:
-        if not canonical:
-            src, dst = generators.canonical_edges(np.asarray(src), np.asarray(dst))
+        """The graph on ``n`` nodes of the pairs ``(src, dst)``: any pairs of node ids (a
+        self-loop is dropped, an edge given twice or in both orientations is one edge), or, with
+        ``canonical``, a canonical edge list (:func:`scoresim.generators.canonical_edges`)."""
         self.n = int(n)
-        entries = 2 * len(src)
-        #: the memory of ``indices``, with room for ties made later
-        self._storage = np.empty(_capacity(entries), np.int32)
+        if not canonical:
+            src, dst = node_ids(src, self.n), node_ids(dst, self.n)
+            if src.shape != dst.shape:
+                raise ValueError(f"src and dst differ in shape: {src.shape} and {dst.shape}")
+        # entries at most (repeats and loops are dropped), with room for ties made later
+        self._storage = np.empty(_capacity(2 * len(src)), np.int32)
         self.indptr = np.zeros(self.n + 1, _index_dtype(self._storage.size))
-        _csr(src, dst, self.indptr, self._storage)
+        entries = fill_csr(src, dst, self.indptr, self._storage, canonical)
         self.indices = self._storage[:entries]
         #: counts updates, so that what is derived from the graph knows when to recount
         self.version = 0
@@ -314,14 +322,8 @@ class Graph:
 
     def edge_array(self) -> np.ndarray:
         """A new ``(2, edges)`` int32 array: each edge once as ``(src, dst)`` with ``src < dst``,
-        sorted; the CSR entries above the diagonal, in one compiled pass."""
-        counts = np.empty(self.n, np.int64)
-        _count_upper(self.parallel, self.indptr, self.indices, counts)
-        offsets = np.zeros(self.n + 1, np.int64)
-        np.cumsum(counts, out=offsets[1:])
-        out = np.empty((2, int(offsets[-1])), np.int32)
-        _fill_upper(self.parallel, self.indptr, self.indices, offsets, out)
-        return out
+        sorted (:func:`upper_edges`)."""
+        return upper_edges(self.indptr, self.indices, parallel=self.parallel)
 
     def _edge_list(self) -> tuple[np.ndarray, np.ndarray]:
         if self._edges is None:
@@ -387,12 +389,13 @@ class Graph:
 def build_graph(scenario: Scenario, rng: np.random.Generator) -> Graph:
     """The initial graph of docs/model.md section 1, as ``scenario.graph`` selects it."""
     g, n = scenario.graph, scenario.population.agents
+    # the generators' edges as drawn, which Graph sorts into its rows at once
     if g.kind == "watts_strogatz":
-        src, dst = generators.watts_strogatz(n, g.degree, g.rewire, rng)
+        src, dst = generators.watts_strogatz(n, g.degree, g.rewire, rng, canonical=False)
     elif g.kind == "barabasi_albert":
-        src, dst = generators.barabasi_albert(n, g.m, rng)
+        src, dst = generators.barabasi_albert(n, g.m, rng, canonical=False)
     elif g.kind == "sbm":
-        src, dst = generators.sbm(n, g.blocks, float(g.degree), g.mixing, rng)
+        src, dst = generators.sbm(n, g.blocks, float(g.degree), g.mixing, rng, canonical=False)
     else:
-        src, dst = generators.read_edgelist(Path(g.path), n)
-    return Graph(n, src, dst, canonical=True)  # generators return canonical edge lists
+        return Graph(n, *generators.read_edgelist(Path(g.path), n), canonical=True)
+    return Graph(n, src, dst)

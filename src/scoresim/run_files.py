@@ -167,11 +167,12 @@ def edge_table(indptr: np.ndarray, indices: np.ndarray, a: int, b: int) -> Any:
     :meth:`~scoresim.graph.Graph.edge_array` gives them: CSR rows are sorted)."""
     import pyarrow as pa
 
-    cols = indices[int(indptr[a]) : int(indptr[b])]
-    rows = np.repeat(np.arange(a, b, dtype=np.int32), np.diff(indptr[a : b + 1]))
-    upper = cols > rows
-    return pa.Table.from_arrays([_arrow(rows[upper]), _arrow(cols[upper])],
-                                names=["src", "dst"])  # fmt: skip
+    from scoresim.graph import upper_edges
+
+    # serial: this runs in a thread of its own, and numba's default (workqueue) threading layer
+    # must not be entered by two threads at once
+    edges = upper_edges(indptr, indices, a, b, parallel=False)
+    return pa.Table.from_arrays([_arrow(edges[0]), _arrow(edges[1])], names=["src", "dst"])
 
 
 def write_edges(path: Path, indptr: np.ndarray, indices: np.ndarray, meta: dict[str, str]) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -32,7 +33,7 @@ from scoresim.phases.records import records
 from scoresim.phases.scoring import scoring
 from scoresim.results import Run, agents_frame, edges_frame, metrics_frame
 from scoresim.scenario import Scenario
-from scoresim.society import Society
+from scoresim.society import Society, draw_population
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -97,20 +98,25 @@ class Simulation:
         self.scenario = scenario
         self.seed = scenario.seed
         self.reporters = dict(reporters or {})
-        taken = set(self.reporters) & set(metric_columns(Params.from_scenario(scenario)))
-        if taken:
-            raise ValueError(f"reporters: {', '.join(sorted(taken))} is a metric column already")
-        self.params = Params.from_scenario(scenario)
-        #: the policy timeline: step -> the quantities in force from that step on
-        self.changes = {k: Params.from_scenario(sc) for k, sc in scenario.timeline()}
         sequences = np.random.SeedSequence(self.seed).spawn(len(STREAMS))
         self.rngs = {
             name: np.random.default_rng(s) for name, s in zip(STREAMS, sequences, strict=True)
         }
         started = time.perf_counter()
-        graph = build_graph(scenario, self.rngs["graph"])
-        later = [p.scenario for p in self.changes.values()]
-        self.society = Society.initial(scenario, self.rngs["population"], graph, later)
+        # The population's draws (numpy, which lets go of the GIL) run in a thread beside the
+        # rest of the setup: loading the kernels and building the graph, whose stream is its own.
+        later = [sc for _, sc in scenario.timeline()]
+        with ThreadPoolExecutor(1, thread_name_prefix="scoresim-population") as pool:
+            draws = pool.submit(draw_population, scenario, self.rngs["population"], later)
+            self.params = Params.from_scenario(scenario)
+            taken = set(self.reporters) & set(metric_columns(self.params))
+            if taken:
+                names = ", ".join(sorted(taken))
+                raise ValueError(f"reporters: {names} is a metric column already")
+            #: the policy timeline: step -> the quantities in force from that step on
+            self.changes = {k: Params.from_scenario(sc) for k, sc in scenario.timeline()}
+            graph = build_graph(scenario, self.rngs["graph"])
+            self.society = Society.from_draws(scenario, draws.result(), graph)
         self.t = 0
         self.rows: list[dict[str, float]] = []
         self.record: StepRecord | None = None

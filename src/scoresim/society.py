@@ -107,36 +107,17 @@ class Society:
         >>> soc.score[:3].tolist(), soc.censor[:3].tolist()
         ([600.0, 600.0, 600.0], [0.0, 0.0, 0.0])
         """
-        p, rng, n = scenario.population, population_rng, scenario.population.agents
-        dissent0 = rng.beta(p.dissent.a, p.dissent.b, n)
-        fear = rng.beta(p.fear.a, p.fear.b, n)
-        import_taste = rng.beta(p.import_taste.a, p.import_taste.b, n)
-        post_rate = rng.gamma(p.post_rate_shape, p.post_rate / p.post_rate_shape, n)
-        buy_rate = rng.gamma(p.buy_rate_shape, p.buy_rate / p.buy_rate_shape, n)
-        income = rng.lognormal(p.income_mu, p.income_sigma, n)
-        employed = rng.random(n) < p.employed
-        enrolled = rng.random(n) < scenario.adoption.initial
-        base = scenario.policy.score.base
-        score = np.full(n, base)
-        tiers = TierTable.from_scenario(scenario)
+        return cls.from_draws(scenario, draw_population(scenario, population_rng, later), graph)
+
+    @classmethod
+    def from_draws(cls, scenario: Scenario, draws: dict[str, np.ndarray], graph: Graph) -> Society:
+        """Step 0 from the population's random draws (:func:`draw_population`) and the graph."""
+        n = scenario.population.agents
+        score = np.full(n, scenario.policy.score.base)
         zeros = np.zeros(n)
-        timeline = (scenario, *later)
-        v2: dict[str, np.ndarray] = {}
-        if any(sc.policy.records for sc in timeline):  # after every v1 draw: v1 is unchanged
-            v2["propensity"] = rng.gamma(p.propensity_shape, 1.0 / p.propensity_shape, n)
-            v2["civic"] = rng.gamma(p.civic_shape, 1.0 / p.civic_shape, n)
-        if any(sc.blacklist.enabled for sc in timeline):
-            v2 |= {k: np.zeros(n, bool) for k in ("listed", "ever_listed", "listing_pending")}
         return cls(
-            dissent0=dissent0,
-            fear=fear,
-            import_taste=import_taste,
-            post_rate=post_rate,
-            buy_rate=buy_rate,
-            income=income,
-            dissent=dissent0.copy(),
-            employed=employed,
-            enrolled=enrolled,
+            **draws,
+            dissent=draws["dissent0"].copy(),
             score=score,
             censor=zeros.copy(),
             buy_conform=zeros.copy(),
@@ -145,10 +126,9 @@ class Society:
             has_loan=np.zeros(n, bool),
             defaulted=np.zeros(n, bool),
             wealth=zeros.copy(),
-            tier=tiers.of_agents(score, enrolled),
-            climate=zeros.copy(),
+            tier=TierTable.from_scenario(scenario).of_agents(score, draws["enrolled"]),
+            climate=zeros,
             graph=graph,
-            **v2,
         )
 
     def release_buffers(self) -> None:
@@ -162,3 +142,31 @@ class Society:
             for f in fields(self)
             if f.name not in ("graph", "derived")
         }
+
+
+def draw_population(
+    scenario: Scenario, rng: np.random.Generator, later: Sequence[Scenario] = ()
+) -> dict[str, np.ndarray]:
+    """The random part of step 0 (docs/model.md section 1), drawn from the population's stream
+    in its fixed order: the traits, employment and initial enrolment, then model v2's traits
+    when some record kind exists in the timeline (``scenario`` and ``later``) and the blacklist
+    flags when the blacklist is on at some step. numpy only, so it may run in a thread of its
+    own (numpy lets go of the GIL while it draws) while the graph is built."""
+    p, n = scenario.population, scenario.population.agents
+    draws = {
+        "dissent0": rng.beta(p.dissent.a, p.dissent.b, n),
+        "fear": rng.beta(p.fear.a, p.fear.b, n),
+        "import_taste": rng.beta(p.import_taste.a, p.import_taste.b, n),
+        "post_rate": rng.gamma(p.post_rate_shape, p.post_rate / p.post_rate_shape, n),
+        "buy_rate": rng.gamma(p.buy_rate_shape, p.buy_rate / p.buy_rate_shape, n),
+        "income": rng.lognormal(p.income_mu, p.income_sigma, n),
+        "employed": rng.random(n) < p.employed,
+        "enrolled": rng.random(n) < scenario.adoption.initial,
+    }  # a dict keeps this order: it is the order of the draws
+    timeline = (scenario, *later)
+    if any(sc.policy.records for sc in timeline):  # after every v1 draw: v1 is unchanged
+        draws["propensity"] = rng.gamma(p.propensity_shape, 1.0 / p.propensity_shape, n)
+        draws["civic"] = rng.gamma(p.civic_shape, 1.0 / p.civic_shape, n)
+    if any(sc.blacklist.enabled for sc in timeline):
+        draws |= {k: np.zeros(n, bool) for k in ("listed", "ever_listed", "listing_pending")}
+    return draws

@@ -8,8 +8,9 @@ duplicate edge, no self-loop, sorted lexicographically by ``(src, dst)``
 All randomness comes from the ``rng`` argument (a :class:`numpy.random.Generator`): the same
 generator state gives the same graph. The generators are vectorized with numpy; the one
 inherently sequential algorithm (preferential attachment) runs in a numba kernel fed with
-uniform numbers drawn from ``rng`` in bulk. A graph with 10**6 nodes and mean degree 12 takes
-about a second or two.
+uniform numbers drawn from ``rng`` in bulk. The kernels let go of the GIL (``nogil``), so that
+:class:`scoresim.Simulation` draws the population in a thread while the graph is built. A graph
+with 10**6 nodes and mean degree 12 takes well under a second.
 
 Modules: ``scoresim.generators.canonical`` (the canonical form and shared helpers),
 ``scoresim.generators.small_world`` (Watts-Strogatz),

@@ -6,7 +6,14 @@ import math
 
 import numpy as np
 
-from scoresim.generators.canonical import EdgeList, _check_n, _empty, _from_keys, _sorted_unique
+from scoresim.generators.canonical import (
+    EdgeList,
+    _check_n,
+    _empty,
+    _from_keys,
+    _sorted_unique,
+    _split_keys,
+)
 
 
 def sbm_blocks(n: int, blocks: int) -> np.ndarray:
@@ -40,7 +47,10 @@ def sbm_blocks(n: int, blocks: int) -> np.ndarray:
     return np.repeat(np.arange(blocks, dtype=np.int32), sizes)
 
 
-def sbm(n: int, blocks: int, degree: float, mixing: float, rng: np.random.Generator) -> EdgeList:
+def sbm(
+    n: int, blocks: int, degree: float, mixing: float, rng: np.random.Generator,
+    *, canonical: bool = True,
+) -> EdgeList:  # fmt: skip
     """Stochastic block model [HLL83]_ with equal blocks, given mean degree and mixing.
 
     The nodes are split into ``blocks`` blocks of contiguous ids whose sizes differ by at most
@@ -65,6 +75,9 @@ def sbm(n: int, blocks: int, degree: float, mixing: float, rng: np.random.Genera
         Expected share of a node's edges that leave its block, in ``[0, 1]``.
     rng : numpy.random.Generator
         The only source of randomness.
+    canonical : bool
+        False gives the same edges as drawn: each once, unsorted (see
+        :func:`~scoresim.generators.watts_strogatz`).
 
     Returns
     -------
@@ -118,7 +131,8 @@ def sbm(n: int, blocks: int, degree: float, mixing: float, rng: np.random.Genera
         keys.append(_sbm_outer(rng, n, block, outer_pairs, p))
     if not keys:
         return _empty()
-    return _from_keys(np.concatenate(keys), n)
+    key = np.concatenate(keys)
+    return _from_keys(key, n) if canonical else _split_keys(key, n)
 
 
 def _sbm_inner(

@@ -73,13 +73,20 @@ def canonical_edges(src, dst) -> EdgeList:
         src, dst = src.astype(np.int32), dst.astype(np.int32)
     elif min(int(src.min()), int(dst.min())) < 0:
         raise ValueError(f"edge ids must lie in 0..{_INT32_MAX}")
-    key = _pair_keys(src, dst)  # lo * 2**32 + hi, int64, no overflow for int32 ids
+    return canonical_of_keys(_pair_keys(src, dst))
+
+
+def canonical_of_keys(key: np.ndarray) -> EdgeList:
+    """Canonical edge list from pair keys ``min * 2**32 + max`` (:func:`_pair_keys`), sorting
+    ``key`` in place. A caller that drops its endpoint arrays once it has the keys builds a
+    graph with the keys and the result as its only edge-sized arrays."""
     key.sort()
     return _split_unique_keys(key)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _pair_keys(src, dst):  # pragma: no cover - compiled
+    """Key ``min * 2**32 + max`` (int64, no overflow for int32 ids) of each pair."""
     key = np.empty(src.size, np.int64)
     for e in range(src.size):
         a, b = np.int64(src[e]), np.int64(dst[e])
@@ -87,7 +94,7 @@ def _pair_keys(src, dst):  # pragma: no cover - compiled
     return key
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _split_unique_keys(key):  # pragma: no cover - compiled
     """Distinct non-loop pairs of sorted keys, as int32 (lo, hi)."""
     count = 0
@@ -116,6 +123,11 @@ def _sorted_unique(x: np.ndarray) -> np.ndarray:
     return x[keep]
 
 
+def _split_keys(key: np.ndarray, n: int) -> EdgeList:
+    """The pairs ``(lo, hi)`` of pair keys ``lo * n + hi``, as int32, in the keys' order."""
+    return (key // n).astype(np.int32), (key % n).astype(np.int32)
+
+
 def _from_keys(key: np.ndarray, n: int) -> EdgeList:
     """Canonical edges from pair keys ``lo * n + hi``."""
-    return canonical_edges(key // n, key % n)
+    return canonical_edges(*_split_keys(key, n))

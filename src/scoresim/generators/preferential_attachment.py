@@ -8,7 +8,7 @@ from numba import njit
 from scoresim.generators.canonical import EdgeList, _check_n, canonical_edges
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _ba_kernel(n, m, first, extra):  # pragma: no cover - compiled
     """Preferential attachment with the repeated-endpoints list.
 
@@ -56,7 +56,9 @@ def _ba_kernel(n, m, first, extra):  # pragma: no cover - compiled
     return src, dst, True
 
 
-def barabasi_albert(n: int, m: int, rng: np.random.Generator) -> EdgeList:
+def barabasi_albert(
+    n: int, m: int, rng: np.random.Generator, *, canonical: bool = True
+) -> EdgeList:
     """Barabasi-Albert preferential-attachment graph [BA99]_.
 
     Start from a star on the nodes ``0..m`` (node 0 the centre). Each further node
@@ -74,6 +76,8 @@ def barabasi_albert(n: int, m: int, rng: np.random.Generator) -> EdgeList:
         Edges attached by each new node, ``1 <= m < n``.
     rng : numpy.random.Generator
         The only source of randomness.
+    canonical : bool
+        False gives the same edges as drawn: each once, unsorted (see :func:`watts_strogatz`).
 
     Returns
     -------
@@ -112,5 +116,5 @@ def barabasi_albert(n: int, m: int, rng: np.random.Generator) -> EdgeList:
         extra = rng.random(extra_size)
         src, dst, ok = _ba_kernel(n, m, first, extra)
         if ok:
-            return canonical_edges(src, dst)
+            return canonical_edges(src, dst) if canonical else (src, dst)
         extra_size *= 4  # pragma: no cover - needs a pathological number of repeats

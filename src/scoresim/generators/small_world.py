@@ -9,15 +9,18 @@ from scoresim.generators.canonical import (
     EdgeList,
     _check_n,
     _empty,
+    _pair_keys,
     _sorted_unique,
-    canonical_edges,
+    canonical_of_keys,
 )
 
 # Rounds of redrawing rejected rewiring targets before a Watts-Strogatz edge is kept as is.
 _WS_MAX_ROUNDS = 100
 
 
-def watts_strogatz(n: int, degree: int, rewire: float, rng: np.random.Generator) -> EdgeList:
+def watts_strogatz(
+    n: int, degree: int, rewire: float, rng: np.random.Generator, *, canonical: bool = True
+) -> EdgeList:
     """Watts-Strogatz small-world graph [WS98]_.
 
     Start from a ring lattice in which every node ``u`` is joined to its ``degree / 2`` nearest
@@ -36,6 +39,9 @@ def watts_strogatz(n: int, degree: int, rewire: float, rng: np.random.Generator)
         Rewiring probability ``p`` in ``[0, 1]``.
     rng : numpy.random.Generator
         The only source of randomness.
+    canonical : bool
+        False gives the same edges as drawn: each once, in either orientation, unsorted (what
+        ``scoresim.graph.Graph`` takes; it sorts them into its rows itself).
 
     Returns
     -------
@@ -88,7 +94,11 @@ def watts_strogatz(n: int, degree: int, rewire: float, rng: np.random.Generator)
         far[n - j :] -= n
     if rewire > 0.0:
         v = _ws_rewire(u, v, n, h, float(rewire), rng)
-    return canonical_edges(u, v)
+    if not canonical:
+        return u, v
+    key = _pair_keys(u, v)
+    del u, v  # the keys and the edge list are then the only edge-sized arrays
+    return canonical_of_keys(key)
 
 
 def _ws_rewire(
@@ -96,7 +106,7 @@ def _ws_rewire(
 ) -> np.ndarray:
     """Far ends of the lattice edges after rewiring (see :func:`watts_strogatz`)."""
     num = u.size
-    pending = np.flatnonzero(rng.random(num) < p)
+    pending = _bernoulli_indices(rng, num, p)
     moved = np.zeros(num, dtype=bool)
     far = v  # updated in place
     none = np.empty(0, np.int64)
@@ -129,7 +139,23 @@ def _ws_rewire(
     return far
 
 
-@njit(cache=True)
+def _bernoulli_indices(rng: np.random.Generator, num: int, p: float) -> np.ndarray:
+    """Indices ``i`` with ``u_i < p`` for ``num`` uniforms ``u`` drawn from ``rng``: the result
+    of ``np.flatnonzero(rng.random(num) < p)``, drawn into one cache-sized buffer slice after
+    slice (the same numbers: the generator fills them in sequence), so that ``num`` floats are
+    never held, nor fresh memory faulted in for them."""
+    step = max(1, min(num, 1 << 15))
+    uniform, below = np.empty(step), np.empty(step, bool)
+    parts = [np.empty(0, np.int64)]
+    for a in range(0, num, step):
+        k = min(step, num - a)
+        rng.random(out=uniform[:k])
+        np.less(uniform[:k], p, out=below[:k])
+        parts.append(np.flatnonzero(below[:k]) + a)
+    return np.concatenate(parts)
+
+
+@njit(cache=True, nogil=True)
 def _ws_candidates(pu, w, n, h, moved, placed1, placed2):  # pragma: no cover - compiled
     """Targets of one rewiring round: shift ``w`` past ``u``; key of ``{u, w}``; is it free?
 
@@ -165,7 +191,7 @@ def _ws_candidates(pu, w, n, h, moved, placed1, placed2):  # pragma: no cover - 
     return key, free
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _first_of_repeated(x, repeated):  # pragma: no cover - compiled
     """Mask of ``x``: False at every occurrence but the first of a value in ``repeated``."""
     first = np.ones(x.size, np.bool_)
