@@ -33,7 +33,7 @@ from scoresim.phases.records import records
 from scoresim.phases.scoring import scoring
 from scoresim.results import Run, agents_frame, edges_frame, metrics_frame
 from scoresim.scenario import Scenario
-from scoresim.society import Society, draw_population
+from scoresim.society import Society, empty_population, fill_population
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -103,11 +103,15 @@ class Simulation:
             name: np.random.default_rng(s) for name, s in zip(STREAMS, sequences, strict=True)
         }
         started = time.perf_counter()
-        # The population's draws (numpy, which lets go of the GIL) run in a thread beside the
-        # rest of the setup: loading the kernels and building the graph, whose stream is its own.
+        # The population is drawn (numpy, which lets go of the GIL) in a thread beside the rest
+        # of the setup: loading the kernels and building the graph, whose stream is its own. Its
+        # arrays are made here: what a helper thread allocates stays in its own heap once freed
+        # (glibc keeps a heap per thread), where the steps cannot reuse it.
         later = [sc for _, sc in scenario.timeline()]
+        population = empty_population(scenario, later)
         with ThreadPoolExecutor(1, thread_name_prefix="scoresim-population") as pool:
-            draws = pool.submit(draw_population, scenario, self.rngs["population"], later)
+            drawn = pool.submit(fill_population, population, scenario, self.rngs["population"],
+                                later)  # fmt: skip
             self.params = Params.from_scenario(scenario)
             taken = set(self.reporters) & set(metric_columns(self.params))
             if taken:
@@ -116,7 +120,8 @@ class Simulation:
             #: the policy timeline: step -> the quantities in force from that step on
             self.changes = {k: Params.from_scenario(sc) for k, sc in scenario.timeline()}
             graph = build_graph(scenario, self.rngs["graph"])
-            self.society = Society.from_draws(scenario, draws.result(), graph)
+            drawn.result()
+            self.society = Society.from_draws(scenario, population, graph)
         self.t = 0
         self.rows: list[dict[str, float]] = []
         self.record: StepRecord | None = None

@@ -12,7 +12,7 @@ empty arrays: a mechanism that is off costs no memory.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 
 import numpy as np
@@ -144,29 +144,70 @@ class Society:
         }
 
 
+#: agents per slice of the population's draws (:func:`fill_population`)
+DRAW_CHUNK = 1 << 16
+
+
 def draw_population(
     scenario: Scenario, rng: np.random.Generator, later: Sequence[Scenario] = ()
 ) -> dict[str, np.ndarray]:
-    """The random part of step 0 (docs/model.md section 1), drawn from the population's stream
-    in its fixed order: the traits, employment and initial enrolment, then model v2's traits
-    when some record kind exists in the timeline (``scenario`` and ``later``) and the blacklist
-    flags when the blacklist is on at some step. numpy only, so it may run in a thread of its
-    own (numpy lets go of the GIL while it draws) while the graph is built."""
-    p, n = scenario.population, scenario.population.agents
-    draws = {
-        "dissent0": rng.beta(p.dissent.a, p.dissent.b, n),
-        "fear": rng.beta(p.fear.a, p.fear.b, n),
-        "import_taste": rng.beta(p.import_taste.a, p.import_taste.b, n),
-        "post_rate": rng.gamma(p.post_rate_shape, p.post_rate / p.post_rate_shape, n),
-        "buy_rate": rng.gamma(p.buy_rate_shape, p.buy_rate / p.buy_rate_shape, n),
-        "income": rng.lognormal(p.income_mu, p.income_sigma, n),
-        "employed": rng.random(n) < p.employed,
-        "enrolled": rng.random(n) < scenario.adoption.initial,
-    }  # a dict keeps this order: it is the order of the draws
-    timeline = (scenario, *later)
-    if any(sc.policy.records for sc in timeline):  # after every v1 draw: v1 is unchanged
-        draws["propensity"] = rng.gamma(p.propensity_shape, 1.0 / p.propensity_shape, n)
-        draws["civic"] = rng.gamma(p.civic_shape, 1.0 / p.civic_shape, n)
+    """The random part of step 0 (docs/model.md section 1) from the population's stream: the
+    traits, employment and initial enrolment, then model v2's traits when some record kind
+    exists in the timeline (``scenario`` and ``later``) and the blacklist flags when the
+    blacklist is on at some step (:func:`empty_population`, :func:`fill_population`)."""
+    arrays = empty_population(scenario, later)
+    fill_population(arrays, scenario, rng, later)
+    return arrays
+
+
+def empty_population(scenario: Scenario, later: Sequence[Scenario] = ()) -> dict[str, np.ndarray]:
+    """The arrays :func:`fill_population` fills, by name, in the order of the draws (the
+    blacklist flags, which are not drawn, all false). Made by the thread that will own them:
+    :class:`scoresim.Simulation` makes them in its own thread and fills them in another."""
+    n, timeline = scenario.population.agents, (scenario, *later)
+    arrays = {name: np.empty(n, dtype) for name, dtype, _ in _draws(scenario, timeline)}
     if any(sc.blacklist.enabled for sc in timeline):
-        draws |= {k: np.zeros(n, bool) for k in ("listed", "ever_listed", "listing_pending")}
+        arrays |= {k: np.zeros(n, bool) for k in ("listed", "ever_listed", "listing_pending")}
+    return arrays
+
+
+def fill_population(
+    arrays: dict[str, np.ndarray], scenario: Scenario, rng: np.random.Generator,
+    later: Sequence[Scenario] = (),
+) -> None:  # fmt: skip
+    """Draw the population into ``arrays`` (:func:`empty_population`), one trait after the
+    other and each in slices of :data:`DRAW_CHUNK` agents: the same numbers as one call per
+    trait (numpy's generators fill in sequence), with only a slice's memory made here. numpy
+    lets go of the GIL while it draws, so this runs in a thread beside the graph's building."""
+    n = scenario.population.agents
+    for name, _, draw in _draws(scenario, (scenario, *later)):
+        out = arrays[name]
+        for a in range(0, n, DRAW_CHUNK):
+            out[a : a + DRAW_CHUNK] = draw(rng, min(DRAW_CHUNK, n - a))
+
+
+def _draws(scenario: Scenario, timeline: Sequence[Scenario]) -> list[tuple[str, type, Callable]]:
+    """(name, dtype, draw) of each drawn array in the fixed order of the draws; ``draw(rng,
+    k)`` gives the next ``k`` values. Model v2's traits come after every v1 draw, so v1's
+    society is the same with or without them."""
+    p, initial = scenario.population, scenario.adoption.initial
+    draws: list[tuple[str, type, Callable]] = [
+        ("dissent0", np.float64, lambda rng, k: rng.beta(p.dissent.a, p.dissent.b, k)),
+        ("fear", np.float64, lambda rng, k: rng.beta(p.fear.a, p.fear.b, k)),
+        ("import_taste", np.float64,
+         lambda rng, k: rng.beta(p.import_taste.a, p.import_taste.b, k)),
+        ("post_rate", np.float64,
+         lambda rng, k: rng.gamma(p.post_rate_shape, p.post_rate / p.post_rate_shape, k)),
+        ("buy_rate", np.float64,
+         lambda rng, k: rng.gamma(p.buy_rate_shape, p.buy_rate / p.buy_rate_shape, k)),
+        ("income", np.float64, lambda rng, k: rng.lognormal(p.income_mu, p.income_sigma, k)),
+        ("employed", np.bool_, lambda rng, k: rng.random(k) < p.employed),
+        ("enrolled", np.bool_, lambda rng, k: rng.random(k) < initial),
+    ]  # fmt: skip
+    if any(sc.policy.records for sc in timeline):
+        draws += [
+            ("propensity", np.float64,
+             lambda rng, k: rng.gamma(p.propensity_shape, 1.0 / p.propensity_shape, k)),
+            ("civic", np.float64, lambda rng, k: rng.gamma(p.civic_shape, 1.0 / p.civic_shape, k)),
+        ]  # fmt: skip
     return draws
