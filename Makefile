@@ -14,12 +14,17 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# pip does not byte-compile an editable install, and where PYTHONDONTWRITEBYTECODE is set
+# (as on this project's machines) Python never does: compiling src once saves every later run a
+# tenth of a second of start-up.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m compileall -q src
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m compileall -q src
 	touch $(VENV)/.installed $@
 
 # The four systems (the press account and the three documented ones) against one control.

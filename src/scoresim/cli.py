@@ -103,19 +103,24 @@ def _cmd_run(args: argparse.Namespace) -> int:
     check_memory([scenario], force=args.force)
     check_output_folder(out)  # fail now rather than after the run
 
-    from scoresim.recording import parse_record
+    every = None
+    if args.record:
+        from scoresim.recording import parse_record
 
-    every = parse_record(args.record) if args.record else None
+        every = parse_record(args.record)
 
     _load_numba_without_scipy()
     from scoresim.progress import step_with_progress
-    from scoresim.recording import AgentRecorder
     from scoresim.results import atomic_folder
     from scoresim.run_files import RunFiles
     from scoresim.simulation import Simulation
 
     with atomic_folder(out) as tmp:  # per-step files stream into it while the run goes
-        recorders = [AgentRecorder(tmp, every)] if every else []
+        recorders = []
+        if every:
+            from scoresim.recording import AgentRecorder
+
+            recorders.append(AgentRecorder(tmp, every))
         sim = Simulation(scenario, observers=recorders)
         step_with_progress(sim, label=f"{scenario.name} (seed {scenario.seed})")
         for recorder in recorders:
