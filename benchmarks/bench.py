@@ -32,6 +32,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -287,8 +288,14 @@ def cli_process(argv: list[str]) -> dict:
     cmd = [sys.executable, "-c", CLI_WRAPPER, *argv]
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    done = threading.Event()
+    largest = {"VmRSS": 0, "RssFile": 0}
+    sampler = threading.Thread(target=_sample_rss, args=(proc.pid, done, largest), daemon=True)
+    sampler.start()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
+    done.set()
+    sampler.join()
     err = proc.stderr.read() if proc.stderr else ""
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
@@ -297,7 +304,24 @@ def cli_process(argv: list[str]) -> dict:
     steps = float(next(line.split()[1] for line in err.splitlines()
                        if line.startswith("STEP_SECONDS")))  # fmt: skip
     return {"wall_seconds": wall, "step_seconds": steps, "overhead_seconds": wall - steps,
-            "peak_rss_bytes": usage.ru_maxrss * 1024}  # fmt: skip
+            "peak_rss_bytes": usage.ru_maxrss * 1024,
+            "library_pages_at_peak_bytes": largest["RssFile"]}  # fmt: skip
+
+
+def _sample_rss(pid: int, done: threading.Event, largest: dict[str, int]) -> None:
+    """Every 10 ms until ``done``: the largest RSS of process ``pid`` seen, and how much of it
+    was pages of mapped files (libraries), whose count depends on the page cache (see
+    docs/scale.md)."""
+    while not done.wait(0.01):
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            return
+        wanted = [line.split() for line in status.splitlines()
+                  if line.startswith(("VmRSS:", "RssFile:"))]  # fmt: skip
+        fields = {name.rstrip(":"): int(kib) * 1024 for name, kib, *_ in wanted}
+        if fields.get("VmRSS", 0) > largest["VmRSS"]:
+            largest.update(fields)
 
 
 def cli_figures(out_dir: Path, agents: int = 10**6, steps: int = 52) -> dict:
@@ -446,7 +470,9 @@ def print_report(report: dict) -> None:
             f"(median of {len(cli['small_wall_all'])}); {_fmt_n(cli['agents'])} x {cli['steps']}: "
             f"wall {cli['wall_seconds']:.2f} s, step loop {cli['step_seconds']:.2f} s, outside "
             f"it {cli['overhead_seconds']:.2f} s, peak RSS {cli['peak_rss_bytes'] / MIB:.0f} MiB "
-            f"({cli['peak_rss_bytes'] / MB:.0f} MB) with its output files"
+            f"({cli['peak_rss_bytes'] / MB:.0f} MB) with its output files, of which "
+            f"{cli['library_pages_at_peak_bytes'] / MIB:.0f} MiB pages of libraries (more right "
+            "after an install: docs/scale.md)"
         )
     if report["targets"]:
         t = Table(title="targets (issues 5 and 13)")
