@@ -465,14 +465,16 @@ def print_report(report: dict) -> None:
 
     cli = report.get("cli")
     if cli:
+        library = cli.get("library_pages_at_peak_bytes")  # not in reports made before it was
+        of_which = "" if library is None else (
+            f", of which {library / MIB:.0f} MiB pages of libraries (more right after an "
+            "install: docs/scale.md)")  # fmt: skip
         console.print(
             f"scoresim run as a process: 1,000 agents x 1 step {cli['small_wall_seconds']:.2f} s "
             f"(median of {len(cli['small_wall_all'])}); {_fmt_n(cli['agents'])} x {cli['steps']}: "
             f"wall {cli['wall_seconds']:.2f} s, step loop {cli['step_seconds']:.2f} s, outside "
             f"it {cli['overhead_seconds']:.2f} s, peak RSS {cli['peak_rss_bytes'] / MIB:.0f} MiB "
-            f"({cli['peak_rss_bytes'] / MB:.0f} MB) with its output files, of which "
-            f"{cli['library_pages_at_peak_bytes'] / MIB:.0f} MiB pages of libraries (more right "
-            "after an install: docs/scale.md)"
+            f"({cli['peak_rss_bytes'] / MB:.0f} MB) with its output files{of_which}"
         )
     if report["targets"]:
         t = Table(title="targets (issues 5 and 13)")

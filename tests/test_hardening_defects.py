@@ -340,6 +340,22 @@ def test_11_bench_prints_its_verdict_last(capsys: pytest.CaptureFixture[str]) ->
     assert not any(line.startswith("verdict") for line in lines[:-1])
 
 
+def test_11_bench_says_how_much_of_the_peak_is_library_pages(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    bench = _import("bench")
+    cli = {"small_wall_seconds": 0.6, "small_wall_all": [0.6], "agents": 10**6, "steps": 52,
+           "wall_seconds": 9.0, "step_seconds": 8.0, "overhead_seconds": 1.0,
+           "peak_rss_bytes": 380 * 2**20, "library_pages_at_peak_bytes": 120 * 2**20}  # fmt: skip
+    report = {"results": [], "steps": 52, "load_before": [0, 0, 0], "load_after": [0, 0, 0],
+              "probe_ms_before": 100.0, "probe_ms_after": 100.0, "cli": cli,
+              "targets": bench.targets([], None, cli)}  # fmt: skip
+    bench.print_report(report)
+    out = " ".join(capsys.readouterr().out.split())
+    assert "of which 120 MiB pages of libraries" in out
+    assert out.endswith("verdict: PASS (all 3 targets met)")
+
+
 def test_11_mesa_benchmark_verdict_is_its_last_line(capsys: pytest.CaptureFixture[str]) -> None:
     mesa = _import("mesa_model")
     assert mesa.main(["--agents", "200", "--steps", "2", "--scoresim-reps", "1"]) == 0

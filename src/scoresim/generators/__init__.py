@@ -3,7 +3,8 @@
 Every function returns the *canonical edge list* of an undirected simple graph on the nodes
 ``0..n-1``: a pair ``(src, dst)`` of ``int32`` arrays with ``src < dst`` for every edge, no
 duplicate edge, no self-loop, sorted lexicographically by ``(src, dst)``
-(see :func:`canonical_edges`).
+(see :func:`canonical_edges`). With ``canonical=False`` the generators return the same edges
+as drawn, each once but unsorted, which ``scoresim.graph.Graph`` indexes directly.
 
 All randomness comes from the ``rng`` argument (a :class:`numpy.random.Generator`): the same
 generator state gives the same graph. The generators are vectorized with numpy; the one
