@@ -40,7 +40,8 @@ class TierTable:
     def from_scenario(cls, scenario: Scenario) -> TierTable:
         tiers = scenario.tiers
         mins = np.array([t.min_score for t in tiers])
-        base = tier_of(scenario.policy.score.base, mins)
+        # in Python: called from Python, the compiled function would load a kernel of its own
+        base = tier_of.py_func(scenario.policy.score.base, mins)
         return cls(
             names=tuple(t.name for t in tiers),
             min_score=mins,
