@@ -200,26 +200,3 @@ def test_any_pairs_make_the_graph_of_their_canonical_edges(n, data):
 def test_pairs_outside_the_nodes_are_refused(src, dst, message):
     with pytest.raises(ValueError, match=message):
         Graph(5, np.array(src), np.array(dst))
-
-
-@pytest.mark.parametrize("threads", [1, 2, 3, 7])
-@pytest.mark.parametrize("parallel", [False, True])
-def test_rows_are_the_same_whatever_the_threads(monkeypatch, threads, parallel):
-    """Graph construction splits the rows over the threads (each row filled by one thread in
-    the order of the pairs): any split, serial or parallel, gives the same CSR, and that of the
-    canonical edges."""
-    from scoresim.generators import canonical_edges
-
-    rng = np.random.default_rng(8)
-    n = 3000
-    u, v = rng.integers(0, n, 20000), rng.integers(0, n, 20000)  # loops and repeats included
-    u[:50], v[:50] = v[50:100], u[50:100]  # some pairs in both orientations
-    from scoresim import csr
-
-    monkeypatch.setattr(csr, "use_threads", lambda size: parallel)
-    monkeypatch.setattr(csr.numba, "get_num_threads", lambda: threads)
-    g = Graph(n, u, v)
-    monkeypatch.undo()
-    want = Graph(n, *canonical_edges(u, v), canonical=True)
-    np.testing.assert_array_equal(g.indptr, want.indptr)
-    np.testing.assert_array_equal(g.indices, want.indices)

@@ -144,8 +144,9 @@ class Society:
         }
 
 
-#: agents per slice of the population's draws (:func:`fill_population`)
-DRAW_CHUNK = 1 << 16
+#: agents per slice of the population's draws (:func:`fill_population`): 64 KB of floats, which
+#: the drawing thread's heap recycles from slice to slice (larger slices left more memory there)
+DRAW_CHUNK = 1 << 13
 
 
 def draw_population(
