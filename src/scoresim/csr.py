@@ -57,10 +57,11 @@ def _fill_rows(src, dst, indptr, indices, canonical):  # pragma: no cover - comp
 
 @njit(cache=True, nogil=True)
 def _sort_rows(indptr, indices):  # pragma: no cover - compiled
-    """Sort every row in place; the number of entries left once repeats are dropped."""
-    distinct = 0
+    """Sort every row in place and drop its repeated entries, packing the rows to the left."""
+    out = 0
+    start = 0
     for i in range(indptr.size - 1):
-        start, end = indptr[i], indptr[i + 1]
+        end = indptr[i + 1]
         if end - start > 32:
             indices[start:end].sort()
         else:  # insertion sort: rows are short and nearly sorted
@@ -71,19 +72,6 @@ def _sort_rows(indptr, indices):  # pragma: no cover - compiled
                     indices[q + 1] = indices[q]
                     q -= 1
                 indices[q + 1] = v
-        for p in range(start, end):
-            if p == start or indices[p] != indices[p - 1]:
-                distinct += 1
-    return distinct
-
-
-@njit(cache=True, nogil=True)
-def _drop_repeats(indptr, indices):  # pragma: no cover - compiled
-    """Drop repeated entries from the sorted rows, packing the rows to the left."""
-    out = 0
-    start = 0
-    for i in range(indptr.size - 1):
-        end = indptr[i + 1]
         indptr[i] = out
         for p in range(start, end):
             if p == start or indices[p] != indices[p - 1]:
@@ -100,6 +88,6 @@ def fill_csr(src, dst, indptr, indices, canonical: bool) -> int:
     _count_rows(src, dst, indptr)
     np.cumsum(indptr, out=indptr)
     _fill_rows(src, dst, indptr, indices, canonical)
-    if not canonical and _sort_rows(indptr, indices) < int(indptr[-1]):
-        _drop_repeats(indptr, indices)
+    if not canonical:
+        _sort_rows(indptr, indices)
     return int(indptr[-1])

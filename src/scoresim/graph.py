@@ -230,17 +230,13 @@ def _fill_upper(
 
 
 def upper_edges(
-    indptr: np.ndarray, indices: np.ndarray, a: int = 0, b: int | None = None,
-    parallel: bool | None = None,
-) -> np.ndarray:  # fmt: skip
+    indptr: np.ndarray, indices: np.ndarray, parallel: bool, a: int = 0, b: int | None = None
+) -> np.ndarray:
     """A new ``(2, edges)`` int32 array of the edges ``(src, dst)``, ``src < dst``, whose
     ``src`` is one of the nodes ``a..b-1`` (all nodes by default), sorted: the CSR entries above
-    the diagonal, in one compiled pass (parallel over rows if ``parallel``, by default when
-    the entries are many)."""
+    the diagonal, in one compiled pass (parallel over rows if ``parallel``)."""
     b = indptr.size - 1 if b is None else b
     rows = indptr[a : b + 1]
-    if parallel is None:
-        parallel = use_threads(int(rows[-1] - rows[0]))
     counts = np.empty(b - a, np.int64)
     _count_upper(parallel, rows, indices, a, counts)
     offsets = np.zeros(b - a + 1, np.int64)
@@ -323,7 +319,7 @@ class Graph:
     def edge_array(self) -> np.ndarray:
         """A new ``(2, edges)`` int32 array: each edge once as ``(src, dst)`` with ``src < dst``,
         sorted (:func:`upper_edges`)."""
-        return upper_edges(self.indptr, self.indices, parallel=self.parallel)
+        return upper_edges(self.indptr, self.indices, self.parallel)
 
     def _edge_list(self) -> tuple[np.ndarray, np.ndarray]:
         if self._edges is None:

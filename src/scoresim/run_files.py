@@ -171,7 +171,7 @@ def edge_table(indptr: np.ndarray, indices: np.ndarray, a: int, b: int) -> Any:
 
     # serial: this runs in a thread of its own, and numba's default (workqueue) threading layer
     # must not be entered by two threads at once
-    edges = upper_edges(indptr, indices, a, b, parallel=False)
+    edges = upper_edges(indptr, indices, False, a, b)
     return pa.Table.from_arrays([_arrow(edges[0]), _arrow(edges[1])], names=["src", "dst"])
 
 

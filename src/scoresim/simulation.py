@@ -107,7 +107,8 @@ class Simulation:
         # of the setup: loading the kernels and building the graph, whose stream is its own. Its
         # arrays are made here: what a helper thread allocates stays in its own heap once freed
         # (glibc keeps a heap per thread), where the steps cannot reuse it.
-        later = [sc for _, sc in scenario.timeline()]
+        timeline = scenario.timeline()  # validates each scheduled scenario: done once
+        later = [sc for _, sc in timeline]
         population = empty_population(scenario, later)
         with ThreadPoolExecutor(1, thread_name_prefix="scoresim-population") as pool:
             drawn = pool.submit(fill_population, population, scenario, self.rngs["population"],
@@ -118,7 +119,7 @@ class Simulation:
                 names = ", ".join(sorted(taken))
                 raise ValueError(f"reporters: {names} is a metric column already")
             #: the policy timeline: step -> the quantities in force from that step on
-            self.changes = {k: Params.from_scenario(sc) for k, sc in scenario.timeline()}
+            self.changes = {k: Params.from_scenario(sc) for k, sc in timeline}
             graph = build_graph(scenario, self.rngs["graph"])
             drawn.result()
             self.society = Society.from_draws(scenario, population, graph)
