@@ -117,7 +117,8 @@ def _generator_seconds(n: int, degree: int) -> dict[str, float]:
     """Wall seconds to build each kind of graph with ``n`` nodes at the seed preset's degree."""
     import numpy as np
 
-    from scoresim import Scenario, generators
+    from scoresim import Scenario
+    from scoresim.society import generators
 
     g = Scenario.preset("seed").graph
     calls = {

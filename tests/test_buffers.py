@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from scoresim import Scenario, Simulation
-from scoresim.buffers import unshared
+from scoresim.core.buffers import unshared
 from scoresim.phases.activity import COUNT_WIDTH
 from scoresim.phases.record import COUNT_FIELDS
 

@@ -149,7 +149,7 @@ def test_graph_depends_only_on_seed_and_graph_fields() -> None:
 #: Runs the CLI with the threaded kernels forced on, however small the input.
 FORCE_PARALLEL = """
 import sys
-import scoresim.jit as jit
+import scoresim.core.jit as jit
 jit.PARALLEL_MIN_SIZE = 0
 assert jit.use_threads(1)
 from scoresim.cli import main

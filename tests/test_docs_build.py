@@ -14,7 +14,7 @@ import pytest
 from pydantic import BaseModel
 
 from scoresim import Scenario
-from scoresim.cli import build_parser
+from scoresim.cli.parser import build_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"

@@ -110,7 +110,7 @@ def test_no_file_points_outside_the_repository() -> None:
 def test_glossary_defines_every_metric_column_and_headline_effect() -> None:
     from scoresim import Scenario
     from scoresim.metrics import metric_columns
-    from scoresim.params import Params
+    from scoresim.phases.params import Params
     from scoresim.scenario import preset_names
 
     glossary = (ROOT / "docs" / "glossary.md").read_text(encoding="utf-8")

@@ -11,9 +11,9 @@ import pytest
 
 from scoresim import Run, Scenario, simulate
 from scoresim.cli import main
-from scoresim.display import comparison_html, run_html
-from scoresim.experiments.compare import arms, compare
-from scoresim.export import NODE_ATTRIBUTES, nodes_path
+from scoresim.experiments.compare import arms, compare, comparison_html
+from scoresim.results.display import run_html
+from scoresim.results.export import NODE_ATTRIBUTES, nodes_path
 
 SMALL = {"population.agents": 400, "steps": 12, "adoption.mandatory_step": 6}
 

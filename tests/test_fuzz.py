@@ -30,8 +30,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scoresim import Scenario
-from scoresim.cli import load_sweep, main
-from scoresim.errors import ScenarioError
+from scoresim.cli import main
+from scoresim.cli.inputs import load_sweep
+from scoresim.core.errors import ScenarioError
 
 SCORESIM = Path(sys.executable).parent / "scoresim"
 CALIBRATIONS = Path(__file__).resolve().parent.parent / "calibration"

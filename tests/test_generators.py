@@ -1,4 +1,5 @@
-"""Tests of scoresim.generators: canonical form, determinism, exact counts and statistics."""
+"""Tests of scoresim.society.generators: canonical form, determinism, exact counts and
+statistics."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from scoresim.errors import ScenarioError
-from scoresim.generators import (
+from scoresim.core.errors import ScenarioError
+from scoresim.society.generators import (
     barabasi_albert,
     canonical_edges,
     read_edgelist,
@@ -535,7 +536,7 @@ def test_million_node_graphs_are_fast() -> None:
 def test_rewiring_draws_are_drawn_in_slices_as_in_one(num: int, p: float, seed: int) -> None:
     """The edges chosen for rewiring, drawn slice by slice into one buffer, are those of one
     ``rng.random(num)`` call, and the generator ends in the same state."""
-    from scoresim.generators.small_world import _bernoulli_indices
+    from scoresim.society.generators.small_world import _bernoulli_indices
 
     r1, r2 = rng(seed), rng(seed)
     got = _bernoulli_indices(r1, num, p)

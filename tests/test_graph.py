@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scoresim import graph as graph_module
-from scoresim.graph import Graph
+from scoresim.society import graph as graph_module
+from scoresim.society.graph import Graph
 
 
 def edge_set(g: Graph) -> set[tuple[int, int]]:
@@ -173,7 +173,7 @@ def test_update_never_writes_into_arrays_someone_holds():
 def test_any_pairs_make_the_graph_of_their_canonical_edges(n, data):
     """Graph(n, pairs) (self-loops, repeats, both orientations, any order) is the graph of the
     pairs' canonical edge list: the same row pointers and the same sorted rows."""
-    from scoresim.generators import canonical_edges
+    from scoresim.society.generators import canonical_edges
 
     ids = st.integers(0, n - 1)
     pairs = data.draw(st.lists(st.tuples(ids, ids), max_size=120))

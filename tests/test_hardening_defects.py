@@ -61,8 +61,8 @@ def test_12_dashboard_scenarios_folder_must_exist(
 
 
 def test_12_serve_checks_the_folder_too(tmp_path: Path) -> None:
+    from scoresim.core.errors import ScenarioError
     from scoresim.dashboard.server import serve
-    from scoresim.errors import ScenarioError
 
     with pytest.raises(ScenarioError, match="--scenarios: folder not found"):
         serve(port=8799, scenario_root=tmp_path / "nope")
@@ -94,7 +94,7 @@ def test_3_a_run_too_big_for_memory_is_refused_within_seconds(tmp_path: Path) ->
 @pytest.fixture
 def little_memory(monkeypatch: pytest.MonkeyPatch) -> None:
     """A machine with 100 MB free: less than any run's estimate."""
-    monkeypatch.setattr("scoresim.resources.available_bytes", lambda: 100_000_000)
+    monkeypatch.setattr("scoresim.society.resources.available_bytes", lambda: 100_000_000)
 
 
 @pytest.mark.usefixtures("little_memory")
@@ -128,7 +128,7 @@ def test_3_compare_and_sweep_check_memory_too(
 
 
 def test_3_estimate_grows_with_agents_and_edges() -> None:
-    from scoresim.resources import estimate_bytes
+    from scoresim.society.resources import estimate_bytes
 
     seed = Scenario.preset("seed")
     sizes = [estimate_bytes(seed.with_overrides({"population.agents": n}))

@@ -14,9 +14,9 @@ import pyarrow.parquet as pq
 import pytest
 from pandas.testing import assert_frame_equal
 
-import scoresim.run_files as run_files
+import scoresim.results.files as run_files
 from scoresim import Run, Scenario, Simulation, simulate
-from scoresim.run_files import RunFiles, metrics_columns
+from scoresim.results.files import RunFiles, metrics_columns
 
 SCORESIM = Path(sys.executable).parent / "scoresim"
 TABLES = ("metrics", "agents", "edges")

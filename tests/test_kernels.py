@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from numba import njit
 
-from scoresim import Scenario, Simulation, jit
+from scoresim import Scenario, Simulation
+from scoresim.core import jit
 
 
 @pytest.fixture(scope="module")

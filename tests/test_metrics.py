@@ -16,13 +16,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scoresim.graph import Graph
 from scoresim.metrics import gini, mean_and_sd, metric_columns, metrics_row
-from scoresim.params import Params
+from scoresim.phases.params import Params
 from scoresim.phases.record import COUNT_FIELDS, StepRecord
 from scoresim.scenario import Scenario
 from scoresim.simulation import Simulation
-from scoresim.society import Society
+from scoresim.society.agents import Society
+from scoresim.society.graph import Graph
 
 # docs/model.md section 3, typed by hand, in order, with `step` first
 MODEL_COLUMNS = [

@@ -19,17 +19,17 @@ import scipy.stats
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scoresim.enrolled_friends import enrolled_friends
-from scoresim.graph import Graph
-from scoresim.params import Params
 from scoresim.phases.activity import activity
 from scoresim.phases.adaptation import adaptation
 from scoresim.phases.adoption import adoption
 from scoresim.phases.consequences import consequences
 from scoresim.phases.network import network
+from scoresim.phases.params import Params
 from scoresim.phases.record import StepRecord
 from scoresim.scenario import Scenario
-from scoresim.society import Society
+from scoresim.society.agents import Society
+from scoresim.society.enrolled_friends import enrolled_friends
+from scoresim.society.graph import Graph
 
 Z = 5.0  # tolerance of the statistical checks, in standard deviations
 
@@ -1044,8 +1044,8 @@ def test_results_do_not_depend_on_threads(monkeypatch):
     """Serial and parallel kernels give bit-identical steps (counter-based draws per agent)."""
     import pandas as pd
 
-    import scoresim.graph
-    import scoresim.jit
+    import scoresim.core.jit
+    import scoresim.society.graph
     from scoresim.simulation import Simulation
 
     sc = Scenario.preset("seed").with_overrides(
@@ -1053,8 +1053,8 @@ def test_results_do_not_depend_on_threads(monkeypatch):
     )
     serial = Simulation(sc, seed=2)
     serial.run()
-    monkeypatch.setattr(scoresim.jit, "PARALLEL_MIN_SIZE", 0)
-    monkeypatch.setattr(scoresim.graph, "PARALLEL_MIN_ENTRIES", 0, raising=False)
+    monkeypatch.setattr(scoresim.core.jit, "PARALLEL_MIN_SIZE", 0)
+    monkeypatch.setattr(scoresim.society.graph, "PARALLEL_MIN_ENTRIES", 0, raising=False)
     threaded = Simulation(sc, seed=2)
     threaded.run()
     pd.testing.assert_frame_equal(serial.metrics, threaded.metrics)

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoresim import Scenario, Simulation
-from scoresim import society as society_module
-from scoresim.graph import build_graph
-from scoresim.society import Society, draw_population
+from scoresim.society import agents as society_module
+from scoresim.society.agents import Society, draw_population
+from scoresim.society.graph import build_graph
 
 RECORDS = {
     "policy.records": [{"name": "judgment", "kind": "offence", "rate": 0.05, "delta": -30.0,

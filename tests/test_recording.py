@@ -11,7 +11,7 @@ import pytest
 
 from scoresim import Scenario, Simulation
 from scoresim.cli import main
-from scoresim.recording import AgentRecorder
+from scoresim.results.recording import AgentRecorder
 
 SMALL = Scenario.preset("seed").with_overrides(
     {"population.agents": 300, "steps": 9, "adoption.mandatory_step": 5}

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_version_is_single_sourced() -> None:
     pyproject = (ROOT / "pyproject.toml").read_text()
     assert 'dynamic = ["version"]' in pyproject
-    assert 'version = { attr = "scoresim.__version__" }' in pyproject
+    assert 'version = { attr = "scoresim.core.version.__version__" }' in pyproject
     assert not re.search(r'^version\s*=\s*"', pyproject, re.M)  # no second copy
     cff = re.search(r'^version:\s*"([^"]+)"', (ROOT / "CITATION.cff").read_text(), re.M)
     assert cff and cff.group(1) == scoresim.__version__
@@ -66,7 +66,7 @@ def test_wheel_installs_and_runs_in_a_fresh_venv(tmp_path: Path) -> None:
     assert wheel.exists() and sdist.exists(), sorted(p.name for p in dist.iterdir())
     with zipfile.ZipFile(wheel) as z:
         names = set(z.namelist())
-    assert {"scoresim/presets/seed.toml", "scoresim/presets/control.toml"} <= names
+    assert {"scoresim/scenario/presets/seed.toml", "scoresim/scenario/presets/control.toml"} <= names
     assert f"scoresim-{version}.dist-info/licenses/LICENSE" in names
     with tarfile.open(sdist) as t:
         members = {m.name.split("/", 1)[1] for m in t.getmembers() if "/" in m.name}

@@ -13,8 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 from pandas.testing import assert_frame_equal
 
-import scoresim.results as results
-import scoresim.run_files as run_files
+import scoresim.results.files as run_files
+import scoresim.results.folders as results
 from scoresim import Run, Scenario, __version__, simulate
 
 RUN_FILES = {"metrics.parquet", "agents.parquet", "edges.parquet", "scenario.toml", "summary.json"}

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from scoresim.errors import ScenarioError
+from scoresim.core.errors import ScenarioError
 from scoresim.scenario import Scenario, preset_descriptions, preset_names
 
 SEED = Scenario.preset("seed")

@@ -161,7 +161,7 @@ def test_interrupt_while_writing_keeps_the_earlier_result(
     tmp_path: Path, signum: int, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
-    import scoresim.run_files as run_files
+    import scoresim.results.files as run_files
 
     if threading.current_thread() is not threading.main_thread():
         pytest.skip("signals are handled in the main thread only")
@@ -382,7 +382,7 @@ def test_a_signal_during_a_database_write_stays_an_interrupt(tmp_path: Path) -> 
     interrupt, not record the run as failed, and leave nothing of the run half-written."""
     import numpy as np
 
-    from scoresim import cli
+    from scoresim.cli import entry as cli
     from scoresim.experiments.database import SweepDatabase
     from scoresim.experiments.spec import SweepSpec
 

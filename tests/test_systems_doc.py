@@ -6,13 +6,13 @@ import tomllib
 from pathlib import Path
 
 from scoresim import Scenario
-from scoresim.systems_doc import DOCUMENTED, preset_rows, systems_markdown
+from scoresim.describe.systems_doc import DOCUMENTED, preset_rows, systems_markdown
 
 PAGE = Path(__file__).parents[1] / "docs" / "systems.md"
 
 
 def test_the_page_is_the_generated_one() -> None:
-    assert PAGE.read_text() == systems_markdown(), "run: python -m scoresim.systems_doc"
+    assert PAGE.read_text() == systems_markdown(), "run: python -m scoresim.describe.systems_doc"
 
 
 def test_every_row_of_a_documented_system_cites_a_source_or_says_assumed() -> None:

@@ -19,15 +19,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scoresim.graph import build_graph
-from scoresim.params import Params
 from scoresim.phases.consequences import consequences
 from scoresim.phases.network import network
+from scoresim.phases.params import Params
 from scoresim.phases.records import records
 from scoresim.phases.scoring import scoring
 from scoresim.scenario import Scenario
 from scoresim.simulation import Simulation
-from scoresim.society import Society
+from scoresim.society.agents import Society
+from scoresim.society.graph import build_graph
 from test_phases import HIRE_MULT, Z, assert_freq, empty_record, make
 
 NOBODY_SCORED = {"adoption.initial": 0.0, "adoption.innovation": 0.0,

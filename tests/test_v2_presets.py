@@ -30,7 +30,7 @@ ALWAYS_ON = ("private_critics", "public_critics")
 
 
 def preset_text(name):
-    return resources.files("scoresim.presets").joinpath(f"{name}.toml").read_text()
+    return resources.files("scoresim.scenario.presets").joinpath(f"{name}.toml").read_text()
 
 
 def small(name, **fields):
@@ -42,7 +42,7 @@ def small(name, **fields):
 # =========================================================================== validity, base
 @pytest.mark.parametrize("name", NEW)
 def test_preset_validates_through_the_cli(name, capsys):
-    path = resources.files("scoresim.presets").joinpath(f"{name}.toml")
+    path = resources.files("scoresim.scenario.presets").joinpath(f"{name}.toml")
     assert main(["validate", str(path)]) == 0
     out, err = capsys.readouterr()
     assert out.startswith(f"{path}: valid") and err == ""

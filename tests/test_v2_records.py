@@ -17,14 +17,14 @@ import scipy.stats
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scoresim.graph import Graph
-from scoresim.params import Params
 from scoresim.phases.consequences import consequences
+from scoresim.phases.params import Params
 from scoresim.phases.record import StepRecord
 from scoresim.phases.records import LISTS, OFFENCE, records
 from scoresim.phases.scoring import scoring
 from scoresim.scenario import Scenario
-from scoresim.society import Society
+from scoresim.society.agents import Society
+from scoresim.society.graph import Graph
 from test_phases import Z, assert_freq, empty_record, make
 
 V1_TRAITS = ("dissent0", "fear", "import_taste", "post_rate", "buy_rate", "income", "employed",

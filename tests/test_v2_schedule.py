@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scoresim.cli import main
-from scoresim.errors import ScenarioError
-from scoresim.params import Params
+from scoresim.core.errors import ScenarioError
+from scoresim.phases.params import Params
 from scoresim.scenario import Scenario
 from scoresim.simulation import Simulation
 

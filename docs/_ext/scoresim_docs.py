@@ -10,7 +10,7 @@
     field fails the docs build until it is described.
 
 ``scoresim-cli``
-    Every command of ``scoresim`` from :func:`scoresim.cli.build_parser`: usage, description,
+    Every command of ``scoresim`` from :func:`scoresim.cli.parser.build_parser`: usage, description,
     and each argument with its help text, choices and default.
 """
 
@@ -317,7 +317,7 @@ class CliReference(_MarkdownDirective):
     """``{scoresim-cli}``: every command of ``scoresim`` from its argument parser."""
 
     def run(self) -> list[nodes.Node]:
-        from scoresim.cli import build_parser
+        from scoresim.cli.parser import build_parser
 
         parser = build_parser()
         parser.prog = "scoresim"

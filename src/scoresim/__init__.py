@@ -10,10 +10,9 @@ import os as _os
 # costs far more than it saves as soon as the cores are shared (another process, a test worker).
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-__version__ = "0.1.0"
-
-from scoresim.errors import ScenarioError
-from scoresim.results import Run
+from scoresim.core.errors import ScenarioError
+from scoresim.core.version import __version__
+from scoresim.results.run import Run
 from scoresim.scenario import Scenario
 from scoresim.simulation import Simulation, simulate
 

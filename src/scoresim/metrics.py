@@ -14,13 +14,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import numpy as np
 from numba import njit, prange
 
-from scoresim.buffers import SPARE_FLOATS, reuse_or_empty
-from scoresim.jit import kernel, use_threads
-from scoresim.params import Params
+from scoresim.core.buffers import SPARE_FLOATS, reuse_or_empty
+from scoresim.core.jit import kernel, use_threads
 from scoresim.phases.adaptation import SNAPSHOT
+from scoresim.phases.params import Params
 from scoresim.phases.record import StepRecord
 from scoresim.phases.records import OFFENCE
-from scoresim.society import Society, expressed_of
+from scoresim.society.agents import Society, expressed_of
 
 NAN = float("nan")
 _sorter: tuple[int, ThreadPoolExecutor] | None = None

@@ -19,21 +19,22 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from scoresim.buffers import unshared
-from scoresim.graph import build_graph
+from scoresim.core.buffers import unshared
 from scoresim.metrics import metric_columns, metrics_row
-from scoresim.params import Params
 from scoresim.phases.activity import activity
 from scoresim.phases.adaptation import adaptation
 from scoresim.phases.adoption import adoption
 from scoresim.phases.consequences import consequences
 from scoresim.phases.network import network
+from scoresim.phases.params import Params
 from scoresim.phases.record import StepRecord
 from scoresim.phases.records import records
 from scoresim.phases.scoring import scoring
-from scoresim.results import Run, agents_frame, edges_frame, metrics_frame
+from scoresim.results.run import Run
+from scoresim.results.tables import agents_frame, edges_frame, metrics_frame
 from scoresim.scenario import Scenario
-from scoresim.society import Society, empty_population, fill_population
+from scoresim.society.agents import Society, empty_population, fill_population
+from scoresim.society.graph import build_graph
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -68,7 +69,7 @@ class Simulation:
     observers : sequence of callable, optional
         Each ``observer(simulation)`` is called after every step (and, if it has a ``start``
         method, ``observer.start(simulation)`` once before the first), e.g. a
-        :class:`~scoresim.recording.AgentRecorder`.
+        :class:`~scoresim.results.recording.AgentRecorder`.
 
     Examples
     --------

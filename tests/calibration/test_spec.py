@@ -12,7 +12,7 @@ import pytest
 from scoresim.calibration.expression import parse
 from scoresim.calibration.spec import CalibrationSpec
 from scoresim.cli import main
-from scoresim.errors import ScenarioError
+from scoresim.core.errors import ScenarioError
 
 from .conftest import BASE, calibration, write
 

@@ -18,6 +18,7 @@ pytest.importorskip("solara")
 
 from scoresim import Scenario, Simulation
 from scoresim.cli import main
+from scoresim.core.errors import ScenarioError
 from scoresim.dashboard import charts, tiercharts
 from scoresim.dashboard.arms import NOT_ENROLLED, control_for, point
 from scoresim.dashboard.catalogue import CARDS, CHARTS, charts_for
@@ -25,11 +26,10 @@ from scoresim.dashboard.controller import Controller
 from scoresim.dashboard.echarts import CHUNK, merge, split
 from scoresim.dashboard.exports import snapshot_html
 from scoresim.dashboard.server import quiet, serve
-from scoresim.errors import ScenarioError
+from scoresim.describe.glossary import EFFECTS, GLOSSARY, METRICS, SYSTEMS, caveat
+from scoresim.describe.palette import ARM_COLOURS, NEW_TIE, tier_colours
 from scoresim.experiments.effects import headline_table
-from scoresim.glossary import EFFECTS, GLOSSARY, METRICS, SYSTEMS, caveat
 from scoresim.metrics import metric_columns
-from scoresim.palette import ARM_COLOURS, NEW_TIE, tier_colours
 
 SMALL = {"population.agents": 300, "steps": 300, "seed": 2, "adoption.mandatory_step": 5}
 

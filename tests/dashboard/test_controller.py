@@ -16,7 +16,7 @@ from scoresim import Scenario, Simulation
 from scoresim.dashboard.arms import NOT_ENROLLED, control_for, employment_by_tier
 from scoresim.dashboard.controller import Controller, Status
 from scoresim.dashboard.network import NetworkSample, edge_keys
-from scoresim.graph import Graph
+from scoresim.society.graph import Graph
 
 SMALL = {"population.agents": 400, "steps": 6, "seed": 3}
 

@@ -15,7 +15,7 @@ from scoresim.dashboard.arms import SCORE_BINS, same_society
 from scoresim.dashboard.controller import MAX_SYSTEMS, Controller, Status
 from scoresim.dashboard.slots import RunSlots
 from scoresim.dashboard.snapshot import events_of
-from scoresim.palette import ARM_COLOURS
+from scoresim.describe.palette import ARM_COLOURS
 
 SMALL = {"population.agents": 400, "steps": 40, "seed": 5}
 HARSH = 'name = "harsh"\n[policy.detect]\ncritical = 1.0\n[adoption]\nmandatory_step = 3\n'

@@ -12,10 +12,10 @@ import pytest
 from matplotlib.colors import to_hex
 
 from scoresim.cli import main
-from scoresim.errors import ScenarioError
-from scoresim.palette import FURTHER_COLOURS as EXTRA_COLOURS
+from scoresim.core.errors import ScenarioError
+from scoresim.describe.palette import FURTHER_COLOURS as EXTRA_COLOURS
+from scoresim.describe.systems import SYSTEMS, USER, caveat, describe, palette
 from scoresim.report import figures, kind_of, write_report
-from scoresim.systems import SYSTEMS, USER, caveat, describe, palette
 
 SWEEP = """
 name = "report-sweep"

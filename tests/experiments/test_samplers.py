@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from scoresim.cli import main
-from scoresim.errors import ScenarioError
+from scoresim.core.errors import ScenarioError
 from scoresim.experiments import samplers
 from scoresim.experiments.samplers import Parameter
 from scoresim.experiments.spec import SweepSpec

@@ -15,7 +15,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from scoresim.progress import format_value
+from scoresim.core.progress import format_value
 
 
 class CalibrationProgress:

@@ -22,7 +22,7 @@ import numpy as np
 
 from scoresim.calibration.spec import CalibrationSpec
 from scoresim.calibration.store import CalibrationStore
-from scoresim.errors import ScenarioError
+from scoresim.core.errors import ScenarioError
 from scoresim.experiments.backends import RunOutput, RunTask, execute
 
 STAGES = {"history": 1, "abc": 2, "check": 3}

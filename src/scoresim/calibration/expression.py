@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scoresim.errors import ScenarioError
+from scoresim.core.errors import ScenarioError
 
 FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {"cumsum": np.cumsum}
 _OPS: dict[type, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
@@ -77,11 +77,11 @@ def parse(text: str, columns: Sequence[str], control_columns: Sequence[str] | No
     >>> parse("adoptoin", ["adoption"])
     Traceback (most recent call last):
     ...
-    scoresim.errors.ScenarioError: unknown metric column 'adoptoin'
+    scoresim.core.errors.ScenarioError: unknown metric column 'adoptoin'
     >>> parse("__import__('os')", ["adoption"])
     Traceback (most recent call last):
     ...
-    scoresim.errors.ScenarioError: unknown function '__import__' (known: cumsum)
+    scoresim.core.errors.ScenarioError: unknown function '__import__' (known: cumsum)
     """
     if not isinstance(text, str) or not text.strip():
         raise ScenarioError("must be a metric column or expression (got an empty string)")

@@ -30,7 +30,8 @@ from scoresim.calibration.abc import AbcResult, weighted_quantile
 from scoresim.calibration.evaluate import STAGES, derive
 from scoresim.calibration.history import HistoryResult
 from scoresim.calibration.spec import CalibrationSpec
-from scoresim.results import atomic_folder, version
+from scoresim.core.version import version
+from scoresim.results.folders import atomic_folder
 
 CI = (0.05, 0.95)
 

@@ -25,7 +25,7 @@ from scoresim.calibration.history import HistoryResult, HistorySettings, history
 from scoresim.calibration.outputs import check_draws, posterior_frame, write_folder
 from scoresim.calibration.spec import METHODS, CalibrationSpec
 from scoresim.calibration.store import CalibrationStore
-from scoresim.errors import ScenarioError
+from scoresim.core.errors import ScenarioError
 from scoresim.experiments.backends import BACKENDS
 
 

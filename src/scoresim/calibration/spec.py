@@ -37,11 +37,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from scoresim.calibration.expression import Expression, parse
 from scoresim.calibration.space import Prior, Space
-from scoresim.errors import ScenarioError
+from scoresim.core.errors import ScenarioError
 from scoresim.experiments.compare import _shared
 from scoresim.experiments.spec import _base_scenario, _lookup
 from scoresim.metrics import metric_columns
-from scoresim.params import Params
+from scoresim.phases.params import Params
 from scoresim.scenario import Scenario
 from scoresim.scenario.messages import one_line
 

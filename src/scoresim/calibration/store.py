@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 
 from scoresim.calibration.spec import CalibrationSpec
-from scoresim.errors import ScenarioError
+from scoresim.core.errors import ScenarioError
+from scoresim.core.version import version
 from scoresim.experiments.database import connect, q
-from scoresim.results import version
 
 Key = tuple[int, int, str]  # (idx, replication, arm) within one (stage, round)
 

@@ -15,7 +15,7 @@ to the page:
   :mod:`~scoresim.dashboard.snapshot` (what the page draws, at any past week);
 - :mod:`~scoresim.dashboard.charts`, :mod:`~scoresim.dashboard.tiercharts` (chart
   specifications) and :mod:`~scoresim.dashboard.catalogue` (charts and headline numbers with
-  their explanations, from :mod:`scoresim.glossary`);
+  their explanations, from :mod:`scoresim.describe.glossary`);
 - :mod:`~scoresim.dashboard.exports` (metrics tables, the HTML handout);
 - :mod:`~scoresim.dashboard.echarts` (the chart widget: sends only what changed, PNG export),
   :mod:`~scoresim.dashboard.panels`, :mod:`~scoresim.dashboard.views` and

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from scoresim.dashboard.network import NetworkSample, NetworkView
-from scoresim.glossary import Kind
+from scoresim.describe.glossary import Kind
 from scoresim.scenario import Scenario
 from scoresim.simulation import Simulation
 

@@ -1,7 +1,7 @@
 """The dashboard's charts and headline numbers, each with its plain-language explanation.
 
-The explanations are composed from :mod:`scoresim.glossary` (the same text as the docs), so a
-chart says what it shows and how to read the direction of a change in the words the glossary
+The explanations are composed from :mod:`scoresim.describe.glossary` (the same text as the docs),
+so a chart says what it shows and how to read the direction of a change in the words the glossary
 uses. :func:`charts_for` lists the charts a snapshot calls for (the blacklist chart only when a
 system has a blacklist).
 
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from scoresim.dashboard import charts, tiercharts
 from scoresim.dashboard.charts import ChartMaker
 from scoresim.dashboard.snapshot import Snapshot
-from scoresim.glossary import EFFECTS, METRICS
+from scoresim.describe.glossary import EFFECTS, METRICS
 
 
 def _say(*terms: str) -> str:

@@ -1,7 +1,7 @@
 """Time-series charts (Apache ECharts options, plain JSON-ready dicts) from a snapshot.
 
-Every system is drawn in its own colour (:mod:`scoresim.palette`) and solid, the control grey
-and dashed, on the same axes; shares are in percent. A second quantity in the same chart (loyal
+Every system is drawn in its own colour (:mod:`scoresim.describe.palette`) and solid, the control
+grey and dashed, on the same axes; shares are in percent. A second quantity in the same chart (loyal
 posts, private dissent) is dotted. Each week with a scheduled change (the mandatory date,
 ``[[schedule]]`` entries) gets a marked vertical line; hovering it says what changed. Legends
 scroll on one line, so they never run into the axis titles. The charts of the tiers and the
@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from scoresim.dashboard.snapshot import ArmView, Snapshot, event_lines
-from scoresim.palette import EVENT_COLOUR
+from scoresim.describe.palette import EVENT_COLOUR
 
 SOLID, DASHED, DOTTED = "solid", "dashed", "dotted"
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from scoresim.core.errors import ScenarioError
 from scoresim.dashboard import exports
 from scoresim.dashboard.arms import ArmSpec, control_for, same_society
 from scoresim.dashboard.editor import ScenarioEditor
@@ -41,9 +42,8 @@ from scoresim.dashboard.loading import read_path, read_scenario
 from scoresim.dashboard.slots import RunSlots
 from scoresim.dashboard.snapshot import Snapshot, events_of, views
 from scoresim.dashboard.worker import Status, Worker
-from scoresim.errors import ScenarioError
-from scoresim.glossary import Kind, caveat, kind_of
-from scoresim.palette import arm_colours
+from scoresim.describe.glossary import Kind, caveat, kind_of
+from scoresim.describe.palette import arm_colours
 from scoresim.scenario import Scenario, preset_names
 
 #: Systems side by side (besides the control).

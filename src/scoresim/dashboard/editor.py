@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from scoresim.core.errors import ScenarioError
 from scoresim.dashboard.arms import within_horizon
 from scoresim.dashboard.fields import (
     FieldSpec,
@@ -20,7 +21,6 @@ from scoresim.dashboard.fields import (
     get_value,
     parse_value,
 )
-from scoresim.errors import ScenarioError
 from scoresim.scenario import Scenario
 
 

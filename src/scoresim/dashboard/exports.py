@@ -21,10 +21,10 @@ from scoresim.dashboard.catalogue import CARDS, charts_for, format_card
 from scoresim.dashboard.echarts import ECHARTS_VERSION
 from scoresim.dashboard.snapshot import Snapshot, event_lines, headline
 from scoresim.dashboard.worker import Published
-from scoresim.glossary import KIND_LABELS
+from scoresim.describe.glossary import KIND_LABELS
 from scoresim.metrics import metric_columns
-from scoresim.params import Params
-from scoresim.results import metrics_frame as rows_frame
+from scoresim.phases.params import Params
+from scoresim.results.tables import metrics_frame as rows_frame
 
 
 def metrics_frame(published: Published | None, specs: tuple[ArmSpec, ...]) -> pd.DataFrame:

@@ -15,7 +15,7 @@ Examples
 >>> parse_value(specs["population.agents"], "90000", max_agents=50_000)
 Traceback (most recent call last):
 ...
-scoresim.errors.ScenarioError: population.agents: at most 50,000 agents in the dashboard
+scoresim.core.errors.ScenarioError: population.agents: at most 50,000 agents in the dashboard
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from scoresim.errors import ScenarioError
+from scoresim.core.errors import ScenarioError
 from scoresim.scenario import Scenario
 
 #: Largest population and horizon a dashboard page may ask for (keeps a page from exhausting
@@ -220,7 +220,7 @@ def parse_value(
     >>> parse_value(FieldSpec("policy.low_threshold", "t", "float", "x"), "abc")
     Traceback (most recent call last):
     ...
-    scoresim.errors.ScenarioError: policy.low_threshold: not a number ('abc')
+    scoresim.core.errors.ScenarioError: policy.low_threshold: not a number ('abc')
     """
     if spec.kind == "probability":
         try:

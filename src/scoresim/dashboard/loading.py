@@ -3,7 +3,7 @@
 Files are parsed as TOML and validated, never executed. Paths (the file's own, and an edge
 list's ``graph.path``) must lie inside the scenario folder given when the server started; the
 folder itself must exist (:func:`scenario_folder`). Every refusal is a
-:class:`~scoresim.errors.ScenarioError` with one line naming the file or field and the reason,
+:class:`~scoresim.core.errors.ScenarioError` with one line naming the file or field and the reason,
 which the page shows as it is.
 
 Examples
@@ -15,11 +15,11 @@ Examples
 >>> read_scenario(b"steps = = 5", "bad.toml", root)
 Traceback (most recent call last):
 ...
-scoresim.errors.ScenarioError: bad.toml: malformed TOML (Invalid value (at line 1, column 9))
+scoresim.core.errors.ScenarioError: bad.toml: malformed TOML (Invalid value (at line 1, column 9))
 >>> scenario_folder(root / "missing")
 Traceback (most recent call last):
 ...
-scoresim.errors.ScenarioError: --scenarios: folder not found: ...missing
+scoresim.core.errors.ScenarioError: --scenarios: folder not found: ...missing
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from scoresim.errors import ScenarioError
+from scoresim.core.errors import ScenarioError
 from scoresim.scenario import Scenario
 
 #: Largest scenario file the dashboard reads (an upload or a file under the scenario folder).

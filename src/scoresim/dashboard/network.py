@@ -10,7 +10,7 @@ cut since the start.
 Examples
 --------
 >>> import numpy as np
->>> from scoresim.graph import Graph
+>>> from scoresim.society.graph import Graph
 >>> ring = Graph(40, np.arange(40), (np.arange(40) + 1) % 40)
 >>> sample = NetworkSample.draw(ring, size=12, balls=2, rng=np.random.default_rng(0))
 >>> sample.nodes.size, sample.positions.shape
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scoresim.graph import Graph
+from scoresim.society.graph import Graph
 
 
 def edge_keys(graph: Graph) -> np.ndarray:

@@ -16,9 +16,9 @@ import os
 import warnings
 from pathlib import Path
 
+from scoresim.core.errors import ScenarioError
 from scoresim.dashboard.loading import scenario_folder
 from scoresim.dashboard.slots import DEFAULT_MAX_RUNS
-from scoresim.errors import ScenarioError
 
 APP = "scoresim.dashboard.app:Page"
 #: How long the server keeps a page's session after its browser went away without saying so.
@@ -94,7 +94,7 @@ def serve(
         Where to listen; 127.0.0.1 keeps it on this machine.
     scenario_root : Path, optional
         The folder scenario files may be loaded from by path (default: the current folder); it
-        must exist (:class:`~scoresim.errors.ScenarioError` otherwise, before anything starts).
+        must exist (:class:`~scoresim.core.errors.ScenarioError` otherwise, before anything starts).
     max_agents, max_steps : int, optional
         Lower caps than the defaults (50,000 agents, 1,040 steps).
     max_runs : int

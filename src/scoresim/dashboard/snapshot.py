@@ -226,8 +226,8 @@ def headline(arm: ArmView, control: ArmView | None) -> dict[str, float]:
     """Headline numbers of a system at the viewed week, against the control.
 
     ``chilling`` is the chilling effect, ``gap``, ``isolated`` and ``employment_gap`` are
-    differences from the control (see :data:`scoresim.glossary.EFFECTS`); the raw values come
-    with them.
+    differences from the control (see :data:`scoresim.describe.glossary.EFFECTS`); the raw values
+    come with them.
     """
     if not arm.rows or control is None or not control.rows:
         return {}

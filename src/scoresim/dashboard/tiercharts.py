@@ -6,7 +6,7 @@ band, alternating two rows so that narrow neighbouring bands never print over ea
 
 Examples
 --------
->>> from scoresim.palette import tier_colours
+>>> from scoresim.describe.palette import tier_colours
 >>> _band_labels((350.0, 450.0, 600.0, 650.0), ("poor", "fair", "good", "excellent"), 950.0)[2]
 {'name': 'good', 'from': 600.0, 'to': 650.0, 'row': 0}
 """
@@ -18,7 +18,7 @@ from typing import Any
 from scoresim.dashboard.arms import NOT_ENROLLED
 from scoresim.dashboard.charts import DASHED, SOLID, event_series, frame, line
 from scoresim.dashboard.snapshot import Snapshot
-from scoresim.palette import CUT_TIE, KEPT_TIE, NEW_TIE, NOT_ENROLLED_COLOUR, tier_colours
+from scoresim.describe.palette import CUT_TIE, KEPT_TIE, NEW_TIE, NOT_ENROLLED_COLOUR, tier_colours
 
 
 def _band_labels(

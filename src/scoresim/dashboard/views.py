@@ -15,7 +15,7 @@ from scoresim.dashboard.catalogue import CARDS, charts_for, format_card
 from scoresim.dashboard.controller import Controller
 from scoresim.dashboard.echarts import Echart, Payload
 from scoresim.dashboard.snapshot import ArmView, Snapshot, event_lines, headline
-from scoresim.glossary import KIND_LABELS
+from scoresim.describe.glossary import KIND_LABELS
 
 #: Page styles: the PNG button and event hint on charts, cards, the caveat banner.
 CSS = """

@@ -32,7 +32,7 @@ from typing import Any
 
 import pandas as pd
 
-from scoresim.errors import ScenarioError
+from scoresim.core.errors import ScenarioError
 from scoresim.scenario import Scenario
 
 BACKENDS = ("local", "ray")

@@ -18,6 +18,7 @@ renamed when whole.
 
 from __future__ import annotations
 
+import html
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -27,10 +28,13 @@ from typing import Any
 
 import pandas as pd
 
-from scoresim.errors import ScenarioError
+from scoresim.core.errors import ScenarioError
+from scoresim.core.version import version
 from scoresim.experiments.backends import RunOutput, RunTask, execute
 from scoresim.experiments.effects import blacklist_on, effects_table, headline_table
-from scoresim.results import Run, atomic_folder, version
+from scoresim.results.display import html_number, html_table
+from scoresim.results.folders import atomic_folder
+from scoresim.results.run import Run
 from scoresim.scenario import Scenario
 
 ARMS = ("treatment", "control")
@@ -56,8 +60,6 @@ class Comparison:
 
     def _repr_html_(self) -> str:
         """The headline table, for a notebook."""
-        from scoresim.display import comparison_html
-
         return comparison_html(self)
 
     @property
@@ -291,3 +293,30 @@ def run_arms(
 def metric_columns(runs: pd.DataFrame) -> list[str]:
     """The metric columns of a runs table (all but arm, replication, seed and step)."""
     return [c for c in runs.columns if c not in ("arm", "replication", "seed", "step")]
+
+
+def comparison_html(comparison: Comparison) -> str:
+    """The HTML summary of a comparison: both arms and the headline effects with 95% CIs.
+
+    Examples
+    --------
+    >>> from scoresim.experiments.compare import arms, compare
+    >>> t, c, _, _ = arms("seed", "control", {"population.agents": 200, "steps": 4})
+    >>> text = comparison_html(compare(t, c, replications=2, seed=1))
+    >>> "chilling effect" in text and "95% CI" in text
+    True
+    """
+    c = comparison
+    headline = c.headline
+    rows = [
+        (r.effect, html_number(r.estimate), f"[{html_number(r.ci_low)}, {html_number(r.ci_high)}]",
+         html_number(r.treatment), html_number(r.control), str(r.definition))
+        for r in headline.itertuples()
+    ]  # fmt: skip
+    seeds = f"seeds {c.seed} to {c.seed + c.replications - 1}"
+    title = (f"scoresim comparison: <b>{html.escape(c.treatment.name)}</b> against "
+             f"<b>{html.escape(c.control.name)}</b>, {c.replications} paired replications "
+             f"({seeds}), {c.treatment.population.agents:,} agents, "
+             f"effects at step {c.treatment.steps}")  # fmt: skip
+    header = ["effect", "estimate", "95% CI", "treatment", "control", "definition"]
+    return f"<div><p>{title}</p>{html_table(header, rows)}</div>"

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from scoresim.progress import format_value
+from scoresim.core.progress import format_value
 
 
 class RunProgress:

@@ -38,9 +38,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from scoresim.errors import ScenarioError
+from scoresim.core.errors import ScenarioError
+from scoresim.core.version import version
 from scoresim.experiments.spec import SweepPoint, SweepSpec
-from scoresim.results import version
 
 
 def q(name: str) -> str:

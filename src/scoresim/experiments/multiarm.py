@@ -30,11 +30,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scoresim.errors import ScenarioError
+from scoresim.core.errors import ScenarioError
+from scoresim.core.version import version
 from scoresim.experiments.backends import RunOutput
 from scoresim.experiments.compare import arms, check_arms, metric_columns, run_arms
 from scoresim.experiments.effects import blacklist_on, effects_table, headline_table
-from scoresim.results import Run, atomic_folder, version
+from scoresim.results.folders import atomic_folder
+from scoresim.results.run import Run
 from scoresim.scenario import Scenario
 
 

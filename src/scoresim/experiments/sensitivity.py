@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scoresim.errors import ScenarioError
+from scoresim.core.errors import ScenarioError
 from scoresim.experiments.database import read_sweep
-from scoresim.results import output_error
+from scoresim.results.folders import output_error
 
 SOBOL_COLUMNS = ("outcome", "parameter", "S1", "S1_conf", "S1_low", "S1_high",
                  "ST", "ST_conf", "ST_low", "ST_high")  # fmt: skip

@@ -19,7 +19,8 @@ Fields (``*`` required)::
     [outcomes]*    name = { metric, reduce [, k] }; reduce in last, first, mean, min, max, sum,
                    mean_last (k steps), change (last - first)
 
-Every problem gets one line naming the field, raised as :class:`~scoresim.errors.ScenarioError`.
+Every problem gets one line naming the field, raised as
+:class:`~scoresim.core.errors.ScenarioError`.
 """
 
 from __future__ import annotations
@@ -35,10 +36,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scoresim.errors import ScenarioError
+from scoresim.core.errors import ScenarioError
 from scoresim.experiments.samplers import SAMPLERS, Parameter, design
 from scoresim.metrics import metric_columns
-from scoresim.params import Params
+from scoresim.phases.params import Params
 from scoresim.scenario import Scenario, preset_names
 
 REDUCTIONS = ("last", "first", "mean", "min", "max", "sum", "mean_last", "change")

@@ -17,13 +17,13 @@ from pathlib import Path
 
 import duckdb
 
-from scoresim.errors import ScenarioError
+from scoresim.core.errors import ScenarioError
 from scoresim.experiments.backends import BACKENDS, RunOutput, RunTask, check_address, execute
 from scoresim.experiments.database import SweepDatabase, interrupted
 from scoresim.experiments.spec import SweepPoint, SweepSpec
 from scoresim.metrics import metric_columns
-from scoresim.params import Params
-from scoresim.resources import check_memory
+from scoresim.phases.params import Params
+from scoresim.society.resources import check_memory
 
 
 @dataclass
@@ -112,7 +112,7 @@ def run_sweep(
     on_run : callable, optional
         Called after each run is written, with its point and output.
     force : bool
-        Skip the memory check (:func:`scoresim.resources.check_memory`) of the runs that
+        Skip the memory check (:func:`scoresim.society.resources.check_memory`) of the runs that
         compute at once on this machine (a Ray cluster at ``address`` is not checked).
 
     Examples

@@ -14,11 +14,11 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from scoresim.buffers import reuse_or_empty
-from scoresim.jit import kernel, use_threads
-from scoresim.params import Params
+from scoresim.core.buffers import reuse_or_empty
+from scoresim.core.jit import kernel, use_threads
+from scoresim.phases.params import Params
 from scoresim.phases.record import StepRecord
-from scoresim.society import Society, expressed_of
+from scoresim.society.agents import Society, expressed_of
 
 #: ``Society.derived`` key of the expressed-dissent snapshot, whose memory the metrics borrow
 SNAPSHOT = "adaptation.expressed"

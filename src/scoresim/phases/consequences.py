@@ -20,12 +20,12 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from scoresim.counter_rng import agent_key, step_key, uniform
-from scoresim.jit import kernel, use_threads
-from scoresim.params import Params
+from scoresim.core.counter_rng import agent_key, step_key, uniform
+from scoresim.core.jit import kernel, use_threads
+from scoresim.phases.params import Params
 from scoresim.phases.record import StepRecord
 from scoresim.phases.records import LISTS
-from scoresim.society import Society
+from scoresim.society.agents import Society
 
 
 @kernel

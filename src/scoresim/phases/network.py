@@ -21,14 +21,14 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from scoresim.counter_rng import agent_key, mix64, step_key, uniform
-from scoresim.enrolled_friends import update_graph
-from scoresim.generators import canonical_edges
-from scoresim.graph import row_contains
-from scoresim.jit import kernel
-from scoresim.params import Params
+from scoresim.core.counter_rng import agent_key, mix64, step_key, uniform
+from scoresim.core.jit import kernel
+from scoresim.phases.params import Params
 from scoresim.phases.record import StepRecord
-from scoresim.society import Society
+from scoresim.society.agents import Society
+from scoresim.society.enrolled_friends import update_graph
+from scoresim.society.generators import canonical_edges
+from scoresim.society.graph import row_contains
 
 #: what the kernels decide: dropping low scorers, or dropping listed agents
 OSTRACISM, SHAMING = 0, 1

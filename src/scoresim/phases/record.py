@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from scoresim.buffers import reuse_or_empty
+from scoresim.core.buffers import reuse_or_empty
 
 #: the per-agent count fields of a :class:`StepRecord` (``critical_by_topic`` is topics x n)
 COUNT_FIELDS = (
@@ -51,5 +51,5 @@ class StepRecord:
 
     def empty(self, name: str, shape: int | tuple[int, ...], dtype: type) -> np.ndarray:
         """An uninitialised array for the field ``name``: the spare record's if it fits and
-        nothing else holds it (:func:`scoresim.buffers.reuse_or_empty`), else a new one."""
+        nothing else holds it (:func:`scoresim.core.buffers.reuse_or_empty`), else a new one."""
         return reuse_or_empty(vars(self.spare) if self.spare else {}, name, shape, dtype)

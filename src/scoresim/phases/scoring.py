@@ -17,12 +17,12 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from scoresim.buffers import SPARE_FLOATS, reuse_or_empty
-from scoresim.counter_rng import agent_key, binomial_thin, step_key
-from scoresim.jit import kernel
-from scoresim.params import Params
+from scoresim.core.buffers import SPARE_FLOATS, reuse_or_empty
+from scoresim.core.counter_rng import agent_key, binomial_thin, step_key
+from scoresim.core.jit import kernel
+from scoresim.phases.params import Params
 from scoresim.phases.record import StepRecord
-from scoresim.society import Society
+from scoresim.society.agents import Society
 
 
 @kernel

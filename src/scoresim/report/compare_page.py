@@ -3,8 +3,8 @@ against one control (:mod:`scoresim.experiments.multiarm`).
 
 Both forms are read into one :class:`CompareFolder`: the arms' labels in ``runs.parquet``
 (``treatment``/``control`` in the two-arm form, the scenario names otherwise), the system each
-arm is (:mod:`scoresim.systems`) and its colour, which every figure and table uses. The page
-opens with a caveat (which arms are hypothetical, which documented; the citizens are synthetic)
+arm is (:mod:`scoresim.describe.systems`) and its colour, which every figure and table uses. The
+page opens with a caveat (which arms are hypothetical, which documented; the citizens are synthetic)
 and a systems table.
 """
 
@@ -19,10 +19,10 @@ from typing import Any
 
 import pandas as pd
 
+from scoresim.describe.systems import System, caveat, describe, palette
 from scoresim.report import figures
 from scoresim.report.page import Page, img, scenario_block, swatch, table
-from scoresim.results import Run
-from scoresim.systems import System, caveat, describe, palette
+from scoresim.results.run import Run
 
 
 def tier_names(run: Run) -> list[str]:

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from scoresim.errors import ScenarioError
+from scoresim.core.errors import ScenarioError
 from scoresim.report import figures
 from scoresim.report.compare_page import compare_page, tier_names
 from scoresim.report.page import Page, img, scenario_block, table, write_atomic
-from scoresim.results import Run
+from scoresim.results.run import Run
 
 
 # --------------------------------------------------------------------------- the three kinds

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from scoresim.core.version import version
 from scoresim.report import figures
-from scoresim.results import version
 
 CSS = """
 body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 0 auto;

@@ -8,19 +8,19 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from scoresim.errors import ScenarioError
+from scoresim.core.errors import ScenarioError
 
 
 def preset_names() -> list[str]:
     """Names of the bundled presets."""
-    files = resources.files("scoresim.presets").iterdir()
+    files = resources.files("scoresim.scenario.presets").iterdir()
     return sorted(f.name[:-5] for f in files if f.name.endswith(".toml"))
 
 
 def preset_dict(name: str) -> dict[str, Any]:
     if name not in preset_names():
         raise ScenarioError(f"base: unknown preset {name!r} (known: {', '.join(preset_names())})")
-    text = resources.files("scoresim.presets").joinpath(f"{name}.toml").read_text()
+    text = resources.files("scoresim.scenario.presets").joinpath(f"{name}.toml").read_text()
     return tomllib.loads(text)
 
 

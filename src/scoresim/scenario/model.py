@@ -24,7 +24,7 @@ from typing import Annotated, Any
 import tomli_w
 from pydantic import Field, ValidationError, model_validator
 
-from scoresim.errors import ScenarioError
+from scoresim.core.errors import ScenarioError
 from scoresim.scenario.files import preset_dict, preset_names, read_toml, resolve_base
 from scoresim.scenario.messages import one_line
 from scoresim.scenario.paths import set_path

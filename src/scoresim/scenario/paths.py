@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scoresim.errors import ScenarioError
+from scoresim.core.errors import ScenarioError
 
 
 def _list_index(node: list[Any], part: str, where: str) -> int:

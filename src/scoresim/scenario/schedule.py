@@ -10,16 +10,13 @@ drawn or fixed at step 0 (``population``, ``graph``, ``steps``, ``seed``) cannot
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
 
-from scoresim.errors import ScenarioError
+from scoresim.core.errors import ScenarioError
 from scoresim.scenario.messages import one_line
 from scoresim.scenario.paths import set_path
-
-if TYPE_CHECKING:
-    from scoresim.scenario.model import Scenario
 
 #: top-level fields a schedule may not set, and why
 FIXED = {
@@ -33,8 +30,11 @@ FIXED = {
 }
 
 
-def scheduled_dicts(scenario: Scenario) -> list[tuple[int, dict[str, Any]]]:
-    """``(step, resolved mapping in force from that step)`` per distinct scheduled step."""
+def scheduled_dicts(scenario: Any) -> list[tuple[int, dict[str, Any]]]:
+    """``(step, resolved mapping in force from that step)`` per distinct scheduled step.
+
+    ``scenario`` is a :class:`~scoresim.scenario.model.Scenario`, which calls this module (so
+    the module does not import it back)."""
     order = sorted(range(len(scenario.schedule)), key=lambda k: scenario.schedule[k].step)
     data = scenario.model_dump(mode="python")
     data["schedule"] = []
@@ -50,7 +50,7 @@ def scheduled_dicts(scenario: Scenario) -> list[tuple[int, dict[str, Any]]]:
     return out
 
 
-def check_schedule(scenario: Scenario) -> None:
+def check_schedule(scenario: Any) -> None:
     """Refuse, with a ``ValueError`` naming the field, a schedule step beyond the horizon, a
     field that cannot be scheduled or does not exist, or a value that leaves an invalid
     scenario."""

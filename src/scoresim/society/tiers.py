@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from scoresim.jit import kernel, use_threads
+from scoresim.core.jit import kernel, use_threads
 from scoresim.scenario import Scenario
 
 

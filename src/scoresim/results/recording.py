@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from scoresim.errors import ScenarioError
-from scoresim.results import file_metadata
-from scoresim.run_files import _arrow, write_edges
+from scoresim.core.errors import ScenarioError
+from scoresim.results.tables import file_metadata
+from scoresim.results.files import _arrow, write_edges
 
 if TYPE_CHECKING:
-    from scoresim.simulation import Simulation
+    from scoresim.results.tables import SimulationState
 
 #: the recorded columns after ``step`` and ``id`` (``tier`` is the tier number, -1 if not
 #: enrolled; ``listed`` false in a run without a blacklist)
@@ -48,12 +48,12 @@ class AgentRecorder:
         self.folder, self.every = Path(folder), every
         self._writer: Any = None
 
-    def start(self, sim: Simulation) -> None:
+    def start(self, sim: SimulationState) -> None:
         """Before the first step: the graph at step 0."""
         g, meta = sim.society.graph, file_metadata(sim.scenario)
         write_edges(self.folder / "edges_initial.parquet", g.indptr, g.indices, meta)
 
-    def __call__(self, sim: Simulation) -> None:
+    def __call__(self, sim: SimulationState) -> None:
         """After each step: record it if it is a multiple of ``every``."""
         if sim.t % self.every:
             return

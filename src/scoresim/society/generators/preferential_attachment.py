@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from scoresim.generators.canonical import EdgeList, _check_n, canonical_edges
+from scoresim.society.generators.canonical import EdgeList, _check_n, canonical_edges
 
 
 @njit(cache=True, nogil=True)

@@ -27,7 +27,7 @@ import math
 from collections.abc import Iterable
 from pathlib import Path
 
-from scoresim.errors import ScenarioError
+from scoresim.core.errors import ScenarioError
 from scoresim.scenario import Scenario
 
 #: interpreter, numpy, numba, pydantic and the loaded kernels

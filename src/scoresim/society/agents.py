@@ -18,9 +18,9 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 from numba import njit
 
-from scoresim.graph import Graph
 from scoresim.scenario import Scenario
-from scoresim.tiers import TierTable
+from scoresim.society.graph import Graph
+from scoresim.society.tiers import TierTable
 
 
 @njit(inline="always", cache=True)
@@ -100,7 +100,7 @@ class Society:
         --------
         >>> import numpy as np
         >>> from scoresim import Scenario
-        >>> from scoresim.graph import Graph
+        >>> from scoresim.society.graph import Graph
         >>> s = Scenario.preset("seed").with_overrides({"population.agents": 20})
         >>> g = Graph(20, np.array([0, 1]), np.array([1, 2]))
         >>> soc = Society.initial(s, np.random.default_rng(0), g)

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from scoresim.generators.canonical import (
+from scoresim.society.generators.canonical import (
     EdgeList,
     _check_n,
     _empty,
@@ -77,7 +77,7 @@ def sbm(
         The only source of randomness.
     canonical : bool
         False gives the same edges as drawn: each once, unsorted (see
-        :func:`~scoresim.generators.watts_strogatz`).
+        :func:`~scoresim.society.generators.watts_strogatz`).
 
     Returns
     -------

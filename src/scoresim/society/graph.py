@@ -18,11 +18,11 @@ from pathlib import Path
 import numpy as np
 from numba import njit, prange
 
-from scoresim import generators
-from scoresim.buffers import unshared
-from scoresim.csr import fill_csr, node_ids
-from scoresim.jit import kernel, memmove, use_threads
+from scoresim.core.buffers import unshared
+from scoresim.core.jit import kernel, memmove, use_threads
 from scoresim.scenario import Scenario
+from scoresim.society import generators
+from scoresim.society.csr import fill_csr, node_ids
 
 
 def _index_dtype(entries: int) -> type:
@@ -265,7 +265,8 @@ class Graph:
     def __init__(self, n: int, src: np.ndarray, dst: np.ndarray, canonical: bool = False) -> None:
         """The graph on ``n`` nodes of the pairs ``(src, dst)``: any pairs of node ids (a
         self-loop is dropped, an edge given twice or in both orientations is one edge), or, with
-        ``canonical``, a canonical edge list (:func:`scoresim.generators.canonical_edges`)."""
+        ``canonical``, a canonical edge list
+        (:func:`scoresim.society.generators.canonical_edges`)."""
         self.n = int(n)
         if not canonical:
             src, dst = node_ids(src, self.n), node_ids(dst, self.n)

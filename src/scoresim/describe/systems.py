@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from scoresim.palette import ARM_COLOURS, arm_colours
+from scoresim.describe.palette import ARM_COLOURS, arm_colours
 
 HYPOTHETICAL = "hypothetical"
 DOCUMENTED = "documented"
@@ -137,7 +137,7 @@ def describe(name: str, preset: bool = True) -> System:
 
 def palette(names: Iterable[str]) -> dict[str, str]:
     """A colour per name, the same in the report and the dashboard
-    (:func:`scoresim.palette.arm_colours`)."""
+    (:func:`scoresim.describe.palette.arm_colours`)."""
     return arm_colours(names)
 
 

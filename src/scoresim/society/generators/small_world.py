@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from scoresim.generators.canonical import (
+from scoresim.society.generators.canonical import (
     EdgeList,
     _check_n,
     _empty,
@@ -41,7 +41,7 @@ def watts_strogatz(
         The only source of randomness.
     canonical : bool
         False gives the same edges as drawn: each once, in either orientation, unsorted (what
-        ``scoresim.graph.Graph`` takes; it sorts them into its rows itself).
+        ``scoresim.society.graph.Graph`` takes; it sorts them into its rows itself).
 
     Returns
     -------

@@ -1,6 +1,6 @@
 """The run folder of a finished simulation, written straight from its arrays.
 
-This is what ``scoresim run`` writes; the files are those of :meth:`scoresim.results.Run.save`
+This is what ``scoresim run`` writes; the files are those of :meth:`scoresim.results.run.Run.save`
 (the same tables read back, the same types and metadata), made without pandas: each table is
 written in row groups of :data:`CHUNK` rows, numpy memory handed to Arrow without a copy where
 the dtype allows, so writing adds a few megabytes to a run's memory rather than a copy of its
@@ -20,17 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from scoresim.results import (
-    INTEGER_METRICS,
-    atomic_folder,
-    dictionary_columns,
-    file_metadata,
-    summary_dict,
-)
+from scoresim.results.folders import atomic_folder
+
+from scoresim.results.tables import INTEGER_METRICS, dictionary_columns, file_metadata, summary_dict
 from scoresim.scenario import Scenario
 
 if TYPE_CHECKING:
-    from scoresim.simulation import Simulation
+    from scoresim.results.tables import SimulationState
 
 #: rows (agents, or the nodes whose edges are written) per Parquet row group
 CHUNK = 1 << 16
@@ -67,7 +63,7 @@ class RunFiles:
     wall_seconds: float
 
     @classmethod
-    def take(cls, sim: Simulation) -> RunFiles:
+    def take(cls, sim: SimulationState) -> RunFiles:
         """The pieces of ``sim`` (at its horizon or paused) that its run folder shows."""
         from scoresim.metrics import metric_columns
 
@@ -164,10 +160,10 @@ def _wait_through_signals(future: Future) -> None:
 
 def edge_table(indptr: np.ndarray, indices: np.ndarray, a: int, b: int) -> Any:
     """The edges ``(src, dst)``, ``src < dst``, of nodes ``a..b-1`` (as
-    :meth:`~scoresim.graph.Graph.edge_array` gives them: CSR rows are sorted)."""
+    :meth:`~scoresim.society.graph.Graph.edge_array` gives them: CSR rows are sorted)."""
     import pyarrow as pa
 
-    from scoresim.graph import upper_edges
+    from scoresim.society.graph import upper_edges
 
     # serial: this runs in a thread of its own, and numba's default (workqueue) threading layer
     # must not be entered by two threads at once
@@ -242,7 +238,7 @@ def _write_chunks(path: Path, schema: Any, tables: Iterable[Any], meta: dict[str
 def write_frames(folder: Path, metrics: Any, agents: Any, edges: Any, meta: dict[str, str]) -> None:
     """Write a run's three tables from DataFrames exactly as :meth:`RunFiles.save` writes them
     from the arrays (same schema, row groups and metadata, so the same bytes): what
-    :meth:`scoresim.results.Run.save` uses."""
+    :meth:`scoresim.results.run.Run.save` uses."""
     import pandas as pd
     import pyarrow as pa
 

@@ -8,16 +8,23 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from scoresim.simulation import Simulation
+
+class Steppable(Protocol):
+    """What the progress bar drives: a :class:`~scoresim.simulation.Simulation`."""
+
+    t: int
+    scenario: Any
+
+    def steps(self) -> Iterator[Any]: ...
 
 
-def step_with_progress(sim: Simulation, label: str, console: Console | None = None) -> None:
+def step_with_progress(sim: Steppable, label: str, console: Console | None = None) -> None:
     """Advance ``sim`` to its horizon, with a progress bar when standard output is a terminal."""
     if not sys.stdout.isatty():
         for _ in sim.steps():

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scoresim.scenario import Scenario
-from scoresim.tiers import TierTable
+from scoresim.society.tiers import TierTable
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from scoresim.errors import ScenarioError
-from scoresim.generators.canonical import EdgeList, _check_n, canonical_edges
+from scoresim.core.errors import ScenarioError
+from scoresim.society.generators.canonical import EdgeList, _check_n, canonical_edges
 
 _INT_TOKEN = re.compile(rb"[+-]?[0-9]+")
 
@@ -36,7 +36,7 @@ def read_edgelist(path: str | Path, n: int) -> EdgeList:
 
     Raises
     ------
-    scoresim.errors.ScenarioError
+    scoresim.core.errors.ScenarioError
         If the file is missing or unreadable, holds no edge, has a line that is not exactly two
         integers, or an id outside ``0..n-1``. The one-line message starts with
         ``graph.path: `` and names the file and, where it applies, the line, e.g.

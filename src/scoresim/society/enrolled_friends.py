@@ -18,8 +18,8 @@ import numpy as np
 from numba import njit
 
 if TYPE_CHECKING:
-    from scoresim.graph import Graph
-    from scoresim.society import Society
+    from scoresim.society.agents import Society
+    from scoresim.society.graph import Graph
 
 
 KEY = "enrolled_friends"  #: where the tally is kept in ``Society.derived``

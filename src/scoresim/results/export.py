@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import networkx as nx
 
-    from scoresim.results import Run
+    from scoresim.results.tables import RunTables
 
 #: Node attributes, in order; those missing from a run's agents table are left out.
 NODE_ATTRIBUTES = ("tier", "score", "dissent", "expressed", "enrolled", "listed", "degree")
@@ -33,7 +33,7 @@ NODE_ATTRIBUTES = ("tier", "score", "dissent", "expressed", "enrolled", "listed"
 FORMATS = ("graphml", "gexf", "csv")
 
 
-def to_networkx(run: Run) -> nx.Graph:
+def to_networkx(run: RunTables) -> nx.Graph:
     """The final network of ``run`` with the agents' final state on its nodes.
 
     Examples
@@ -49,7 +49,7 @@ def to_networkx(run: Run) -> nx.Graph:
     """
     import networkx as nx
 
-    from scoresim.results import version
+    from scoresim.core.version import version
 
     agents = run.agents
     graph = nx.Graph(scenario=run.scenario.name, seed=run.seed, steps=len(run.metrics),

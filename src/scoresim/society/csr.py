@@ -1,6 +1,6 @@
 """The rows of a CSR adjacency filled from pairs of node ids, in compiled passes.
 
-Used by :class:`scoresim.graph.Graph` to index the edges a generator draws, in any order and
+Used by :class:`scoresim.society.graph.Graph` to index the edges a generator draws, in any order and
 orientation, without first sorting them into a canonical edge list: the rows are counted,
 filled and sorted in place. The kernels let go of the GIL (the population is drawn in another
 thread meanwhile).

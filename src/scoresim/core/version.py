@@ -1,0 +1,8 @@
+"""The package version, in one place (``pyproject.toml`` reads it from here)."""
+
+__version__ = "0.1.0"
+
+
+def version() -> str:
+    """The package version."""
+    return __version__
