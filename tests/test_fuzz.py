@@ -228,6 +228,58 @@ def test_every_mutation_validates_or_is_refused_in_one_line(
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # nothing else written
 
 
+# --------------------------------------------------------------------------- naming the field
+def _fields(kind: str) -> set[str]:
+    """The top-level fields of a kind of file, as its pydantic model declares them."""
+    from scoresim.calibration.spec_file import FileModel
+    from scoresim.experiments.spec_file import SweepFile
+
+    model = {"scenario": Scenario, "sweep": SweepFile, "calibration": FileModel}[kind]
+    return {f.alias or name for name, f in model.model_fields.items()} | {"base"}
+
+
+def _load(kind: str, path: Path) -> None:
+    """What each command reads of a file before it runs anything, called directly (no catch)."""
+    from scoresim.calibration.spec import CalibrationSpec
+
+    if kind == "scenario":
+        Scenario.load(path)
+    elif kind == "sweep":
+        load_sweep(path).points()
+    else:
+        CalibrationSpec.load(path)
+
+
+def _top_keys(content: bytes) -> set[str]:
+    try:
+        return set(tomllib.loads(content.decode()))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+        return set()
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
+@settings(max_examples=120, **SETTINGS)
+@given(data=st.data())
+def test_a_refusal_is_one_line_starting_with_the_file_or_a_field(
+    kind: FileKind, data: st.DataObject, tmp_path: Path
+) -> None:
+    """Every malformed file is refused by the one validation path (the TOML reader, the pydantic
+    model, the checks against its scenario) in one line that starts with the file or a field
+    of the file (one of its model or one it holds: ``bogus: unknown field``)."""
+    content = data.draw(mutated(kind), label="file")
+    path = tmp_path / f"case.{kind.name}.toml"
+    path.write_bytes(content)
+    try:
+        _load(kind.name, path)
+    except ScenarioError as exc:  # anything else, a RecursionError included, fails here
+        message = str(exc)
+        _check_refusal(message)
+        head, sep, reason = message.partition(": ")
+        assert sep and reason, message
+        named = head == str(path) or head.split(".")[0] in _fields(kind.name) | _top_keys(content)
+        assert named, message
+
+
 # --------------------------------------------------------------------------- the real CLI
 @pytest.mark.parametrize("kind", RUNNABLE, ids=lambda k: k.name)
 @settings(max_examples=10, **SETTINGS)

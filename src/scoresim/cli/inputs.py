@@ -60,9 +60,6 @@ def load_sweep(path: str | Path) -> Any:
     from scoresim.experiments.spec import SweepSpec
     from scoresim.experiments.sweep import check_design_size
 
-    try:
-        spec = SweepSpec.load(path)
-    except RecursionError:  # tomllib parses nested arrays recursively
-        raise ScenarioError(f"{path}: malformed TOML (nested too deeply)") from None
+    spec = SweepSpec.load(path)
     check_design_size(spec)
     return spec

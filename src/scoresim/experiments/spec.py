@@ -3,6 +3,7 @@
 Fields (``*`` required)::
 
     name*          sweep name (default database: results/<name>.duckdb)
+    description    free text
     scenario       base preset or scenario file (default "seed"; a relative path is read
                    relative to the sweep file)
     sampler        grid | random | lhs | sobol | morris (default "grid")
@@ -20,7 +21,8 @@ Fields (``*`` required)::
                    mean_last (k steps), change (last - first)
 
 Every problem gets one line naming the field, raised as
-:class:`~scoresim.core.errors.ScenarioError`.
+:class:`~scoresim.core.errors.ScenarioError`: first what the file may hold
+(:mod:`~scoresim.experiments.spec_file`, a pydantic model), then what its scenario allows.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,15 +38,13 @@ import numpy as np
 import pandas as pd
 
 from scoresim.core.errors import ScenarioError
-from scoresim.experiments.samplers import SAMPLERS, Parameter, design
+from scoresim.experiments.samplers import Parameter, design
+from scoresim.experiments.spec_file import OutcomeModel, ParameterModel, SweepFile
 from scoresim.metrics import metric_columns
 from scoresim.phases.params import Params
 from scoresim.scenario import Scenario, preset_names
-
-REDUCTIONS = ("last", "first", "mean", "min", "max", "sum", "mean_last", "change")
-_TOP_FIELDS = {"name", "scenario", "sampler", "samples", "replications", "seed", "levels",
-               "second_order", "num_levels", "set", "parameters", "outcomes",
-               "description"}  # fmt: skip
+from scoresim.scenario.files import read_toml
+from scoresim.scenario.messages import validated
 
 
 @dataclass(frozen=True)
@@ -136,79 +135,28 @@ class SweepSpec:
     def load(cls, path: str | Path) -> SweepSpec:
         """Read and validate a SWEEP.toml file."""
         path = Path(path)
-        if not path.exists():
-            raise ScenarioError(f"{path}: file not found")
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ScenarioError(f"{path}: cannot read ({exc.__class__.__name__})") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ScenarioError(f"{path}: malformed TOML ({exc})") from None
-        return cls.from_dict(data, where=path.parent)
+        return cls.from_dict(read_toml(path), where=path.parent)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], where: Path | None = None) -> SweepSpec:
         """Validate a sweep mapping; ``where`` is the folder relative paths are read from."""
-        for key in data:
-            if key not in _TOP_FIELDS:
-                raise ScenarioError(f"{key}: unknown field")
-        name = _get(data, "name", str, None)
-        if not name or any(c in name for c in "/\\") or name.startswith("."):
-            raise ScenarioError("name: required, a non-empty name without slashes")
-        scenario_name = _get(data, "scenario", str, "seed")
-        sampler = _get(data, "sampler", str, "grid")
-        if sampler not in SAMPLERS:
-            raise ScenarioError(f"sampler: must be one of {', '.join(SAMPLERS)} (got {sampler!r})")
-        samples = _get(data, "samples", int, 8)
-        replications = _get(data, "replications", int, 1)
-        seed = _get(data, "seed", int, 1)
-        levels = _get(data, "levels", int, 3)
-        second_order = _get(data, "second_order", bool, False)
-        num_levels = _get(data, "num_levels", int, 4)
-        for key, value, low in (("samples", samples, 1), ("replications", replications, 1),
-                                ("seed", seed, 0), ("levels", levels, 1),
-                                ("num_levels", num_levels, 2)):  # fmt: skip
-            if value < low:
-                raise ScenarioError(f"{key}: must be at least {low} (got {value})")
-        if sampler == "sobol" and samples & (samples - 1):
-            raise ScenarioError(f"samples: must be a power of 2 for sobol (got {samples})")
-
-        base = _base_scenario(scenario_name, where)
-        fixed = _get(data, "set", dict, {})
-        try:
-            base = base.with_overrides(fixed) if fixed else base
-        except ScenarioError as exc:
-            raise ScenarioError(f"set.{exc}") from None
-        raw_parameters = _get(data, "parameters", dict, {})
-        parameters = tuple(_parameter(n, p, base, levels) for n, p in raw_parameters.items())
-        if not parameters:
-            raise ScenarioError("parameters: name at least one field to vary")
+        file = validated(SweepFile, data, "sweep")
+        base = with_set(base_scenario(file.scenario, where), file.set_)
+        parameters = tuple(_parameter(n, p, base, file.levels) for n, p in file.parameters.items())
         columns = metric_columns(Params.from_scenario(base))
-        outcomes = tuple(_outcome(n, spec, columns)
-                         for n, spec in _get(data, "outcomes", dict, {}).items())  # fmt: skip
-        if not outcomes:
-            raise ScenarioError("outcomes: name at least one outcome")
-        clash = {o.name for o in outcomes} & ({p.name for p in parameters} | _RESERVED)
-        if clash:
-            raise ScenarioError(f"outcomes.{sorted(clash)[0]}: name clashes with a runs column")
-        definition = {"name": name, "scenario": scenario_name, "sampler": sampler,
-                      "samples": samples, "replications": replications, "seed": seed,
-                      "levels": levels, "second_order": second_order, "num_levels": num_levels,
-                      "set": fixed, "parameters": _get(data, "parameters", dict, {}),
-                      "outcomes": _get(data, "outcomes", dict, {}),
-                      "base_key": base.key()}  # fmt: skip
-        return cls(name=name, scenario=scenario_name, sampler=sampler, samples=samples,
-                   replications=replications, seed=seed, levels=levels,
-                   second_order=second_order, num_levels=num_levels, set=fixed,
-                   parameters=parameters, outcomes=outcomes, base=base,
-                   definition=definition)  # fmt: skip
+        outcomes = tuple(_outcome(n, o, columns) for n, o in file.outcomes.items())
+        # the definition keeps the file's tables as written, in the order stored since v1
+        scalars = file.model_dump(exclude={"description", "set_", "parameters", "outcomes"})
+        tables = {k: data.get(k, {}) for k in ("set", "parameters", "outcomes")}
+        definition = {**scalars, **tables, "base_key": base.key()}
+        return cls(**scalars, set=dict(file.set_), parameters=parameters, outcomes=outcomes,
+                   base=base, definition=definition)  # fmt: skip
 
     # ------------------------------------------------------------------ identity and design
     @property
     def fingerprint(self) -> str:
         """A hash of the definition (and the resolved base scenario)."""
-        text = json.dumps(self.definition, sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        return fingerprint(self.definition)
 
     def design(self) -> np.ndarray:
         """The problem-space design matrix, one row per design point."""
@@ -236,24 +184,16 @@ class SweepSpec:
         return out
 
 
-_RESERVED = {"run_key", "point", "replication", "seed", "status", "error", "started",
-             "wall_seconds", "version", "step"}  # fmt: skip
+def fingerprint(definition: dict[str, Any]) -> str:
+    """A short, stable hash of a sweep's or a calibration's definition."""
+    text = json.dumps(definition, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _get(data: dict[str, Any], key: str, kind: type, default: Any) -> Any:
-    if key not in data:
-        if default is None:
-            raise ScenarioError(f"{key}: required field is missing")
-        return default
-    value = data[key]
-    ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
-    if not ok:
-        names = {str: "a string", int: "an integer", bool: "true or false", dict: "a table"}
-        raise ScenarioError(f"{key}: must be {names[kind]} (got {value!r})")
-    return value
-
-
-def _base_scenario(name: str, where: Path | None) -> Scenario:
+# --------------------------------------------------------------------------- a file's scenario
+def base_scenario(name: str, where: Path | None, field: str = "scenario") -> Scenario:
+    """The preset or scenario file ``name`` (a relative path read from the folder ``where``);
+    a problem is one line naming ``field``."""
     if name not in preset_names() and where is not None and not Path(name).is_absolute():
         candidate = where / name
         if candidate.exists():
@@ -261,10 +201,19 @@ def _base_scenario(name: str, where: Path | None) -> Scenario:
     try:
         return Scenario.resolve(name)
     except ScenarioError as exc:
-        raise ScenarioError(f"scenario: {exc}") from None
+        raise ScenarioError(f"{field}: {exc}") from None
 
 
-def _lookup(scenario: Scenario, path: str) -> Any:
+def with_set(base: Scenario, overrides: dict[str, Any]) -> Scenario:
+    """``base`` with a file's ``[set]`` overrides; a bad one is named ``set.<field>``."""
+    try:
+        return base.with_overrides(overrides) if overrides else base
+    except ScenarioError as exc:
+        raise ScenarioError(f"set.{exc}") from None
+
+
+def lookup(scenario: Scenario, path: str) -> Any:
+    """The value of the scenario field at ``path`` (named ``parameters.<path>`` if unknown)."""
     node: Any = scenario.to_dict()
     for part in path.split("."):
         if isinstance(node, list) and part.isdigit() and int(part) < len(node):
@@ -276,67 +225,37 @@ def _lookup(scenario: Scenario, path: str) -> Any:
     return node
 
 
-def _parameter(name: str, spec: Any, base: Scenario, levels: int) -> Parameter:
+def check_value(base: Scenario, path: str, value: Any) -> None:
+    """Refuse a parameter value that the field at ``path`` would not take."""
+    try:
+        base.with_overrides({path: value})
+    except ScenarioError as exc:
+        raise ScenarioError(f"parameters.{path}: value {value!r} is invalid ({exc})") from None
+
+
+# --------------------------------------------------------------------------- checks in context
+def _parameter(name: str, spec: ParameterModel, base: Scenario, levels: int) -> Parameter:
     where = f"parameters.{name}"
     if name in ("seed", "name", "description"):
         raise ScenarioError(f"{where}: cannot be varied (use replications for seeds)")
-    current = _lookup(base, name)
+    current = lookup(base, name)
     if isinstance(current, dict | list):
         raise ScenarioError(f"{where}: is a table or list, name one of its fields")
-    if not isinstance(spec, dict):
-        raise ScenarioError(f"{where}: must be {{ low = .., high = .. }} or {{ values = [..] }}")
-    unknown = set(spec) - {"low", "high", "values", "levels"}
-    if unknown:
-        raise ScenarioError(f"{where}.{sorted(unknown)[0]}: unknown field")
-    if "values" in spec:
-        if "low" in spec or "high" in spec:
-            raise ScenarioError(f"{where}: give either low/high or values, not both")
-        values = spec["values"]
-        if not isinstance(values, list) or not values:
-            raise ScenarioError(f"{where}.values: must be a non-empty list")
-        tried = values
-        param = Parameter(name, values=tuple(values))
+    if spec.values is not None:
+        param = Parameter(name, values=tuple(spec.values))
+        tried = spec.values
     else:
-        if "low" not in spec or "high" not in spec:
-            raise ScenarioError(f"{where}: a range needs both low and high")
-        low, high = spec["low"], spec["high"]
-        for key, v in (("low", low), ("high", high)):
-            if isinstance(v, bool) or not isinstance(v, int | float):
-                raise ScenarioError(f"{where}.{key}: must be a number (got {v!r})")
-        if not low < high:
-            raise ScenarioError(f"{where}.low: must be below high ({low} >= {high})")
+        assert spec.low is not None and spec.high is not None
         integer = isinstance(current, int) and not isinstance(current, bool)
-        n = spec.get("levels", levels)
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ScenarioError(f"{where}.levels: must be a positive integer (got {n!r})")
-        param = Parameter(name, low=float(low), high=float(high), integer=integer, levels=n)
-        tried = [param.value(low), param.value(high)]
+        param = Parameter(name, low=float(spec.low), high=float(spec.high), integer=integer,
+                          levels=spec.levels or levels)  # fmt: skip
+        tried = [param.value(spec.low), param.value(spec.high)]
     for value in tried:
-        try:
-            base.with_overrides({name: value})
-        except ScenarioError as exc:
-            raise ScenarioError(f"{where}: value {value!r} is invalid ({exc})") from None
+        check_value(base, name, value)
     return param
 
 
-def _outcome(name: str, spec: Any, columns: list[str]) -> Outcome:
-    where = f"outcomes.{name}"
-    if not isinstance(spec, dict):
-        raise ScenarioError(f"{where}: must be {{ metric = .., reduce = .. }}")
-    unknown = set(spec) - {"metric", "reduce", "k"}
-    if unknown:
-        raise ScenarioError(f"{where}.{sorted(unknown)[0]}: unknown field")
-    metric = spec.get("metric")
-    if metric not in columns or metric == "step":
-        raise ScenarioError(f"{where}.metric: unknown metric {metric!r}")
-    how = spec.get("reduce", "last")
-    if how not in REDUCTIONS:
-        raise ScenarioError(f"{where}.reduce: must be one of {', '.join(REDUCTIONS)} "
-                            f"(got {how!r})")  # fmt: skip
-    k = spec.get("k")
-    if how == "mean_last":
-        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-            raise ScenarioError(f"{where}.k: mean_last needs k, a positive integer (got {k!r})")
-    elif k is not None:
-        raise ScenarioError(f"{where}.k: only used with reduce = 'mean_last'")
-    return Outcome(name, metric, how, k)
+def _outcome(name: str, spec: OutcomeModel, columns: list[str]) -> Outcome:
+    if spec.metric not in columns or spec.metric == "step":
+        raise ScenarioError(f"outcomes.{name}.metric: unknown metric {spec.metric!r}")
+    return Outcome(name, spec.metric, spec.reduce, spec.k)

@@ -1,8 +1,9 @@
 """Scenarios: every parameter of the model as a named, validated, frozen field.
 
-``model`` holds :class:`Scenario`, ``sections`` its tables, ``files`` the presets and TOML
-files, ``paths`` the dotted field paths, ``schedule`` the policy timeline and ``messages`` the
-one-line error messages.
+``model`` holds :class:`Scenario`, ``sections`` its tables, ``files`` the presets and the TOML
+reader, ``paths`` the dotted field paths, ``schedule`` the policy timeline and ``messages`` the
+validation path that scenario, sweep and calibration files share (a strict pydantic base model,
+one-line error messages).
 """
 
 from scoresim.scenario.files import preset_names

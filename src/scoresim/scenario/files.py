@@ -1,4 +1,5 @@
-"""Bundled presets and TOML scenario files, resolved against their ``base`` preset."""
+"""Bundled presets and TOML scenario files, resolved against their ``base`` preset; the one TOML
+reader of every input file (scenario, sweep, calibration)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,13 @@ def preset_dict(name: str) -> dict[str, Any]:
 
 
 def read_toml(path: Path) -> dict[str, Any]:
+    """The table of a TOML input file; any problem with the file itself (missing, unreadable,
+    empty, malformed, nested too deeply) is one :class:`ScenarioError` line naming it."""
+    return read_toml_text(path)[0]
+
+
+def read_toml_text(path: Path) -> tuple[dict[str, Any], str]:
+    """:func:`read_toml`'s table and the text it was read from."""
     if not path.exists():
         raise ScenarioError(f"{path}: file not found")
     if not path.is_file():
@@ -45,10 +53,10 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ScenarioError(f"{path}: file has no fields")
     if nesting(data) > MAX_NESTING:
         raise ScenarioError(f"{path}: nested too deeply (more than {MAX_NESTING} levels)")
-    return data
+    return data, text
 
 
-#: tables and arrays inside each other: a scenario needs 4, anything past this is a broken file
+#: tables and arrays inside each other: an input file needs at most 4; past this it is broken
 MAX_NESTING = 32
 
 
@@ -86,5 +94,3 @@ def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
         else:
             out[k] = v
     return out
-
-

@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import tomli_w
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from scoresim.core.errors import ScenarioError
 from scoresim.scenario.files import preset_dict, preset_names, read_toml, resolve_base
-from scoresim.scenario.messages import one_line
+from scoresim.scenario.messages import validated
 from scoresim.scenario.paths import set_path
 from scoresim.scenario.schedule import check_schedule, scheduled_dicts
 from scoresim.scenario.sections import (
@@ -209,7 +209,4 @@ def preset_descriptions() -> dict[str, str]:
 
 
 def _validate(data: dict[str, Any], source: str) -> Scenario:
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as exc:
-        raise ScenarioError(one_line(exc, source)) from None
+    return validated(Scenario, data, source)

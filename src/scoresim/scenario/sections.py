@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from scoresim.scenario.messages import InputModel
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
 Name = Annotated[str, Field(min_length=1)]
 
@@ -40,8 +41,8 @@ Factor = Annotated[float, Field(ge=0.0, le=MAX_FACTOR)]
 Shape = Annotated[float, Field(ge=MIN_SHAPE, le=MAX_SHAPE)]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+class _Section(InputModel):
+    """A table of the scenario file."""
 
 
 class Beta(_Section):
