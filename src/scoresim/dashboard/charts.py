@@ -1,6 +1,6 @@
 """Time-series charts (Apache ECharts options, plain JSON-ready dicts) from a snapshot.
 
-Every system is drawn in its own colour (:mod:`scoresim.describe.palette`) and solid, the control
+Every system is drawn in its own colour (:mod:`scoresim.describe.systems`) and solid, the control
 grey and dashed, on the same axes; shares are in percent. A second quantity in the same chart (loyal
 posts, private dissent) is dotted. Each week with a scheduled change (the mandatory date,
 ``[[schedule]]`` entries) gets a marked vertical line; hovering it says what changed. Legends

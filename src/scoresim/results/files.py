@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from scoresim.results.folders import atomic_folder
-
 from scoresim.results.tables import INTEGER_METRICS, dictionary_columns, file_metadata, summary_dict
 from scoresim.scenario import Scenario
 

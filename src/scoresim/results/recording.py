@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from scoresim.core.errors import ScenarioError
-from scoresim.results.tables import file_metadata
 from scoresim.results.files import _arrow, write_edges
+from scoresim.results.tables import file_metadata
 
 if TYPE_CHECKING:
     from scoresim.results.tables import SimulationState
