@@ -6,12 +6,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from scoresim import Scenario, Simulation
 from scoresim.cli import main
 from scoresim.results.recording import AgentRecorder
+from scoresim.results.tables import AGENT_STEPS_TABLE
 
 SMALL = Scenario.preset("seed").with_overrides(
     {"population.agents": 300, "steps": 9, "adoption.mandatory_step": 5}
@@ -40,6 +42,17 @@ def test_recorded_steps_are_the_state_at_those_steps(tmp_path: Path) -> None:
         np.testing.assert_array_equal(rows["degree"].to_numpy(), degree)
     edges0 = pd.read_parquet(tmp_path / "edges_initial.parquet")
     np.testing.assert_array_equal(edges0[["src", "dst"]].to_numpy().T, initial)
+
+
+def test_the_recorded_columns_are_those_the_agent_columns_define(tmp_path: Path) -> None:
+    recorder = AgentRecorder(tmp_path, every=3)
+    Simulation(SMALL, seed=3, observers=[recorder]).run()
+    recorder.close()
+    schema = pq.read_schema(tmp_path / "agent_steps.parquet")
+    assert schema.names == ["step", *(c.name for c in AGENT_STEPS_TABLE)]
+    for column in AGENT_STEPS_TABLE:
+        assert schema.field(column.name).type == pa.from_numpy_dtype(np.dtype(column.dtype))
+    assert (schema.field("tier").type, schema.field("degree").type) == (pa.int8(), pa.int32())
 
 
 def test_recording_changes_no_result(tmp_path: Path) -> None:

@@ -66,7 +66,8 @@ def test_wheel_installs_and_runs_in_a_fresh_venv(tmp_path: Path) -> None:
     assert wheel.exists() and sdist.exists(), sorted(p.name for p in dist.iterdir())
     with zipfile.ZipFile(wheel) as z:
         names = set(z.namelist())
-    assert {"scoresim/scenario/presets/seed.toml", "scoresim/scenario/presets/control.toml"} <= names
+    presets = "scoresim/scenario/presets"
+    assert {f"{presets}/seed.toml", f"{presets}/control.toml"} <= names
     assert f"scoresim-{version}.dist-info/licenses/LICENSE" in names
     with tarfile.open(sdist) as t:
         members = {m.name.split("/", 1)[1] for m in t.getmembers() if "/" in m.name}

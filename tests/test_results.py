@@ -9,6 +9,8 @@ import stat
 import tomllib
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from pandas.testing import assert_frame_equal
@@ -16,6 +18,7 @@ from pandas.testing import assert_frame_equal
 import scoresim.results.files as run_files
 import scoresim.results.folders as results
 from scoresim import Run, Scenario, __version__, simulate
+from scoresim.results.tables import AGENTS_TABLE
 
 RUN_FILES = {"metrics.parquet", "agents.parquet", "edges.parquet", "scenario.toml", "summary.json"}
 TINY = Scenario.preset("seed").with_overrides({"population.agents": 200, "steps": 5})
@@ -55,6 +58,19 @@ def test_save_then_load_round_trips(run_a: Run, tmp_path: Path) -> None:
     assert_frame_equal(back.edges, run_a.edges, check_exact=True)
     assert back.wall_seconds == pytest.approx(run_a.wall_seconds, abs=1e-3)
     assert [p.name for p in (tmp_path / "nested").iterdir()] == ["run"]  # no temp leftovers
+
+
+def test_the_agents_file_has_the_columns_the_agent_columns_define(
+    run_a: Run, tmp_path: Path
+) -> None:
+    schema = pq.read_schema(run_a.save(tmp_path / "out") / "agents.parquet")
+    assert schema.names == [c.name for c in AGENTS_TABLE] == list(run_a.agents.columns)
+    for column in AGENTS_TABLE:
+        kind = schema.field(column.name).type
+        if column.name == "tier":  # the tier's number, named by the tier names
+            assert kind == pa.dictionary(pa.int8(), pa.string())
+        else:
+            assert kind == pa.from_numpy_dtype(np.dtype(column.dtype)), column.name
 
 
 def test_summary_json(run_a: Run, tmp_path: Path) -> None:

@@ -26,8 +26,9 @@ from scoresim.dashboard.controller import Controller
 from scoresim.dashboard.echarts import CHUNK, merge, split
 from scoresim.dashboard.exports import snapshot_html
 from scoresim.dashboard.server import quiet, serve
-from scoresim.describe.glossary import EFFECTS, GLOSSARY, METRICS, SYSTEMS, caveat
-from scoresim.describe.palette import ARM_COLOURS, NEW_TIE, tier_colours
+from scoresim.describe.glossary import EFFECTS, GLOSSARY, METRICS
+from scoresim.describe.palette import NEW_TIE, tier_colours
+from scoresim.describe.systems import SYSTEMS, caveat, describe
 from scoresim.experiments.effects import headline_table
 from scoresim.metrics import metric_columns
 
@@ -69,9 +70,9 @@ def test_time_charts_draw_each_system_in_its_colour_and_mark_the_events(advanced
         assert events[0]["markLine"]["silent"] is False  # hovering it says what changed
     adoption = charts.adoption_chart(snap)
     by_name = {s["name"]: s for s in adoption["series"]}
-    assert by_name["seed"]["lineStyle"]["color"] == ARM_COLOURS["seed"]
+    assert by_name["seed"]["lineStyle"]["color"] == SYSTEMS["seed"].colour
     assert by_name["control"]["lineStyle"] == {"type": "dashed", "width": 1.6,
-                                               "color": ARM_COLOURS["control"]}  # fmt: skip
+                                               "color": SYSTEMS["control"].colour}  # fmt: skip
     assert [p[0] for p in by_name["seed"]["data"]] == list(range(1, 141))
     assert adoption["legend"]["type"] == "scroll"  # one line: never over the axis title
     assert adoption["yAxis"]["nameLocation"] == "middle"
@@ -101,7 +102,7 @@ def test_tier_colours_share_no_blue_with_new_ties_or_systems():
         for colour in tier_colours(n):
             r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
             assert b < max(r, g), colour  # red to green, never blue
-            assert colour not in ARM_COLOURS.values() and colour != NEW_TIE
+            assert colour not in {s.colour for s in SYSTEMS.values()} and colour != NEW_TIE
 
 
 # ------------------------------------------------------------------ the widget's split option
@@ -190,15 +191,16 @@ def test_the_glossary_explains_every_metric_and_headline_effect():
     assert len(effects) == 10 and set(effects) == set(EFFECTS)  # every effect, nothing else
     assert "negative" in GLOSSARY["pluralistic ignorance"].sign.lower()
     assert {c.key for c in CARDS} >= {"chilling", "gap", "isolated", "employment_gap"}
-    assert set(ARM_COLOURS) == set(SYSTEMS)
+    assert all(s.colour.startswith("#") for s in SYSTEMS.values())  # every system has one
 
 
 def test_the_caveat_names_hypothetical_and_documented_systems():
-    text = caveat(["seed", "zhima-2015", "rongcheng", "defaulter-blacklist", "mine", "control"])
+    names = ["seed", "zhima-2015", "rongcheng", "defaulter-blacklist", "mine", "control"]
+    text = caveat([describe(n) for n in names], brief=True)
     assert "Hypothetical: seed" in text
     assert "Documented: zhima-2015, rongcheng, defaulter-blacklist" in text
     assert "Your own scenario: mine" in text and "synthetic" in text
-    assert "Documented" not in caveat(["zhima-2015"], {"zhima-2015": "user"})
+    assert "Documented" not in caveat([describe("zhima-2015", preset=False)], brief=True)
 
 
 # ------------------------------------------------------------------ the server

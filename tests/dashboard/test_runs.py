@@ -15,7 +15,7 @@ from scoresim.dashboard.arms import SCORE_BINS, same_society
 from scoresim.dashboard.controller import MAX_SYSTEMS, Controller, Status
 from scoresim.dashboard.slots import RunSlots
 from scoresim.dashboard.snapshot import events_of
-from scoresim.describe.palette import ARM_COLOURS
+from scoresim.describe.systems import SYSTEMS
 
 SMALL = {"population.agents": 400, "steps": 40, "seed": 5}
 HARSH = 'name = "harsh"\n[policy.detect]\ncritical = 1.0\n[adoption]\nmandatory_step = 3\n'
@@ -158,8 +158,8 @@ def test_systems_run_in_lock_step_on_the_same_society(tmp_path):
         assert harsh.policy.detect.critical == 1.0
         # one colour each, the presets' fixed ones; the loaded file one of its own
         colours = {a.name: a.colour for a in snap.all_arms}
-        assert colours["seed"] == ARM_COLOURS["seed"]
-        assert colours["control"] == ARM_COLOURS["control"]
+        assert colours["seed"] == SYSTEMS["seed"].colour
+        assert colours["control"] == SYSTEMS["control"].colour
         assert len(set(colours.values())) == 3
         # its mandatory date is an event of its own (seed's, week 260, is past this horizon)
         assert {(e.step, e.arm) for e in snap.events} == {(3, "harsh")}
@@ -254,8 +254,8 @@ def test_the_documented_presets_run_beside_seed_on_a_shorter_horizon(tmp_path):
             preset = Scenario.preset(spec.name)
             assert all(e.step <= 40 for e in spec.scenario.schedule)
             assert spec.scenario.tiers == preset.tiers and spec.scenario.policy == preset.policy
-        assert [s.colour for s in specs] == [ARM_COLOURS[s.name] for s in specs]
-        assert [s.kind for s in specs] == ["hypothetical", *["documented"] * 3, "counterfactual"]
+        assert [s.colour for s in specs] == [SYSTEMS[s.name].colour for s in specs]
+        assert [s.status for s in specs] == ["hypothetical", *["documented"] * 3, "counterfactual"]
         c.set_pace(None)
         assert c.wait_idle(60) and c.step(3) is None and c.wait_idle(120)
         snap = c.snapshot()

@@ -14,7 +14,7 @@ from matplotlib.colors import to_hex
 from scoresim.cli import main
 from scoresim.core.errors import ScenarioError
 from scoresim.describe.palette import FURTHER_COLOURS as EXTRA_COLOURS
-from scoresim.describe.systems import SYSTEMS, USER, caveat, describe, palette
+from scoresim.describe.systems import SYSTEMS, USER, caveat, describe, system_colours
 from scoresim.report import figures, kind_of, write_report
 
 SWEEP = """
@@ -195,7 +195,7 @@ def test_arms_report_caveat_systems_table_and_colours(reports: dict[str, Path]) 
     assert "User scenarios: early, lenient" in page.caveat
     assert "The citizens are synthetic" in page.caveat
     assert "Documented" not in page.caveat  # no documented system among these arms
-    colours = palette([*ARMS, "control"])
+    colours = system_colours([*ARMS, "control"])
     rows = page.rows["systems-table"]
     assert [attrs["data-arm"] for attrs, _ in rows] == [*ARMS, "control"]
     for attrs, cells in rows:
@@ -236,7 +236,7 @@ def test_two_arm_report_names_its_system(reports: dict[str, Path]) -> None:
 
 def test_figures_draw_every_arm_in_its_colour(reports: dict[str, Path]) -> None:
     runs = pd.read_parquet(reports["arms"].parent / "runs.parquet")
-    colours = palette([*ARMS, "control"])
+    colours = system_colours([*ARMS, "control"])
     fig = figures.timeseries(runs, ["adoption", "critical_posts"], colours=colours)
     for ax in fig.axes[:2]:
         drawn = {line.get_label(): to_hex(line.get_color()) for line in ax.get_lines()}
@@ -250,13 +250,14 @@ def test_figures_draw_every_arm_in_its_colour(reports: dict[str, Path]) -> None:
 
 
 def test_palette_is_fixed_per_system_and_extends_for_others() -> None:
-    assert palette(["zhima-2015", "seed"]) == {"zhima-2015": SYSTEMS["zhima-2015"].colour,
+    assert system_colours(["zhima-2015", "seed"]) == {"zhima-2015": SYSTEMS["zhima-2015"].colour,
                                                "seed": SYSTEMS["seed"].colour}  # fmt: skip
-    colours = palette(["mine", "seed", "yours", "control", "defaulter-blacklist", "rongcheng"])
+    names = ["mine", "seed", "yours", "control", "defaulter-blacklist", "rongcheng"]
+    colours = system_colours(names)
     assert colours["seed"] == "#d62728" and colours["control"] == "#7f7f7f"  # as the dashboard
     assert colours["mine"] == EXTRA_COLOURS[0] and colours["yours"] == EXTRA_COLOURS[1]
     assert len(set(colours.values())) == len(colours)
-    many = palette([f"s{i}" for i in range(2 * len(EXTRA_COLOURS))])
+    many = system_colours([f"s{i}" for i in range(2 * len(EXTRA_COLOURS))])
     assert list(many.values())[: len(EXTRA_COLOURS)] == list(EXTRA_COLOURS)
     assert len({s.colour for s in SYSTEMS.values()}) == len(SYSTEMS)
     assert not {s.colour for s in SYSTEMS.values()} & set(EXTRA_COLOURS)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -142,16 +141,3 @@ class CalibrationStore:
 
     def close(self) -> None:
         self.con.close()
-
-
-def read_sims(path: str | Path, columns: Sequence[str] = ()) -> Any:
-    """The ``sims`` table of a calibration database as a DataFrame (key columns, seed and
-    the parameter columns; plus any named ``m:<metric>`` columns)."""
-    con = connect(path, read_only=True)
-    try:
-        head = con.execute("SELECT * FROM sims LIMIT 0").df().columns
-        keep = [c for c in head if not c.startswith("m:") or c in columns]
-        return con.execute(f"SELECT {', '.join(q(c) for c in keep)} FROM sims "
-                           "ORDER BY stage, round, idx, replication, arm").df()  # fmt: skip
-    finally:
-        con.close()

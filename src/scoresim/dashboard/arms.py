@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from scoresim.dashboard.network import NetworkSample, NetworkView
-from scoresim.describe.glossary import Kind
+from scoresim.describe.systems import SystemStatus
 from scoresim.scenario import Scenario
 from scoresim.simulation import Simulation
 
@@ -103,12 +103,12 @@ def point(step: int, value: float | None, scale: float = 1.0) -> list:
 
 @dataclass(frozen=True)
 class ArmSpec:
-    """One system to run: its label, resolved scenario, colour and kind."""
+    """One system to run: its label, resolved scenario, colour and status."""
 
     name: str
     scenario: Scenario
     colour: str
-    kind: Kind
+    status: SystemStatus
     control: bool = False
 
 

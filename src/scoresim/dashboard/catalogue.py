@@ -1,9 +1,8 @@
 """The dashboard's charts and headline numbers, each with its plain-language explanation.
 
-The explanations are composed from :mod:`scoresim.describe.glossary` (the same text as the docs),
-so a chart says what it shows and how to read the direction of a change in the words the glossary
-uses. :func:`charts_for` lists the charts a snapshot calls for (the blacklist chart only when a
-system has a blacklist).
+The explanations are composed from :mod:`scoresim.describe.glossary`, so a chart says what it
+shows and how to read the direction of a change in the glossary's words. :func:`charts_for`
+lists the charts a snapshot calls for (the blacklist chart only when a system has a blacklist).
 
 Examples
 --------

@@ -1,6 +1,6 @@
 """Time-series charts (Apache ECharts options, plain JSON-ready dicts) from a snapshot.
 
-Every system is drawn in its own colour (:mod:`scoresim.describe.palette`) and solid, the control
+Every system is drawn in its own colour (:mod:`scoresim.describe.systems`) and solid, the control
 grey and dashed, on the same axes; shares are in percent. A second quantity in the same chart (loyal
 posts, private dissent) is dotted. Each week with a scheduled change (the mandatory date,
 ``[[schedule]]`` entries) gets a marked vertical line; hovering it says what changed. Legends
@@ -15,10 +15,10 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
-from scoresim.dashboard.snapshot import ArmView, Snapshot, event_lines
+from scoresim.dashboard.snapshot import Snapshot, event_lines
 from scoresim.describe.palette import EVENT_COLOUR
 
 SOLID, DASHED, DOTTED = "solid", "dashed", "dotted"
@@ -165,11 +165,6 @@ def isolated_chart(snap: Snapshot) -> dict[str, Any]:
 def listed_chart(snap: Snapshot) -> dict[str, Any]:
     """Share of agents on the defaulter blacklist (model v2)."""
     return time_chart(snap, "On the blacklist", "% of agents", arms_lines(snap, "listed", 100))
-
-
-def has_column(arms: Sequence[ArmView], key: str) -> bool:
-    """Whether the runs write a metric column (new columns arrive with model v2)."""
-    return any(arm.rows and key in arm.rows[0] for arm in arms)
 
 
 ChartMaker = Callable[[Snapshot], dict[str, Any]]

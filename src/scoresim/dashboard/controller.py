@@ -42,8 +42,15 @@ from scoresim.dashboard.loading import read_path, read_scenario
 from scoresim.dashboard.slots import RunSlots
 from scoresim.dashboard.snapshot import Snapshot, events_of, views
 from scoresim.dashboard.worker import Status, Worker
-from scoresim.describe.glossary import Kind, caveat, kind_of
-from scoresim.describe.palette import arm_colours
+from scoresim.describe.systems import (
+    COUNTERFACTUAL,
+    DOCUMENTED,
+    USER,
+    SystemStatus,
+    caveat,
+    describe,
+    system_colours,
+)
 from scoresim.scenario import Scenario, preset_names
 
 #: Systems side by side (besides the control).
@@ -157,29 +164,31 @@ class Controller(ScenarioEditor):
         self.focus_name = name
         self._bump()
 
-    def _kind(self, label: str) -> Kind:
+    def _status(self, label: str) -> SystemStatus:
+        """A loaded file is the user's own, and so is a documented preset the user edited."""
         if label in self.loaded:
-            return "user"
-        kind = kind_of(label)
-        return "user" if label == self.base_label and self.edits and kind == "documented" else kind
+            return USER
+        status = describe(label).status
+        edited = label == self.base_label and self.edits
+        return USER if edited and status == DOCUMENTED else status
 
     def _make_specs(self) -> tuple[ArmSpec, ...] | None:
         """The systems and the control on the first system's society (None while invalid)."""
         if self.errors:
             return None
         names = [self.base_label, *self.extras]
-        colours = arm_colours([*names, CONTROL])
+        colours = system_colours([*names, CONTROL])
         specs = [ArmSpec(self.base_label, self.scenario, colours[self.base_label],
-                         self._kind(self.base_label))]  # fmt: skip
+                         self._status(self.base_label))]  # fmt: skip
         for name in self.extras:
             try:
                 scenario = same_society(self.lookup(name), self.scenario)
             except ScenarioError as exc:
                 self.errors["systems"] = f"{name} on this society: {exc}"
                 return None
-            specs.append(ArmSpec(name, scenario, colours[name], self._kind(name)))
+            specs.append(ArmSpec(name, scenario, colours[name], self._status(name)))
         control = control_for(self.scenario)
-        specs.append(ArmSpec(CONTROL, control, colours[CONTROL], "counterfactual", control=True))
+        specs.append(ArmSpec(CONTROL, control, colours[CONTROL], COUNTERFACTUAL, control=True))
         return tuple(specs)
 
     # ------------------------------------------------------------------ scenario and fields
@@ -345,19 +354,19 @@ class Controller(ScenarioEditor):
             focus=focus,
             tiers=tiers,
             events=tuple(events),
-            caveat=caveat([s.name for s in specs], {s.name: s.kind for s in specs}),
+            caveat=caveat([describe(s.name, preset=s.status != USER) for s in specs], brief=True),
             runs_in_use=worker.slots.in_use,
             max_runs=worker.slots.limit,
         )
 
     def _fallback_specs(self) -> tuple[ArmSpec, ...]:
         """What to label an empty page with when even the first scenario is invalid."""
-        colours = arm_colours([self.base_label, CONTROL])
+        colours = system_colours([self.base_label, CONTROL])
         return (
             ArmSpec(
-                self.base_label, self.base, colours[self.base_label], self._kind(self.base_label)
+                self.base_label, self.base, colours[self.base_label], self._status(self.base_label)
             ),
-            ArmSpec(CONTROL, control_for(self.base), colours[CONTROL], "counterfactual", True),
+            ArmSpec(CONTROL, control_for(self.base), colours[CONTROL], COUNTERFACTUAL, True),
         )
 
     # ------------------------------------------------------------------ downloads

@@ -21,7 +21,7 @@ from scoresim.dashboard.catalogue import CARDS, charts_for, format_card
 from scoresim.dashboard.echarts import ECHARTS_VERSION
 from scoresim.dashboard.snapshot import Snapshot, event_lines, headline
 from scoresim.dashboard.worker import Published
-from scoresim.describe.glossary import KIND_LABELS
+from scoresim.describe.systems import STATUS_LABELS
 from scoresim.metrics import metric_columns
 from scoresim.phases.params import Params
 from scoresim.results.tables import metrics_frame as rows_frame
@@ -97,7 +97,7 @@ def snapshot_html(snap: Snapshot, echarts_js: str | None = None) -> str:
         )
         cards.append(
             f"<div class='card' style='--c:{arm.colour}'><h3>{e(arm.name)} "
-            f"<small>({e(KIND_LABELS[arm.kind])})</small></h3><table>{rows}</table></div>"
+            f"<small>({e(STATUS_LABELS[arm.status])})</small></h3><table>{rows}</table></div>"
         )
     shown = charts_for(snap)
     options = [c.make(snap) for c in shown]

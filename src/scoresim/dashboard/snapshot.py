@@ -27,6 +27,7 @@ import numpy as np
 from scoresim.dashboard.arms import SCORE_BINS, ArmHistory, ArmSpec, point
 from scoresim.dashboard.network import NetworkView
 from scoresim.dashboard.worker import Published, Status
+from scoresim.describe.systems import SystemStatus
 from scoresim.scenario import Scenario
 
 
@@ -76,7 +77,7 @@ class ArmView:
 
     name: str
     colour: str
-    kind: str
+    status: SystemStatus
     control: bool
     rows: list[dict[str, float]]  # weeks 1..t
     tier_names: tuple[str, ...]
@@ -164,7 +165,7 @@ def arm_view(
     return ArmView(
         name=spec.name,
         colour=spec.colour,
-        kind=spec.kind,
+        status=spec.status,
         control=spec.control,
         rows=rows,
         tier_names=tuple(t.name for t in sc.tiers),

@@ -15,7 +15,7 @@ from scoresim.dashboard.catalogue import CARDS, charts_for, format_card
 from scoresim.dashboard.controller import Controller
 from scoresim.dashboard.echarts import Echart, Payload
 from scoresim.dashboard.snapshot import ArmView, Snapshot, event_lines, headline
-from scoresim.describe.glossary import KIND_LABELS
+from scoresim.describe.systems import STATUS_LABELS
 
 #: Page styles: the PNG button and event hint on charts, cards, the caveat banner.
 CSS = """
@@ -52,7 +52,7 @@ def card_html(arm: ArmView, numbers: dict[str, float]) -> str:
     )
     return (
         f"<div class='headline-card' style='--c:{arm.colour}'>"
-        f"<h3>{e(arm.name)} <span class='kind'>{e(KIND_LABELS[arm.kind])}</span></h3>"
+        f"<h3>{e(arm.name)} <span class='kind'>{e(STATUS_LABELS[arm.status])}</span></h3>"
         f"<table>{rows}</table></div>"
     )
 

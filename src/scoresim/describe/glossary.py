@@ -1,30 +1,26 @@
-"""Plain-language explanations of every metric, effect and system, in one place.
+"""Plain-language explanations of every metric and effect, in one place.
 
-The dashboard shows these texts beside its charts and headline cards, and the documentation's
-glossary page is built from the same entries, so the two never disagree. Each :class:`Entry`
-says what a quantity measures (``what``) and how to read its sign or direction (``sign``).
-Metric names are the columns of ``metrics.parquet`` (one row per step, see
+The dashboard shows these texts beside its charts and headline cards. Each :class:`Entry` says
+what a quantity measures (``what``) and how to read its sign or direction (``sign``). Metric
+names are the columns of ``metrics.parquet`` (one row per step, see
 :func:`scoresim.metrics.metric_columns`); effect names are the rows of ``headline.csv`` (see
 :func:`scoresim.experiments.effects.headline_table`), where an effect compares a scored society
-with its control: the same synthetic society, same seed, with no scoring.
+with its control: the same synthetic society, same seed, with no scoring. The documentation's
+glossary (``docs/glossary.md``) defines the same names with their formulas; tests hold both to
+the metric columns and the headline effects. What each system is, and the caveat that goes with
+it, is in :mod:`scoresim.describe.systems`.
 
 Examples
 --------
 >>> print(EFFECTS["chilling effect"].sign)
 Positive: fewer critical posts than without scoring (0.25 = a quarter fewer). Negative: more.
->>> SYSTEMS["seed"].kind, SYSTEMS["rongcheng"].kind
-('hypothetical', 'documented')
->>> print(caveat(["seed", "zhima-2015"]))
-Hypothetical: seed (the 2015 press account, not a documented system). Documented: zhima-2015 \
-(modelled on published sources; assumed numbers are marked in the preset). Every citizen is \
-synthetic: no real person's data is used.
+>>> METRICS["falsification_gap"].label
+'Falsification gap'
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -174,80 +170,3 @@ EFFECTS: dict[str, Entry] = _entries(
 
 #: Every entry by name.
 GLOSSARY: dict[str, Entry] = {**METRICS, **EFFECTS}
-
-Kind = Literal["hypothetical", "documented", "counterfactual", "user"]
-
-#: How a kind is named beside a system's name.
-KIND_LABELS: dict[str, str] = {
-    "hypothetical": "hypothetical",
-    "documented": "documented",
-    "counterfactual": "no scoring",
-    "user": "your own scenario",
-}
-
-
-@dataclass(frozen=True)
-class System:
-    """A bundled system: whether it is documented, hypothetical or the counterfactual."""
-
-    name: str
-    kind: Kind
-    summary: str
-
-
-#: The bundled presets (a scenario loaded from a file is of kind ``user``).
-SYSTEMS: dict[str, System] = {
-    s.name: s
-    for s in (
-        System("seed", "hypothetical", "the 2015 press account of Sesame Credit: speech, "
-               "purchases and friends scored, mandatory at year five; never documented"),
-        System("zhima-2015", "documented", "Sesame (Zhima) Credit as documented: an opt-in "
-               "commercial credit score with perks and no penalties"),
-        System("rongcheng", "documented", "Rongcheng's municipal points: everyone registered, "
-               "points for offences and good deeds, grades A to D"),
-        System("defaulter-blacklist", "documented", "the Supreme People's Court list of "
-               "judgment defaulters: nobody scored, listed defaulters barred from travel and "
-               "loans"),
-        System("control", "counterfactual", "the same society with no scoring"),
-    )
-}  # fmt: skip
-
-
-def kind_of(name: str) -> Kind:
-    """The kind of a system by name (``user`` for anything not bundled).
-
-    Examples
-    --------
-    >>> kind_of("defaulter-blacklist"), kind_of("my-file")
-    ('documented', 'user')
-    """
-    return SYSTEMS[name].kind if name in SYSTEMS else "user"
-
-
-def caveat(names: Iterable[str], kinds: Mapping[str, Kind] | None = None) -> str:
-    """The caveat for a view showing these systems: which are hypothetical, which documented.
-
-    ``kinds`` overrides :func:`kind_of` (a documented preset with edits is the user's own).
-
-    Examples
-    --------
-    >>> print(caveat(["mine", "control"]))
-    Your own scenario: mine (hypothetical unless its sources say otherwise). Every citizen is \
-synthetic: no real person's data is used.
-    """
-    names = list(dict.fromkeys(names))
-    kinds = {n: (kinds or {}).get(n) or kind_of(n) for n in names}
-    by_kind = {k: [n for n in names if kinds[n] == k] for k in ("hypothetical", "documented")}
-    user = [n for n in names if kinds[n] == "user"]
-    parts = []
-    if by_kind["hypothetical"]:
-        parts.append(f"Hypothetical: {', '.join(by_kind['hypothetical'])} (the 2015 press "
-                     "account, not a documented system).")  # fmt: skip
-    if by_kind["documented"]:
-        parts.append(f"Documented: {', '.join(by_kind['documented'])} (modelled on published "
-                     "sources; assumed numbers are marked in the preset).")  # fmt: skip
-    if user:
-        parts.append(f"Your own scenario: {', '.join(user)} (hypothetical unless its sources "
-                     "say otherwise).")  # fmt: skip
-    parts.append("Every citizen is synthetic: no real person's data is used.")
-    return " ".join(parts)

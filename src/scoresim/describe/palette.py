@@ -1,31 +1,19 @@
-"""The colours of scoresim's figures, one definition for the dashboard and the report.
+"""The colours of scoresim's figures besides the systems' own, one definition for the dashboard
+and the report.
 
-Each system has one colour everywhere (its preset name picks it), tiers run from red (lowest) to
-green (highest) without any blue, so that no tier shares a colour with a system or with the new
-ties of a network drawing. Colours of the first systems follow matplotlib's ``tab10`` cycle.
+A bundled system's colour lives with the system (:data:`scoresim.describe.systems.SYSTEMS`);
+further systems (loaded scenario files) take :data:`FURTHER_COLOURS` in turn. Tiers run from red
+(lowest) to green (highest) without any blue, so that no tier shares a colour with a system or
+with the new ties of a network drawing. Colours of the first systems follow matplotlib's
+``tab10`` cycle.
 
 Examples
 --------
->>> ARM_COLOURS["seed"], ARM_COLOURS["control"]
-('#d62728', '#7f7f7f')
->>> arm_colours(["seed", "mine", "control", "theirs"])
-{'seed': '#d62728', 'mine': '#ff7f0e', 'control': '#7f7f7f', 'theirs': '#8c564b'}
 >>> tier_colours(4)
 ['#c62828', '#ef6c00', '#9e9d24', '#2e7d32']
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterable
-
-#: The colour of each bundled preset (and of the control, drawn dashed).
-ARM_COLOURS: dict[str, str] = {
-    "seed": "#d62728",
-    "zhima-2015": "#1f77b4",
-    "rongcheng": "#2ca02c",
-    "defaulter-blacklist": "#9467bd",
-    "control": "#7f7f7f",
-}
 
 #: Colours for further systems (loaded scenario files), in the order they are handed out.
 FURTHER_COLOURS: tuple[str, ...] = ("#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
@@ -39,25 +27,6 @@ NOT_ENROLLED_COLOUR = "#bdbdbd"
 KEPT_TIE, NEW_TIE, CUT_TIE = "#9e9e9e", "#283593", "#e53935"
 #: Event lines on the time axis (a scheduled change of policy).
 EVENT_COLOUR = "#37474f"
-
-
-def arm_colours(names: Iterable[str]) -> dict[str, str]:
-    """One colour per system name: its preset colour, else the next unused further colour.
-
-    Names beyond the further colours reuse them in order (never more than a handful on one page).
-    """
-    names = list(dict.fromkeys(names))
-    taken = {ARM_COLOURS[n] for n in names if n in ARM_COLOURS}
-    spare = [c for c in FURTHER_COLOURS if c not in taken] or list(FURTHER_COLOURS)
-    out: dict[str, str] = {}
-    k = 0
-    for name in names:
-        if name in ARM_COLOURS:
-            out[name] = ARM_COLOURS[name]
-        else:
-            out[name] = spare[k % len(spare)]
-            k += 1
-    return out
 
 
 def tier_colours(n: int) -> list[str]:

@@ -1,24 +1,27 @@
-"""What each bundled system is, in words, and the colour that stands for it everywhere.
+"""The one registry of systems: what each bundled preset is, its status and its colour, and the
+words every view uses for them.
 
-One small table of descriptive data per preset name, for the report's systems table and caveat,
-the dashboard and the docs: what the system scores, what follows from a score, who is covered,
-whether it is opt-in, and whether the preset models a documented system or a hypothetical one.
-``seed`` is the 2015 press account of Sesame Credit, which the fact-checks contradict (no
-evidence that political speech costs points; never mandatory): hypothetical. ``zhima-2015``,
-``rongcheng`` and ``defaulter-blacklist`` follow the published rules of Sesame Credit (2015),
-Rongcheng's municipal points and the Supreme People's Court's list of judgment defaulters
-(since 2013); where a source gives no number the preset marks its value as assumed.
-``control`` is the counterfactual: the same society with no scoring.
+One :class:`System` per preset name, for the report's systems table and caveat, the dashboard's
+cards and caveat, and ``docs/systems.md`` (:mod:`scoresim.describe.systems_doc`): its title,
+its status, its colour in every figure, and what it scores, what follows from a score, who is
+covered, whether it is opt-in and what the preset follows. ``seed`` is the 2015 press account
+of Sesame Credit, which the fact-checks contradict (no evidence that political speech costs
+points; never mandatory): hypothetical. ``zhima-2015``, ``rongcheng`` and
+``defaulter-blacklist`` follow the published rules of Sesame Credit (2015), Rongcheng's
+municipal points and the Supreme People's Court's list of judgment defaulters (since 2013);
+where a source gives no number the preset marks its value as assumed. ``control`` is the
+counterfactual: the same society with no scoring.
 
-A scenario that is not a bundled preset (a user's file) is described as "a user scenario".
+A scenario that is not a bundled preset (a user's file, or a preset the user edited) is "a user
+scenario", coloured from :data:`~scoresim.describe.palette.FURTHER_COLOURS`.
 
 Examples
 --------
->>> describe("rongcheng").status
-'documented'
->>> describe("my-file").status
-'user scenario'
->>> palette(["seed", "control", "mine"])
+>>> describe("rongcheng").status, describe("my-file").status
+('documented', 'user scenario')
+>>> STATUS_LABELS[describe("control").status]
+'no scoring'
+>>> system_colours(["seed", "control", "mine"])
 {'seed': '#d62728', 'control': '#7f7f7f', 'mine': '#ff7f0e'}
 """
 
@@ -26,31 +29,41 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
-from scoresim.describe.palette import ARM_COLOURS, arm_colours
+from scoresim.describe.palette import FURTHER_COLOURS
 
-HYPOTHETICAL = "hypothetical"
-DOCUMENTED = "documented"
-COUNTERFACTUAL = "counterfactual"
-USER = "user scenario"
+SystemStatus = Literal["hypothetical", "documented", "counterfactual", "user scenario"]
+HYPOTHETICAL: SystemStatus = "hypothetical"
+DOCUMENTED: SystemStatus = "documented"
+COUNTERFACTUAL: SystemStatus = "counterfactual"
+USER: SystemStatus = "user scenario"
+
+#: How the dashboard's cards name a status beside a system's name (the report shows the status).
+STATUS_LABELS: dict[SystemStatus, str] = {
+    HYPOTHETICAL: "hypothetical",
+    DOCUMENTED: "documented",
+    COUNTERFACTUAL: "no scoring",
+    USER: "your own scenario",
+}
 
 
 @dataclass(frozen=True)
 class System:
-    """The descriptive data of one system (the columns of the report's systems table)."""
+    """One system: its name, what it is, its status and colour, and what the preset models."""
 
     name: str
     title: str  # what it is, as a phrase ("the 2015 press account of ...")
-    status: str  # HYPOTHETICAL, DOCUMENTED, COUNTERFACTUAL or USER
+    status: SystemStatus
+    colour: str  # the system's colour in every figure ("" for a user scenario: see palette)
     scored: str  # what is scored
     follows: str  # what follows from a score (or a listing)
     covered: str  # who is covered
     opt_in: str  # opt-in or not
     basis: str  # what the preset follows
-    colour: str  # the system's colour in every figure
 
 
-#: The bundled systems, keyed by preset name.
+#: The bundled systems, keyed by preset name, in the order of the docs' side-by-side table.
 SYSTEMS: dict[str, System] = {
     s.name: s
     for s in (
@@ -58,6 +71,7 @@ SYSTEMS: dict[str, System] = {
             name="seed",
             title="the 2015 press account of Sesame Credit",
             status=HYPOTHETICAL,
+            colour="#d62728",
             scored="political posts (critical down, loyal up), purchases (imports down), "
             "friends' scores, loan defaults",
             follows="perks in high tiers (loans, travel paperwork, a public score); in low "
@@ -66,12 +80,12 @@ SYSTEMS: dict[str, System] = {
             opt_in="opt-in, then mandatory",
             basis="press coverage of December 2015, contradicted by the fact-checks and by "
             "Ant Financial",
-            colour=ARM_COLOURS["seed"],
         ),
         System(
             name="zhima-2015",
             title="Sesame (Zhima) Credit as documented, 2015",
             status=DOCUMENTED,
+            colour="#1f77b4",
             scored="loan repayment and defaults, ability to pay (income), purchases mildly, a "
             "small friend term; posts are not scored",
             follows="perks only: higher loan approval, deposit waivers from 600, a public "
@@ -79,12 +93,12 @@ SYSTEMS: dict[str, System] = {
             covered="users who sign up",
             opt_in="opt-in, never mandatory",
             basis="Ant Financial's published bands (350-950) and perk thresholds",
-            colour=ARM_COLOURS["zhima-2015"],
         ),
         System(
             name="rongcheng",
             title="Rongcheng's municipal points",
             status=DOCUMENTED,
+            colour="#2ca02c",
             scored="registered offences (traffic and administrative penalties, court "
             "judgments) and good deeds (volunteering, donations); no posts, purchases or "
             "friends",
@@ -93,90 +107,147 @@ SYSTEMS: dict[str, System] = {
             covered="every resident, registered from the start",
             opt_in="not opt-in",
             basis="the city's published grades (AAA to D, base 1000 points) and point values",
-            colour=ARM_COLOURS["rongcheng"],
         ),
         System(
             name="defaulter-blacklist",
             title="the Supreme People's Court's list of judgment defaulters",
             status=DOCUMENTED,
+            colour="#9467bd",
             scored="nobody is scored; a loan default can lead to a court listing",
             follows="while listed: flights, high-speed rail and loans denied, fewer hires "
             "(barred from executive posts), names published; delisted on compliance",
             covered="anyone with an unfulfilled court judgment",
             opt_in="not opt-in",
             basis="the Court's list since 2013 (6.73 M listed by February 2017)",
-            colour=ARM_COLOURS["defaulter-blacklist"],
         ),
         System(
             name="control",
             title="no scoring (the counterfactual)",
             status=COUNTERFACTUAL,
+            colour="#7f7f7f",
             scored="nothing",
             follows="nothing",
             covered="nobody",
             opt_in="(none)",
             basis="the same society as the other arms, with every score term off",
-            colour=ARM_COLOURS["control"],
         ),
     )
 }
 
+
 def describe(name: str, preset: bool = True) -> System:
-    """The descriptive data of the system ``name``.
+    """The system ``name``: its entry in :data:`SYSTEMS`, else a user scenario.
 
     ``preset`` says whether the scenario is the bundled preset of that name (a user's file
-    that happens to share the name is not that system). A scenario that is not one of
-    :data:`SYSTEMS` is "a user scenario".
+    that happens to share the name, or a preset the user edited, is not that system).
     """
     if preset and name in SYSTEMS:
         return SYSTEMS[name]
     see = "as its scenario file sets"
-    return System(name=name, title="a user scenario", status=USER, scored=see, follows=see,
-                  covered=see, opt_in=see, basis="a scenario file", colour="")  # fmt: skip
+    return System(name=name, title="a user scenario", status=USER, colour="", scored=see,
+                  follows=see, covered=see, opt_in=see, basis="a scenario file")  # fmt: skip
 
 
-def palette(names: Iterable[str]) -> dict[str, str]:
-    """A colour per name, the same in the report and the dashboard
-    (:func:`scoresim.describe.palette.arm_colours`)."""
-    return arm_colours(names)
+def with_status(status: SystemStatus) -> tuple[str, ...]:
+    """The names of the bundled systems of one status, in registry order.
+
+    >>> with_status(DOCUMENTED)
+    ('zhima-2015', 'rongcheng', 'defaulter-blacklist')
+    """
+    return tuple(name for name, system in SYSTEMS.items() if system.status == status)
 
 
-def caveat(systems: Iterable[System], changed: Iterable[str] = ()) -> str:
-    """A plain caveat for a page that shows these systems (the report puts it at the top).
+def system_colours(names: Iterable[str]) -> dict[str, str]:
+    """One colour per system name, the same in the report and the dashboard: a bundled
+    system's own colour, else the next further colour that no bundled system on the page uses.
 
-    ``changed`` lists fields an override changed in every arm but the control (so no arm is
-    exactly its preset).
+    Names beyond the further colours reuse them in order (never more than a handful on a page).
+
+    >>> system_colours(["seed", "mine", "control", "theirs"])
+    {'seed': '#d62728', 'mine': '#ff7f0e', 'control': '#7f7f7f', 'theirs': '#8c564b'}
+    """
+    names = list(dict.fromkeys(names))
+    taken = {SYSTEMS[n].colour for n in names if n in SYSTEMS}
+    spare = [c for c in FURTHER_COLOURS if c not in taken] or list(FURTHER_COLOURS)
+    out: dict[str, str] = {}
+    k = 0
+    for name in names:
+        if name in SYSTEMS:
+            out[name] = SYSTEMS[name].colour
+        else:
+            out[name] = spare[k % len(spare)]
+            k += 1
+    return out
+
+
+@dataclass(frozen=True)
+class _Caveat:
+    """A caveat's sentence about the systems of one status: ``brief`` for the dashboard's
+    banner, ``full`` for the report (empty: no sentence). ``{names}`` is the systems' names,
+    ``{titled}`` each name with its title."""
+
+    brief: str
+    full: str
+
+
+_CAVEATS: dict[SystemStatus, _Caveat] = {
+    HYPOTHETICAL: _Caveat(
+        "Hypothetical: {names} (the 2015 press account, not a documented system).",
+        "Hypothetical: {titled}. A hypothetical arm shows what the system as described would "
+        "do, not what any existing system does.",
+    ),
+    DOCUMENTED: _Caveat(
+        "Documented: {names} (modelled on published sources; assumed numbers are marked in "
+        "the preset).",
+        "Documented: {titled}. Each follows a system's published rules; values the sources do "
+        "not give are assumed, so its results are what those rules would do to this society, "
+        "not measurements of the real system.",
+    ),
+    USER: _Caveat(
+        "Your own scenario: {names} (hypothetical unless its sources say otherwise).",
+        "User scenarios: {names} (see their scenario files).",
+    ),
+    COUNTERFACTUAL: _Caveat(
+        "",
+        "The control ({names}) is the same society with no scoring: every effect is measured "
+        "against it.",
+    ),
+}
+_SYNTHETIC = _Caveat(
+    "Every citizen is synthetic: no real person's data is used.",
+    "The citizens are synthetic: no data about real people went in, and no result describes a "
+    "real person.",
+)
+
+
+def caveat(systems: Iterable[System], changed: Iterable[str] = (), *, brief: bool = False) -> str:
+    """The caveat of a view that shows these systems: which are hypothetical, which documented,
+    which the user's own, and that the citizens are synthetic.
+
+    ``brief`` gives the dashboard's banner; otherwise the report's caveat, which also names the
+    control and the fields (``changed``) an override changed in every arm but the control.
 
     Examples
     --------
+    >>> print(caveat([describe("seed"), describe("mine"), describe("control")], brief=True))
+    Hypothetical: seed (the 2015 press account, not a documented system). Your own scenario: \
+mine (hypothetical unless its sources say otherwise). Every citizen is synthetic: no real \
+person's data is used.
     >>> text = caveat([describe("seed"), describe("rongcheng"), describe("control")])
-    >>> "Hypothetical: seed" in text, "Documented: rongcheng" in text, "synthetic" in text
-    (True, True, True)
+    >>> "Hypothetical: seed (the 2015 press account" in text, "Documented: rongcheng" in text
+    (True, True)
     """
     systems = list(systems)
-
-    def names(status: str) -> list[System]:
-        return [s for s in systems if s.status == status]
-
     parts = []
-    if hyp := names(HYPOTHETICAL):
-        parts.append("Hypothetical: " + "; ".join(f"{s.name} ({s.title})" for s in hyp)
-                     + ". A hypothetical arm shows what the system as described would do, not "
-                     "what any existing system does.")  # fmt: skip
-    if doc := names(DOCUMENTED):
-        parts.append("Documented: " + "; ".join(f"{s.name} ({s.title})" for s in doc)
-                     + ". Each follows a system's published rules; values the sources do not "
-                     "give are assumed, so its results are what those rules would do to this "
-                     "society, not measurements of the real system.")  # fmt: skip
-    if user := names(USER):
-        parts.append("User scenarios: " + ", ".join(s.name for s in user)
-                     + " (see their scenario files).")  # fmt: skip
-    if ctl := names(COUNTERFACTUAL):
-        parts.append(f"The control ({', '.join(s.name for s in ctl)}) is the same society "
-                     "with no scoring: every effect is measured against it.")  # fmt: skip
-    if changed := list(changed):
+    for status, words in _CAVEATS.items():
+        group = [s for s in systems if s.status == status]
+        sentence = words.brief if brief else words.full
+        if group and sentence:
+            names = ", ".join(s.name for s in group)
+            titled = "; ".join(f"{s.name} ({s.title})" for s in group)
+            parts.append(sentence.format(names=names, titled=titled))
+    if (changed := list(changed)) and not brief:
         parts.append("Changed from their scenarios by --set in every arm but the control: "
                      + ", ".join(changed) + ".")  # fmt: skip
-    parts.append("The citizens are synthetic: no data about real people went in, and no "
-                 "result describes a real person.")  # fmt: skip
+    parts.append(_SYNTHETIC.brief if brief else _SYNTHETIC.full)
     return " ".join(parts)

@@ -12,11 +12,13 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from scoresim.describe.systems import SYSTEMS
+from scoresim.describe import systems
+from scoresim.describe.systems import SYSTEMS, with_status
 
 #: the systems with a table of their own, in the order of the page
-DOCUMENTED = ("zhima-2015", "rongcheng", "defaulter-blacklist")
-SIDE_BY_SIDE = ("seed", "zhima-2015", "rongcheng", "defaulter-blacklist")
+DOCUMENTED = with_status(systems.DOCUMENTED)
+#: the columns of the side-by-side table: every bundled system but the control
+SIDE_BY_SIDE = with_status(systems.HYPOTHETICAL) + DOCUMENTED
 _HEADER = re.compile(r"^\[(\[?)([a-z_.]+)\]\]?")
 _ASSIGN = re.compile(r"^([a-z_]+) = (.+?)\s*(?:#\s*(.*))?$")
 _RECORD = re.compile(r'^\{ name = "([^"]+)", (.+?) \},?\s*(?:#\s*(.*))?$')

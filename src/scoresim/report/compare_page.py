@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from scoresim.describe.systems import System, caveat, describe, palette
+from scoresim.describe.systems import System, caveat, describe, system_colours
 from scoresim.report import figures
 from scoresim.report.page import Page, img, scenario_block, swatch, table
 from scoresim.results.run import Run
@@ -74,7 +74,7 @@ class CompareFolder:
         systems = {}
         for label, e in entries.items():
             systems[label] = describe(e["name"], preset=e.get("source", e["name"]) == e["name"])
-        by_name = palette(names[label] for label in [*arms, control])
+        by_name = system_colours(names[label] for label in [*arms, control])
         examples = {label: Run.load(folder / rel) for label, rel in info["examples"].items()}
         return cls(
             folder=folder,

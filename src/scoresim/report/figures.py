@@ -2,7 +2,7 @@
 URIs, so the HTML page carries its images inside it.
 
 A figure of several arms draws them on the same axes; ``colours`` maps each arm's label to its
-system's colour (:func:`scoresim.describe.systems.palette`), so a system keeps one colour
+system's colour (:func:`scoresim.describe.systems.system_colours`), so a system keeps one colour
 throughout.
 """
 

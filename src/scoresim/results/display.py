@@ -1,9 +1,9 @@
 """HTML summaries shown by Jupyter (``_repr_html_``): a run's, and the table markup that the
 experiments' summaries share.
 
-A :class:`~scoresim.Run` shows its scenario, size and the last step's headline metrics. The markup is a plain table with inline styles: nothing is
-loaded from anywhere, so it renders the same offline, in JupyterLab, VS Code or a saved
-notebook.
+A :class:`~scoresim.Run` shows its scenario, size and the last step's headline metrics. The
+markup is a plain table with inline styles: nothing is loaded from anywhere, so it renders the
+same offline, in JupyterLab, VS Code or a saved notebook.
 """
 
 from __future__ import annotations

@@ -79,7 +79,7 @@ def nodes_path(edges_csv: Path) -> Path:
     return edges_csv.with_name(f"{edges_csv.stem}.nodes.csv")
 
 
-def write_network(run: Run, fmt: str, path: str | Path) -> list[Path]:
+def write_network(run: RunTables, fmt: str, path: str | Path) -> list[Path]:
     """Write the final network of ``run`` in ``fmt``; return the files written.
 
     ``graphml`` and ``gexf`` write one file, through networkx's writers. ``csv`` writes the

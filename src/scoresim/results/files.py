@@ -21,8 +21,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from scoresim.results.folders import atomic_folder
-
-from scoresim.results.tables import INTEGER_METRICS, dictionary_columns, file_metadata, summary_dict
+from scoresim.results.tables import (
+    AGENTS_TABLE,
+    INTEGER_METRICS,
+    agent_arrays,
+    agent_rows,
+    dictionary_columns,
+    file_metadata,
+    summary_dict,
+)
 from scoresim.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -36,10 +43,11 @@ CHUNK = 1 << 16
 class RunFiles:
     """What the files of a finished simulation need, and nothing more; written from the arrays.
 
-    :meth:`take` keeps references to the arrays that become columns (no copy), so that once
-    the simulation is dropped the rest of its memory (traits no table shows, the step buffers)
-    is free before writing starts. Columns computed for the files (``id``, ``expressed``,
-    ``tier``, ``degree``, the edges) are made one row group at a time.
+    :meth:`take` keeps references to the arrays that the columns of
+    :data:`~scoresim.results.tables.AGENTS_TABLE` read (no copy), so that once the simulation
+    is dropped the rest of its memory (traits no table shows, the step buffers) is free before
+    writing starts. Columns computed for the files (``id``, ``expressed``, ``tier``,
+    ``degree``, the edges) are made one row group at a time.
 
     Examples
     --------
@@ -67,15 +75,11 @@ class RunFiles:
         """The pieces of ``sim`` (at its horizon or paused) that its run folder shows."""
         from scoresim.metrics import metric_columns
 
-        society, graph = sim.society, sim.society.graph
-        names = ["dissent0", "dissent", "fear", "censor", "buy_conform", "score", "tier",
-                 "enrolled", "employed", "wealth"]  # fmt: skip
-        if society.blacklist_on:  # model v2's flags; all false (made per row group) without
-            names += ["listed", "ever_listed"]
+        graph = sim.society.graph
         return cls(
             scenario=sim.scenario,
             metrics=metrics_columns(sim.rows, metric_columns(sim.params)),
-            arrays={name: getattr(society, name) for name in names},
+            arrays=agent_arrays(sim.society, AGENTS_TABLE),
             tier_names=tuple(sim.params.tiers.names),
             indptr=graph.indptr,
             indices=graph.indices,
@@ -119,28 +123,13 @@ class RunFiles:
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
 
     def _agents(self, a: int, b: int) -> Any:
-        """Rows ``a..b-1`` of the agents table (columns as :func:`agents_frame` makes them)."""
+        """Rows ``a..b-1`` of the agents table (as :func:`agents_frame` makes them)."""
         import pyarrow as pa
 
-        x = {k: v[a:b] for k, v in self.arrays.items()}
-        codes = np.where(x["enrolled"], x["tier"], -1).astype(np.int8)
-        columns = {
-            "id": np.arange(a, b, dtype=np.int64),
-            "dissent0": x["dissent0"],
-            "dissent": x["dissent"],
-            "expressed": x["dissent"] * (1.0 - x["censor"]),  # as Society.expressed
-            "fear": x["fear"],
-            "censor": x["censor"],
-            "buy_conform": x["buy_conform"],
-            "score": x["score"],
-            "tier": pa.DictionaryArray.from_arrays(
-                _arrow(codes, valid=codes >= 0), _strings(self.tier_names)),
-            "enrolled": x["enrolled"],
-            "employed": x["employed"],
-            "wealth": x["wealth"],
-            "degree": np.diff(self.indptr[a : b + 1]).astype(np.int64),
-            **{c: x[c] if c in x else np.zeros(b - a, bool) for c in ("listed", "ever_listed")},
-        }  # fmt: skip
+        columns: dict[str, Any] = agent_rows(AGENTS_TABLE, self.arrays, self.indptr, a, b)
+        codes = columns["tier"]
+        columns["tier"] = pa.DictionaryArray.from_arrays(_arrow(codes, valid=codes >= 0),
+                                                         _strings(self.tier_names))  # fmt: skip
         return pa.Table.from_arrays([_arrow(v) for v in columns.values()], names=list(columns))
 
 

@@ -1,6 +1,7 @@
 """Per-step agent data, as Mesa's ``DataCollector`` agent reporters give it, streamed to
-Parquet: ``agent_steps.parquet`` holds ``step``, ``id`` and the state columns every ``every``
-steps (a row group per recorded step, written as the run goes, never held for all steps), and
+Parquet: ``agent_steps.parquet`` holds ``step`` and the columns of
+:data:`~scoresim.results.tables.AGENT_STEPS_TABLE` (``id`` first) every ``every`` steps (a row
+group per recorded step, written as the run goes, never held for all steps), and
 ``edges_initial.parquet`` the graph at step 0 (``edges.parquet`` is the final one).
 
 ``scoresim run ... --record agents:every=13`` uses it; in Python, pass an
@@ -15,17 +16,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from scoresim.core.errors import ScenarioError
-from scoresim.results.tables import file_metadata
 from scoresim.results.files import _arrow, write_edges
+from scoresim.results.tables import AGENT_STEPS_TABLE, file_metadata, society_columns
 
 if TYPE_CHECKING:
     from scoresim.results.tables import SimulationState
-
-#: the recorded columns after ``step`` and ``id`` (``tier`` is the tier number, -1 if not
-#: enrolled; ``listed`` false in a run without a blacklist)
-STATE = ("dissent", "expressed", "censor", "risk", "gaming", "score", "tier", "enrolled",
-         "employed", "has_loan", "wealth", "degree", "listed")  # fmt: skip
-
 
 def parse_record(text: str) -> int:
     """The ``--record`` option, ``agents:every=K``: returns ``K``.
@@ -60,24 +55,8 @@ class AgentRecorder:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        soc, n = sim.society, sim.society.n
-        columns = {
-            "step": np.full(n, sim.t, np.int32),
-            "id": np.arange(n, dtype=np.int64),
-            "dissent": soc.dissent,
-            "expressed": soc.expressed,
-            "censor": soc.censor,
-            "risk": soc.risk,
-            "gaming": soc.gaming,
-            "score": soc.score,
-            "tier": np.where(soc.enrolled, soc.tier, -1).astype(np.int8),
-            "enrolled": soc.enrolled,
-            "employed": soc.employed,
-            "has_loan": soc.has_loan,
-            "wealth": soc.wealth,
-            "degree": soc.graph.degree.astype(np.int32),
-            "listed": soc.listed if soc.blacklist_on else np.zeros(n, bool),
-        }
+        columns = {"step": np.full(sim.society.n, sim.t, np.int32),
+                   **society_columns(sim.society, AGENT_STEPS_TABLE)}  # fmt: skip
         table = pa.Table.from_arrays([_arrow(v) for v in columns.values()], names=list(columns))
         if self._writer is None:
             schema = table.schema.with_metadata(file_metadata(sim.scenario))

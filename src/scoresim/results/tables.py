@@ -1,14 +1,18 @@
 """The tables of a run, made from a society or from metrics rows, and the metadata and summary
 every run folder carries.
 
-The agents table is defined once, here (:data:`AGENT_COLUMNS` and :func:`agent_columns`): the
-run folder's writer, :meth:`Run.save <scoresim.results.run.Run.save>` and the agent recorder
-all take their columns from it.
+The agents' columns are defined once, here (:data:`AGENT_COLUMNS`: name, type and how each is
+read from a society's arrays). The final agents table (:data:`AGENTS_TABLE`) is what
+``agents.parquet`` holds, whether :class:`~scoresim.results.files.RunFiles` writes it from the
+arrays or :meth:`Run.save <scoresim.results.run.Run.save>` from :func:`agents_frame`; the agent
+recorder writes :data:`AGENT_STEPS_TABLE`.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -51,10 +55,119 @@ class RunTables(Protocol):
 
 
 INTEGER_METRICS = ("step", "edges", "loans_denied", "travel_denied", "listings", "delistings")
-AGENT_COLUMNS = ("id", "dissent0", "dissent", "expressed", "fear", "censor", "buy_conform",
-                 "score", "tier", "enrolled", "employed", "wealth", "degree",
-                 "listed", "ever_listed")  # fmt: skip
-RUN_FILES = ("metrics.parquet", "agents.parquet", "edges.parquet", "scenario.toml", "summary.json")
+
+#: A column source that is not an array of the society: the row number (the agent's id).
+ROW = "row number"
+#: A column source that is not an array of the society: the degree, from the graph's offsets.
+DEGREE = "degree"
+
+
+@dataclass(frozen=True)
+class AgentColumn:
+    """One per-agent column: its name, its numpy type and how to read it from a society.
+
+    ``sources`` name the society's arrays it is made from (default: the array of the column's
+    own name; :data:`ROW` and :data:`DEGREE` are made from the rows read and the graph), and
+    ``make`` makes the column from those arrays' rows (default: the one source as it is).
+    """
+
+    name: str
+    dtype: str
+    sources: tuple[str, ...] = ()
+    make: Callable[..., np.ndarray] | None = None
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        return self.sources or (self.name,)
+
+
+def _expressed(dissent: np.ndarray, censor: np.ndarray) -> np.ndarray:
+    return dissent * (1.0 - censor)  # as Society.expressed
+
+
+def _tier_code(enrolled: np.ndarray, tier: np.ndarray) -> np.ndarray:
+    return np.where(enrolled, tier, -1)
+
+
+#: Every per-agent column a table of scoresim shows, by name.
+AGENT_COLUMNS: dict[str, AgentColumn] = {
+    c.name: c
+    for c in (
+        AgentColumn("id", "int64", (ROW,)),
+        AgentColumn("dissent0", "float64"),
+        AgentColumn("dissent", "float64"),
+        AgentColumn("expressed", "float64", ("dissent", "censor"), _expressed),
+        AgentColumn("fear", "float64"),
+        AgentColumn("censor", "float64"),
+        AgentColumn("buy_conform", "float64"),
+        AgentColumn("risk", "float64"),
+        AgentColumn("gaming", "float64"),
+        AgentColumn("score", "float64"),
+        # the tier's number, -1 for an agent not enrolled (the final table names the tiers)
+        AgentColumn("tier", "int8", ("enrolled", "tier"), _tier_code),
+        AgentColumn("enrolled", "bool"),
+        AgentColumn("employed", "bool"),
+        AgentColumn("has_loan", "bool"),
+        AgentColumn("wealth", "float64"),
+        AgentColumn("degree", "int64", (DEGREE,)),
+        # model v2's blacklist flags, all false in a run without a blacklist
+        AgentColumn("listed", "bool"),
+        AgentColumn("ever_listed", "bool"),
+    )
+}
+
+
+def _table(*names: str, **dtypes: str) -> tuple[AgentColumn, ...]:
+    return tuple(replace(AGENT_COLUMNS[n], dtype=dtypes[n]) if n in dtypes else AGENT_COLUMNS[n]
+                 for n in names)  # fmt: skip
+
+
+#: The final agents table: ``agents.parquet`` and :attr:`Run.agents
+#: <scoresim.results.run.Run.agents>` (``tier`` categorical over the tier names, null for an
+#: agent never enrolled).
+AGENTS_TABLE = _table("id", "dissent0", "dissent", "expressed", "fear", "censor", "buy_conform",
+                      "score", "tier", "enrolled", "employed", "wealth", "degree", "listed",
+                      "ever_listed")  # fmt: skip
+#: The agent recorder's columns after ``step`` (``agent_steps.parquet``; ``tier`` as its number).
+AGENT_STEPS_TABLE = _table("id", "dissent", "expressed", "censor", "risk", "gaming", "score",
+                           "tier", "enrolled", "employed", "has_loan", "wealth", "degree",
+                           "listed", degree="int32")  # fmt: skip
+
+
+def agent_arrays(society: Society, columns: Sequence[AgentColumn]) -> dict[str, np.ndarray]:
+    """The society's arrays that ``columns`` read, by name (references, no copy)."""
+    names = dict.fromkeys(s for c in columns for s in c.reads if s not in (ROW, DEGREE))
+    return {name: getattr(society, name) for name in names}
+
+
+def agent_rows(columns: Sequence[AgentColumn], arrays: Mapping[str, np.ndarray],
+               indptr: np.ndarray, start: int, stop: int) -> dict[str, np.ndarray]:  # fmt: skip
+    """Rows ``start..stop-1`` of ``columns``, made from a society's ``arrays`` (as
+    :func:`agent_arrays` gives them) and its graph's offsets ``indptr``.
+
+    An array left empty (a model v2 mechanism off for the whole run) reads as zeros.
+    """
+
+    def source(name: str) -> np.ndarray:
+        if name == ROW:
+            return np.arange(start, stop, dtype=np.int64)
+        if name == DEGREE:
+            return np.diff(indptr[start : stop + 1])
+        x = arrays[name]
+        return x[start:stop] if x.size else np.zeros(stop - start, x.dtype)
+
+    out = {}
+    for column in columns:
+        parts = [source(name) for name in column.reads]
+        made = column.make(*parts) if column.make else parts[0]
+        out[column.name] = made.astype(column.dtype, copy=False)
+    return out
+
+
+def society_columns(society: Society, columns: Sequence[AgentColumn]) -> dict[str, np.ndarray]:
+    """Every row of ``columns`` for a society, as arrays by name."""
+    arrays = agent_arrays(society, columns)
+    return agent_rows(columns, arrays, society.graph.indptr, 0, society.n)
 
 
 def metrics_frame(rows: list[dict[str, float]], columns: list[str]) -> pd.DataFrame:
@@ -67,37 +180,16 @@ def metrics_frame(rows: list[dict[str, float]], columns: list[str]) -> pd.DataFr
     return frame
 
 
-def agents_frame(society: Society, tier_names: tuple[str, ...]) -> pd.DataFrame:
-    """Final agent state, one row per agent.
+def agents_frame(society: Society, tier_names: Sequence[str]) -> pd.DataFrame:
+    """Final agent state, one row per agent: the columns of :data:`AGENTS_TABLE`.
 
     ``tier`` is categorical over the tier names in order, null for agents never enrolled.
     """
     import pandas as pd
 
-    codes = np.where(society.enrolled, society.tier, -1)
-    return pd.DataFrame({
-        "id": np.arange(society.n, dtype=np.int64),
-        "dissent0": society.dissent0,
-        "dissent": society.dissent,
-        "expressed": society.expressed,
-        "fear": society.fear,
-        "censor": society.censor,
-        "buy_conform": society.buy_conform,
-        "score": society.score,
-        "tier": pd.Categorical.from_codes(codes, categories=list(tier_names)),
-        "enrolled": society.enrolled.copy(),
-        "employed": society.employed.copy(),
-        "wealth": society.wealth,
-        "degree": society.graph.degree.astype(np.int64),
-        **_listed_columns(society),
-    })  # fmt: skip
-
-
-def _listed_columns(society: Society) -> dict[str, np.ndarray]:
-    """Model v2's blacklist flags (all false in a run without a blacklist)."""
-    if society.blacklist_on:
-        return {"listed": society.listed.copy(), "ever_listed": society.ever_listed.copy()}
-    return {"listed": np.zeros(society.n, bool), "ever_listed": np.zeros(society.n, bool)}
+    columns = society_columns(society, AGENTS_TABLE)
+    columns["tier"] = pd.Categorical.from_codes(columns["tier"], categories=list(tier_names))
+    return pd.DataFrame(columns)
 
 
 def edges_frame(graph: Graph) -> pd.DataFrame:
