@@ -21,22 +21,6 @@ from scoresim.calibration.run import calibrate
 from scoresim.calibration.spec import CalibrationSpec
 
 
-class _Silent:
-    """No progress output during the measurement."""
-
-    def __init__(self, *args: object) -> None:
-        pass
-
-    def __enter__(self) -> _Silent:
-        return self
-
-    def __exit__(self, *args: object) -> None:
-        pass
-
-    def __getattr__(self, name: str) -> object:
-        return lambda *args: None
-
-
 def throughput(agents: int = 20000, steps: int = 180, workers: int = 2, points: int = 16,
                checks: int = 4) -> tuple[float, int, float]:  # fmt: skip
     """(simulations per minute, simulations, wall seconds) of one small calibration."""
@@ -50,7 +34,7 @@ def throughput(agents: int = 20000, steps: int = 180, workers: int = 2, points: 
         "budget": {"waves": 1, "points": points, "checks": checks}})  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        run = calibrate(spec, Path(tmp) / "bench", workers=workers, progress=_Silent)
+        run = calibrate(spec, Path(tmp) / "bench", workers=workers, progress=False)
         wall = time.perf_counter() - started
     return 60.0 * run.new / wall, run.new, wall
 

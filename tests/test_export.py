@@ -11,7 +11,8 @@ import pytest
 
 from scoresim import Run, Scenario, simulate
 from scoresim.cli import main
-from scoresim.experiments.compare import arms, compare, comparison_html
+from scoresim.experiments.compare import compare
+from scoresim.experiments.comparison import comparison_html
 from scoresim.results.display import run_html
 from scoresim.results.export import NODE_ATTRIBUTES, nodes_path
 
@@ -114,8 +115,8 @@ def test_html_summaries(run_dir) -> None:
     assert f"{last['falsification_gap']:.4g}" in text and "seed 4" in text
     assert "<script" not in text and "http" not in text
 
-    t, c, _, _ = arms("seed", "control", {"population.agents": 300, "steps": 6})
-    cmp = compare(t, c, replications=2, seed=1)
+    cmp = compare("seed", overrides={"population.agents": 300, "steps": 6}, replications=2,
+                  seed=1)
     table = comparison_html(cmp)
     chill = cmp.headline.set_index("effect").loc["chilling effect", "estimate"]
     assert ("n/a" if math.isnan(chill) else f"{chill:.4g}") in table
@@ -124,12 +125,9 @@ def test_html_summaries(run_dir) -> None:
 
 
 def test_comparisons_display_their_headline_in_a_notebook() -> None:
-    from scoresim.experiments.compare import arms, compare
-    from scoresim.experiments.multiarm import compare_arms, resolve_arms
-
     small = {"population.agents": 200, "steps": 4}
-    t, c, _, _ = arms("seed", "control", small)
-    assert "chilling effect" in compare(t, c, replications=2, seed=1)._repr_html_()
-    ts, c, _, _ = resolve_arms(["seed", "zhima-2015"], "control", small)
-    text = compare_arms(ts, c, replications=2, seed=1)._repr_html_()
+    one = compare("seed", overrides=small, replications=2, seed=1)
+    assert "chilling effect" in one._repr_html_()
+    two = compare("seed", "zhima-2015", overrides=small, replications=2, seed=1)
+    text = two._repr_html_()
     assert "zhima-2015" in text and "chilling effect" in text

@@ -11,11 +11,12 @@ import pytest
 pytest.importorskip("solara")
 
 from scoresim import Scenario, Simulation
-from scoresim.dashboard.arms import SCORE_BINS, same_society
+from scoresim.dashboard.arms import SCORE_BINS
 from scoresim.dashboard.controller import MAX_SYSTEMS, Controller, Status
 from scoresim.dashboard.slots import RunSlots
 from scoresim.dashboard.snapshot import events_of
 from scoresim.describe.systems import SYSTEMS
+from scoresim.experiments.arms import same_society
 
 SMALL = {"population.agents": 400, "steps": 40, "seed": 5}
 HARSH = 'name = "harsh"\n[policy.detect]\ncritical = 1.0\n[adoption]\nmandatory_step = 3\n'

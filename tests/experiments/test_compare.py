@@ -11,7 +11,8 @@ import pytest
 
 from scoresim import Run, Scenario, Simulation
 from scoresim.cli import main
-from scoresim.experiments.compare import arms, compare
+from scoresim.experiments.arms import resolve_arms
+from scoresim.experiments.compare import compare
 from scoresim.experiments.effects import HEADLINE_COLUMNS, paired_interval
 
 TINY = {"population.agents": 300, "steps": 12}
@@ -28,10 +29,11 @@ def compare_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_override_rule_shared_fields_change_both_arms() -> None:
-    t, c, shared, only = arms("seed", "control", {
+    a = resolve_arms(["seed"], "control", {
         "population.agents": 250, "steps": 7, "economy.job_loss": 0.02,
         "adoption.mandatory_step": 3, "policy.friend_weight": 0.5, "tiers.0.reach": 0.5,
     }, seed=9)
+    t, c, shared, only = a.treatments[0], a.control, a.shared, a.treatment_only
     assert (t.population.agents, c.population.agents) == (250, 250)
     assert (t.steps, c.steps) == (7, 7)
     assert t.economy.job_loss == c.economy.job_loss == 0.02
@@ -44,7 +46,8 @@ def test_override_rule_shared_fields_change_both_arms() -> None:
 
 
 def test_pairing_same_society_in_both_arms() -> None:
-    t, c, _, _ = arms("seed", "control", TINY)
+    a = resolve_arms(["seed"], "control", TINY)
+    t, c = a.treatments[0], a.control
     for seed in (1, 2):
         a, b = Simulation(t, seed).society, Simulation(c, seed).society
         for name in ("dissent0", "dissent", "fear", "wealth", "employed"):
@@ -92,15 +95,14 @@ def test_effects_and_headline_agree_with_the_per_replication_runs(compare_dir: P
 
 @pytest.mark.slow
 def test_results_identical_whatever_the_number_of_workers(compare_dir: Path) -> None:
-    t, c, _, _ = arms("seed", "control", TINY)
-    serial = compare(t, c, replications=3, seed=4, workers=1)
+    serial = compare("seed", overrides=TINY, replications=3, seed=4, workers=1)
     saved = pd.read_parquet(compare_dir / "runs.parquet")
     pd.testing.assert_frame_equal(serial.runs, saved, check_exact=True)
 
 
 def test_one_replication_gives_nan_intervals(tmp_path: Path) -> None:
-    t, c, _, _ = arms("seed", "control", {"population.agents": 200, "steps": 5})
-    one = compare(t, c, replications=1, seed=2)
+    one = compare("seed", overrides={"population.agents": 200, "steps": 5}, replications=1,
+                  seed=2)
     assert one.effects["ci_low"].isna().all() and one.headline["ci_high"].isna().all()
     assert one.headline["estimate"].notna().any()
 

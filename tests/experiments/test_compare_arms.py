@@ -16,9 +16,8 @@ import pytest
 
 from scoresim import Run, Scenario
 from scoresim.cli import main
-from scoresim.experiments.compare import arms, compare
+from scoresim.experiments.compare import compare
 from scoresim.experiments.effects import EFFECT_COLUMNS, HEADLINE_COLUMNS
-from scoresim.experiments.multiarm import compare_arms, resolve_arms
 
 TINY = {"population.agents": 300, "steps": 12}
 TINY_ARGS = ["--set", "population.agents=300", "--set", "steps=12"]
@@ -109,8 +108,8 @@ def test_each_arm_equals_a_two_arm_compare_of_that_arm(
     headline = pd.read_csv(arms_dir / "headline.csv")
     for label, source in (("seed", "seed"), ("nofriends", arm_files["nofriends"]),
                           ("early", arm_files["early"])):  # fmt: skip
-        t, c, _, _ = arms(source, "control", TINY)
-        two = compare(t, c, replications=3, seed=4, workers=1)
+        two = compare(source, against="control", overrides=TINY, replications=3, seed=4,
+                      workers=1)
         mine = effects[effects["arm"] == label].drop(columns="arm").reset_index(drop=True)
         pd.testing.assert_frame_equal(mine, two.effects, check_exact=True)
         # headline.csv goes through CSV text in both forms: compare it the same way
@@ -122,12 +121,10 @@ def test_each_arm_equals_a_two_arm_compare_of_that_arm(
 def test_runs_identical_whatever_the_workers_and_control_once_per_seed(
     arms_dir: Path, arm_files: dict[str, str]
 ) -> None:
-    treatments, control, _, _ = resolve_arms(
-        ["seed", arm_files["nofriends"], arm_files["early"]], "control", TINY
-    )
     tags: list[tuple[str, int]] = []
-    serial = compare_arms(treatments, control, replications=3, seed=4, workers=1,
-                          on_run=lambda o: tags.append(o.tag))  # fmt: skip
+    serial = compare("seed", arm_files["nofriends"], arm_files["early"], against="control",
+                     overrides=TINY, replications=3, seed=4, workers=1,
+                     on_run=lambda o: tags.append(o.tag))  # fmt: skip
     assert len(tags) == len(set(tags)) == 4 * 3
     assert sorted(r for a, r in tags if a == "control") == [0, 1, 2]
     saved = pd.read_parquet(arms_dir / "runs.parquet")
@@ -185,8 +182,7 @@ def test_blacklist_measures_only_for_an_arm_whose_list_is_on(tmp_path: Path) -> 
     listing = tmp_path / "listing.toml"
     listing.write_text('base = "seed"\nname = "listing"\n[economy]\ndefault = 0.05\n'
                        "[blacklist]\nenabled = true\nfrom_default = 1.0\n")  # fmt: skip
-    treatments, control, _, _ = resolve_arms(["seed", str(listing)], "control", TINY)
-    cmp = compare_arms(treatments, control, replications=2, seed=3)
+    cmp = compare("seed", listing, against="control", overrides=TINY, replications=2, seed=3)
     h = cmp.headline.set_index(["arm", "effect"])
     assert ("seed", "share ever listed") not in h.index
     runs = cmp.runs[cmp.runs["arm"] == "listing"]
@@ -204,10 +200,8 @@ def test_blacklist_measures_only_for_an_arm_whose_list_is_on(tmp_path: Path) -> 
 def test_ray_backend_gives_the_same_runs(arms_dir: Path, arm_files: dict[str, str]) -> None:
     import ray
 
-    treatments, control, _, _ = resolve_arms(
-        ["seed", arm_files["nofriends"], arm_files["early"]], "control", TINY
-    )
-    remote = compare_arms(treatments, control, replications=3, seed=4, workers=2, backend="ray")
+    remote = compare("seed", arm_files["nofriends"], arm_files["early"], against="control",
+                     overrides=TINY, replications=3, seed=4, workers=2, backend="ray")
     assert not ray.is_initialized()  # the local cluster started for the compare is stopped
     saved = pd.read_parquet(arms_dir / "runs.parquet")
     pd.testing.assert_frame_equal(remote.runs, saved, check_exact=True)

@@ -255,7 +255,7 @@ def test_sobol_sensitivity_shape_and_cli(tmp_path: Path,
     db = tmp_path / "sobol.duckdb"
     assert main(["sweep", str(toml), "--db", str(db)]) == 0
     assert len(table(db, "SELECT * FROM runs")) == 4 * (2 + 2)
-    indices = sensitivity(db)
+    indices = sensitivity(db).to_frame()
     assert list(indices.columns) == list(SOBOL_COLUMNS) and indices.attrs["method"] == "sobol"
     assert len(indices) == 2 * 2
     assert set(indices["parameter"]) == {"adoption.imitation", "graph.rewire"}
@@ -273,7 +273,7 @@ def test_morris_sensitivity_shape(tmp_path: Path) -> None:
     toml = write_sweep(tmp_path, sampler="morris", samples=3, replications=1, steps=6)
     db = tmp_path / "morris.duckdb"
     assert main(["sweep", str(toml), "--db", str(db)]) == 0
-    indices = sensitivity(db)
+    indices = sensitivity(db).to_frame()
     assert list(indices.columns) == list(MORRIS_COLUMNS) and len(indices) == 4
     assert (indices["mu_star"] >= 0).all() and (indices["sigma"] >= 0).all()
     assert (tmp_path / "morris-sensitivity.csv").exists() is False  # only the CLI writes it
@@ -332,7 +332,7 @@ def test_indices_line_outcomes_up_with_design_points(tmp_path: Path, sampler: st
                             [float(y[point]), key])  # fmt: skip
     finally:
         con.close()
-    got = sensitivity(db).set_index(["outcome", "parameter"])
+    got = sensitivity(db).to_frame().set_index(["outcome", "parameter"])
     problem = {"num_vars": len(names), "names": names,
                "bounds": [list(p.bounds) for p in spec.parameters]}  # fmt: skip
     for outcome in ("critical_last", "gap_mean"):

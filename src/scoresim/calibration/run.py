@@ -3,11 +3,13 @@
 The database sits beside the folder (``results/calibrate-<name>.duckdb`` for the default
 folder ``results/calibrate-<name>``); the folder is written atomically once the method and the
 posterior predictive check are done. Rerunning the same file continues from the database:
-stored simulations are read back, never run again.
+stored simulations are read back, never run again. :func:`calibrate` is also the package
+face's ``scoresim.calibrate``.
 """
 
 from __future__ import annotations
 
+import html
 import importlib.util
 import time
 from collections.abc import Callable
@@ -27,6 +29,7 @@ from scoresim.calibration.spec import METHODS, CalibrationSpec
 from scoresim.calibration.store import CalibrationStore
 from scoresim.core.errors import ScenarioError
 from scoresim.experiments.backends import BACKENDS
+from scoresim.experiments.console import frame_html
 
 
 class CalibrationStoppedError(RuntimeError):
@@ -45,6 +48,35 @@ class CalibrationRun:
     new: int
     wall_seconds: float
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The posterior summary (``summary.csv``): each parameter's prior range, posterior
+        median and 90% credible interval."""
+        return self.tables["summary"].copy()
+
+    def _repr_html_(self) -> str:
+        """The posterior summary, for a notebook."""
+        title = (f"scoresim calibration ({html.escape(self.method)}, {html.escape(self.stop)}):"
+                 f" posterior medians and 90% credible intervals; {self.new:,} new "
+                 f"simulations, {self.earlier:,} earlier, {self.wall_seconds:.1f} s; "
+                 f"<code>{html.escape(str(self.folder))}</code>")  # fmt: skip
+        return f"<div><p>{title}</p>{frame_html(self.tables['summary'])}</div>"
+
+
+class Silent:
+    """A progress that shows nothing: ``calibrate(..., progress=False)``."""
+
+    def __init__(self, *args: object) -> None:
+        pass
+
+    def __enter__(self) -> Silent:
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        pass
+
+    def __getattr__(self, name: str) -> Callable[..., None]:
+        return lambda *args: None
 
 
 def default_folder(spec: CalibrationSpec) -> Path:
@@ -114,33 +146,56 @@ def predictive_check(
 
 
 def calibrate(
-    spec: CalibrationSpec,
+    spec: CalibrationSpec | str | Path,
     out: str | Path | None = None,
     method: str | None = None,
     workers: int = 1,
     backend: str = "local",
     address: str | None = None,
     max_minutes: float | None = None,
-    progress: Callable[..., CalibrationProgress] | None = None,
+    progress: Callable[..., CalibrationProgress] | bool | None = None,
 ) -> CalibrationRun:
     """Run (or resume) a calibration and write its folder.
 
     Parameters
     ----------
-    spec : the validated calibration file.
-    out : the folder (default ``results/calibrate-<name>``; the database is ``<out>.duckdb``).
-    method : ``history`` or ``abc`` (default: the file's).
-    workers, backend, address : where simulations run (results are identical).
-    max_minutes : stop the method after this long (the last complete wave or generation is
-        the result; the check then runs; a rerun continues).
-    progress : a factory ``(method, rounds, width, earlier) -> CalibrationProgress``.
+    spec : path or calibration spec
+        The calibration file (CAL.toml), or its validated ``CalibrationSpec``.
+    out : path, optional
+        The folder (default ``results/calibrate-<name>``; the database is ``<out>.duckdb``).
+    method : str, optional
+        ``history`` or ``abc`` (default: the file's).
+    workers, backend, address
+        Where simulations run (results are identical).
+    max_minutes : float, optional
+        Stop the method after this long (the last complete wave or generation is the result;
+        the check then runs; a rerun continues).
+    progress : callable or bool, optional
+        A factory ``(method, rounds, width, earlier) -> CalibrationProgress``; by default
+        ``CalibrationProgress`` (a bar on a terminal, a line per simulation elsewhere), False
+        for none.
 
     Raises
     ------
     CalibrationStoppedError
         If the time limit came before the first round was complete (nothing written but
         the database).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> spec = CalibrationSpec.from_dict({
+    ...     "name": "doc", "method": "abc", "set": {"population.agents": 200, "steps": 4},
+    ...     "parameters": {"adoption.imitation": {"low": 0.01, "high": 0.5}},
+    ...     "targets": [{"name": "late", "metric": "adoption", "step": 4, "value": 0.3,
+    ...                  "sd": 0.1}],
+    ...     "budget": {"particles": 4, "generations": 1, "checks": 2}})
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     run = calibrate(spec, f"{d}/cal", progress=False)
+    >>> run.to_frame()["parameter"].tolist(), run.method
+    (['adoption.imitation'], 'abc')
     """
+    spec = spec if isinstance(spec, CalibrationSpec) else CalibrationSpec.load(spec)
     method = method or spec.method
     check_options(method, workers, backend, address, max_minutes)
     folder = Path(out) if out else default_folder(spec)
@@ -154,7 +209,9 @@ def calibrate(
         earlier = store.count()
         b = spec.budget
         rounds, width = (b.waves, b.points) if method == "history" else (b.generations, b.particles)
-        bar = (progress or CalibrationProgress)(method, rounds, width, earlier)
+        if progress is None or progress is True:
+            progress = CalibrationProgress
+        bar = (Silent if progress is False else progress)(method, rounds, width, earlier)
         with bar:
             evaluator = ScoresimEvaluator(spec, store, workers, backend, address,
                                           on_sim=bar.simulation)  # fmt: skip

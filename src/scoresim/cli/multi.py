@@ -14,51 +14,25 @@ from scoresim.scenario import Scenario
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from scoresim.experiments.compare import arms, compare
-    from scoresim.experiments.console import RunProgress, print_arms_headline, print_headline
-    from scoresim.experiments.multiarm import compare_arms, resolve_arms
+    from scoresim.experiments.arms import resolve_arms
+    from scoresim.experiments.compare import compare, default_folder
+    from scoresim.experiments.console import RunProgress, print_comparison
 
-    names = args.scenario or ["seed"]
     overrides = dict(parse_override(o) for o in args.set)
-    run = {"backend": args.backend, "address": args.address}
-    if len(names) == 1:  # the two-arm form: treatment against control
-        treatment, control, shared, only = arms(names[0], args.against, overrides, args.seed)
-        seed = treatment.seed
-        out = Path(args.out) if args.out else Path("results") / f"compare-{treatment.name}-{seed}"
-        label = f"{treatment.name} vs {control.name}"
-        total = 2 * args.replications
-    else:  # several arms against one control
-        treatments, control, shared, only = resolve_arms(names, args.against, overrides,
-                                                         args.seed)  # fmt: skip
-        seed = treatments[0].seed
-        first = treatments[0].name if len(treatments) == 2 else "systems"
-        out = Path(args.out) if args.out else Path("results") / f"compare-{first}-{seed}"
-        label = f"{', '.join(t.name for t in treatments)} vs {control.name}"
-        total = (len(treatments) + 1) * args.replications
-    check_compare_memory([*(treatments if len(names) > 1 else [treatment]), control], args)
+    arms = resolve_arms(args.scenario or ["seed"], args.against, overrides, args.seed)
+    out = Path(args.out) if args.out else default_folder(arms)
+    check_compare_memory([*arms.treatments, arms.control], args)
     try:
-        with RunProgress(label, total=total) as progress:
-            if len(names) == 1:
-                result: Any = compare(treatment, control, args.replications, seed, args.workers,
-                                      on_run=lambda o: progress.update(o.ok), shared=shared,
-                                      treatment_only=only, sources=(names[0], args.against),
-                                      **run)  # fmt: skip
-            else:
-                sources = {t.name: n for t, n in zip(treatments, names, strict=True)}
-                sources[control.name] = args.against
-                result = compare_arms(treatments, control, args.replications, seed,
-                                      args.workers, on_run=lambda o: progress.update(o.ok),
-                                      shared=shared, treatment_only=only, sources=sources,
-                                      **run)  # fmt: skip
+        with RunProgress(arms.title, total=len(arms.labelled) * args.replications) as progress:
+            result = compare(arms, replications=args.replications, workers=args.workers,
+                             on_run=lambda o: progress.update(o.ok), backend=args.backend,
+                             address=args.address)  # fmt: skip
     except RuntimeError as exc:
         print(f"scoresim: error: {exc}; no results written", file=sys.stderr)
         return 1
-    title = (f"{label}: effects at week {control.steps}, {args.replications} paired "
+    title = (f"{arms.title}: effects at week {arms.control.steps}, {args.replications} paired "
              "replications (95% CI)")  # fmt: skip
-    if len(names) == 1:
-        print_headline(result.headline, title)
-    else:
-        print_arms_headline(result.headline, title)
+    print_comparison(result, title)
     result.save(out)
     print(f"results: {out} ({result.wall_seconds:.1f} s, {args.workers} workers)")
     return 0
@@ -112,16 +86,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     from scoresim.experiments.console import print_frame
-    from scoresim.experiments.sensitivity import sensitivity, write_table
+    from scoresim.experiments.sensitivity import sensitivity
 
-    table = sensitivity(args.db)
+    result = sensitivity(args.db)
     db = Path(args.db)
     out = Path(args.out) if args.out else db.with_name(f"{db.stem}-sensitivity.csv")
-    shown = table.drop(columns=[c for c in table.columns if c.endswith(("_low", "_high"))])
-    print_frame(shown, f"{table.attrs['method'].capitalize()} indices (95% CI half-widths)")
-    for outcome in table.attrs.get("constant", []):
-        print(f"{outcome}: indices undefined (the outcome does not vary)")
-    write_table(table, out)
+    print_frame(result.shown(), result.title)
+    for line in result.notes():
+        print(line)
+    result.save(out)
     print(f"results: {out}")
     return 0
 

@@ -1,7 +1,8 @@
 """The systems a page compares, built on one society and stepped in lock-step, with their history.
 
 Every arm (up to four systems and the ``control``) gets the population, graph, horizon and seed
-of the first system (:func:`same_society`), so all start from the same synthetic society: the
+of the first system (:func:`~scoresim.experiments.arms.same_society`, the rule of every
+comparison), so all start from the same synthetic society: the
 common random numbers of a paired comparison (the control of MODEL.md section 4). :class:`Runs`
 steps them together; each arm's :class:`ArmHistory` keeps what the page draws of every week
 (metrics rows, employment by tier, the score histogram, the tiers and ties of the network
@@ -18,12 +19,12 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from scoresim.dashboard.network import NetworkSample, NetworkView
 from scoresim.describe.systems import SystemStatus
+from scoresim.experiments.arms import same_society
 from scoresim.scenario import Scenario
 from scoresim.simulation import Simulation
 
@@ -32,45 +33,9 @@ NOT_ENROLLED = "not enrolled"
 SCORE_BINS = 60
 
 
-def within_horizon(scenario: Scenario, steps: int) -> dict[str, Any]:
-    """The override that drops ``[[schedule]]`` entries after week ``steps`` (none if none is).
-
-    An entry after the horizon never takes effect, so a shorter run keeps the rest of the
-    timeline instead of being refused.
-
-    Examples
-    --------
-    >>> within_horizon(Scenario.preset("rongcheng"), 100)
-    {'schedule': []}
-    >>> within_horizon(Scenario.preset("rongcheng"), 312)
-    {}
-    """
-    entries = getattr(scenario, "schedule", None) or []
-    if all(e.step <= steps for e in entries):
-        return {}
-    return {"schedule": [{"step": e.step, "set": dict(e.set)} for e in entries if e.step <= steps]}
-
-
-def same_society(arm: Scenario, primary: Scenario) -> Scenario:
-    """``arm`` with the population, graph, steps and seed of ``primary``: the same society
-    (its timeline after ``primary``'s horizon left out).
-
-    Examples
-    --------
-    >>> s = Scenario.preset("seed").with_overrides({"population.agents": 500, "seed": 9})
-    >>> c = same_society(Scenario.preset("control"), s)
-    >>> c.name, c.population.agents, c.seed, c.adoption.mandatory_step
-    ('control', 500, 9, 'never')
-    """
-    d = primary.to_dict()
-    return arm.with_overrides(
-        {"population": d["population"], "graph": d["graph"], "steps": d["steps"],
-         "seed": d["seed"], **within_horizon(arm, primary.steps)}
-    )  # fmt: skip
-
-
 def control_for(scenario: Scenario) -> Scenario:
-    """The ``control`` preset on the society of ``scenario`` (see :func:`same_society`)."""
+    """The ``control`` preset on the society of ``scenario``
+    (:func:`~scoresim.experiments.arms.same_society`)."""
     return same_society(Scenario.preset("control"), scenario)
 
 

@@ -3,7 +3,7 @@
 A :class:`Controller` holds what one browser session sees: the first system (a preset or a
 loaded TOML file, plus the user's edits, a message per invalid input), up to three more systems
 chosen to run beside it, and the ``control``; all on the first system's society (same
-population, graph, horizon and seed, see :func:`~scoresim.dashboard.arms.same_society`).
+population, graph, horizon and seed, see :func:`~scoresim.experiments.arms.same_society`).
 A :class:`~scoresim.dashboard.worker.Worker` builds and steps them in lock-step in a background
 thread at the chosen pace; :meth:`Controller.snapshot` copies what the page draws, at the
 newest week or at an earlier one (:meth:`Controller.scrub`).
@@ -35,7 +35,7 @@ from typing import Any
 
 from scoresim.core.errors import ScenarioError
 from scoresim.dashboard import exports
-from scoresim.dashboard.arms import ArmSpec, control_for, same_society
+from scoresim.dashboard.arms import ArmSpec, control_for
 from scoresim.dashboard.editor import ScenarioEditor
 from scoresim.dashboard.fields import MAX_AGENTS, MAX_STEPS
 from scoresim.dashboard.loading import read_path, read_scenario
@@ -51,6 +51,7 @@ from scoresim.describe.systems import (
     describe,
     system_colours,
 )
+from scoresim.experiments.arms import same_society
 from scoresim.scenario import Scenario, preset_names
 
 #: Systems side by side (besides the control).

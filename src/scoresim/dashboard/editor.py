@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from scoresim.core.errors import ScenarioError
-from scoresim.dashboard.arms import within_horizon
 from scoresim.dashboard.fields import (
     FieldSpec,
     editable_fields,
@@ -21,6 +20,7 @@ from scoresim.dashboard.fields import (
     get_value,
     parse_value,
 )
+from scoresim.experiments.arms import within_horizon
 from scoresim.scenario import Scenario
 
 

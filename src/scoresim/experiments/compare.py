@@ -1,248 +1,123 @@
-"""Counterfactual comparison: a scenario against its control over paired replications.
+"""Counterfactual comparison: one or several systems against one control, paired replications.
 
-Replication ``r`` runs both arms with seed ``S + r``: the same population and graph (these
-depend only on the seed and the ``population``/``graph`` fields) and the same random streams,
-so ``treatment - control`` is a paired effect estimate (common random numbers).
-
-Overrides (``--set``) follow one rule: an override changes the control too exactly when the
-field is *shared* by the two arms, i.e. it exists in both and both hold the same value before
-the override (the society, the horizon, the economy, ...). A field where the arms differ is
-what defines the treatment (e.g. ``adoption.mandatory_step``, the score deltas), so an override
-of it changes the treatment only and the control stays a control.
-
-A compare folder holds ``effects.parquet``, ``runs.parquet``, ``headline.csv``,
-``compare.json``, ``treatment.toml``, ``control.toml`` and ``runs/<arm>-<seed>/``, the run
-folders of the first replication (for the report). It is written under a temporary name and
-renamed when whole.
+Replication ``r`` runs every arm and the control with seed ``S + r`` on the same society
+(:mod:`~scoresim.experiments.arms`): the same citizens and ties and the same random streams, so
+``arm - control`` is a paired effect estimate (common random numbers). The control runs once
+per seed, however many arms. Each arm's effects are those of a comparison of that arm alone
+with the control, bit for bit: the same runs, the same pairing, the same estimators
+(:mod:`~scoresim.experiments.effects`). One arm is the two-arm comparison of a treatment with
+its control; :class:`~scoresim.experiments.comparison.Comparison` says what each form writes.
 """
 
 from __future__ import annotations
 
-import html
-import json
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from scoresim.core.errors import ScenarioError
-from scoresim.core.version import version
+from scoresim.experiments.arms import Arms, ScenarioLike, check_arms, is_shared, resolve_arms
 from scoresim.experiments.backends import RunOutput, RunTask, execute
+from scoresim.experiments.comparison import Comparison
 from scoresim.experiments.effects import blacklist_on, effects_table, headline_table
-from scoresim.results.display import html_number, html_table
-from scoresim.results.folders import atomic_folder
 from scoresim.results.run import Run
 from scoresim.scenario import Scenario
 
-ARMS = ("treatment", "control")
-
-
-@dataclass
-class Comparison:
-    """The outcome of :func:`compare`: per-replication metrics, effects and headline."""
-
-    treatment: Scenario
-    control: Scenario
-    seed: int
-    replications: int
-    runs: pd.DataFrame
-    effects: pd.DataFrame
-    headline: pd.DataFrame
-    examples: dict[str, Run] = field(default_factory=dict)
-    wall_seconds: float = 0.0
-    workers: int = 1
-    shared: list[str] = field(default_factory=list)
-    treatment_only: list[str] = field(default_factory=list)
-    sources: tuple[str, str] | None = None
-
-    def _repr_html_(self) -> str:
-        """The headline table, for a notebook."""
-        return comparison_html(self)
-
-    @property
-    def seeds(self) -> list[int]:
-        return [self.seed + r for r in range(self.replications)]
-
-    def save(self, folder: str | Path) -> Path:
-        """Write the compare folder atomically and return its path."""
-        with atomic_folder(folder) as tmp:
-            self.effects.to_parquet(tmp / "effects.parquet", index=False)
-            self.runs.to_parquet(tmp / "runs.parquet", index=False)
-            self.headline.to_csv(tmp / "headline.csv", index=False)
-            (tmp / "treatment.toml").write_text(self.treatment.to_toml())
-            (tmp / "control.toml").write_text(self.control.to_toml())
-            for arm, run in self.examples.items():
-                run.save(tmp / "runs" / f"{arm}-{run.seed}")
-            (tmp / "compare.json").write_text(json.dumps(self.summary(), indent=2) + "\n")
-        return Path(folder)
-
-    def summary(self) -> dict[str, Any]:
-        """What ``compare.json`` records."""
-        arms = {"treatment": {"name": self.treatment.name, "key": self.treatment.key(),
-                              "file": "treatment.toml"},
-                "control": {"name": self.control.name, "key": self.control.key(),
-                            "file": "control.toml"}}  # fmt: skip
-        if self.sources is not None:  # the preset name or file each arm was given as
-            arms["treatment"]["source"], arms["control"]["source"] = self.sources
-        return {
-            "version": version(),
-            "kind": "compare",
-            **arms,
-            "seed": self.seed,
-            "replications": self.replications,
-            "seeds": self.seeds,
-            "workers": self.workers,
-            "wall_seconds": round(self.wall_seconds, 3),
-            "overrides_shared": self.shared,
-            "overrides_treatment_only": self.treatment_only,
-            "examples": {arm: f"runs/{arm}-{run.seed}" for arm, run in self.examples.items()},
-            "headline": json.loads(self.headline.to_json(orient="records")),
-        }  # fmt: skip
-
-
-def arms(
-    scenario: str,
-    against: str = "control",
-    overrides: Mapping[str, Any] | None = None,
-    seed: int | None = None,
-) -> tuple[Scenario, Scenario, list[str], list[str]]:
-    """Resolve the two arms and apply overrides (dotted path -> value) by the shared-field rule.
-
-    Returns
-    -------
-    (treatment, control, shared, treatment_only)
-        The resolved scenarios and the override fields applied to both / to the treatment only.
-
-    Examples
-    --------
-    >>> t, c, shared, only = arms("seed", "control",
-    ...                           {"population.agents": 300, "adoption.mandatory_step": 10})
-    >>> t.population.agents, c.population.agents, c.adoption.mandatory_step, shared, only
-    (300, 300, 'never', ['population.agents'], ['adoption.mandatory_step'])
-    """
-    treatment = Scenario.resolve(scenario)
-    control = Scenario.resolve(against)
-    changes = dict(overrides or {})
-    if seed is not None:
-        changes["seed"] = seed
-    t_dict, c_dict = treatment.to_dict(), control.to_dict()
-    shared = {k: v for k, v in changes.items() if _shared(t_dict, c_dict, k)}
-    only = {k: v for k, v in changes.items() if k not in shared}
-    treatment = treatment.with_overrides(changes) if changes else treatment
-    control = control.with_overrides(shared) if shared else control
-    return (treatment, control, [k for k in shared if k != "seed"],
-            [k for k in only if k != "seed"])  # fmt: skip
-
-
-_MISSING = object()
-
-
-def _lookup(data: Any, path: str) -> Any:
-    for part in path.split("."):
-        if isinstance(data, dict) and part in data:
-            data = data[part]
-        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
-            data = data[int(part)]
-        else:
-            return _MISSING
-    return data
-
-
-def _shared(t: dict[str, Any], c: dict[str, Any], path: str) -> bool:
-    if path == "seed":
-        return True
-    a, b = _lookup(t, path), _lookup(c, path)
-    return a is not _MISSING and b is not _MISSING and a == b
+#: calibration/spec.py reads the override rule from here (:func:`~.arms.is_shared`).
+_shared = is_shared
 
 
 def compare(
-    treatment: Scenario,
-    control: Scenario,
+    *scenarios: ScenarioLike | Arms,
+    against: ScenarioLike = "control",
     replications: int = 5,
     seed: int | None = None,
     workers: int = 1,
+    overrides: Mapping[str, Any] | None = None,
+    out: str | Path | None = None,
     on_run: Callable[[RunOutput], None] | None = None,
-    *,
     backend: str = "local",
     address: str | None = None,
-    shared: Sequence[str] = (),
-    treatment_only: Sequence[str] = (),
-    sources: tuple[str, str] | None = None,
 ) -> Comparison:
-    """Run both arms for ``replications`` paired seeds and estimate the effects.
+    """Run each scenario and the control for ``replications`` paired seeds; effects per arm.
 
     Parameters
     ----------
-    treatment, control : Scenario
-        The resolved arms.
+    *scenarios : str, Path or Scenario
+        The arms: preset names, scenario files or scenarios (default ``seed``); or the
+        :class:`~scoresim.experiments.arms.Arms` that
+        :func:`~scoresim.experiments.arms.resolve_arms` made of them.
+    against : str, Path or Scenario
+        The counterfactual (default the ``control`` preset), put on the first arm's society.
     replications : int
-        Number of seeds ``seed, seed + 1, ...``.
+        Number of seeds ``S, S + 1, ...``.
     seed : int, optional
-        First seed (default: the treatment's seed).
+        The first seed ``S`` (default: the first arm's seed).
     workers : int
         Worker processes (results are identical whatever the number).
+    overrides : mapping, optional
+        Dotted field -> value, as ``--set``: a field an arm shares with the control changes
+        both, another the arms only (:func:`~scoresim.experiments.arms.split_overrides`).
+    out : path, optional
+        Also write the compare folder there
+        (:meth:`~scoresim.experiments.comparison.Comparison.save`).
     on_run : callable, optional
         Called with each finished :class:`RunOutput` (for progress).
     backend, address : str
         Where the runs go (:func:`~scoresim.experiments.backends.execute`).
-    shared, treatment_only : sequence of str
-        The override split of :func:`arms`, recorded in ``compare.json``.
-    sources : (str, str), optional
-        The preset names or files the arms were given as, recorded in ``compare.json``.
 
     Raises
     ------
     ScenarioError
-        If a run meets bad input (e.g. a missing edge-list file).
+        On bad input (an unknown field, arms on two societies, a missing edge-list file).
     RuntimeError
         If a run fails otherwise (the error of the first failure).
 
     Examples
     --------
-    >>> t, c, _, _ = arms("seed", "control", {"population.agents": 200, "steps": 4})
-    >>> cmp = compare(t, c, replications=2, seed=1)
-    >>> sorted(set(cmp.runs["arm"])), list(cmp.headline["effect"])[:2]
+    >>> small = {"population.agents": 200, "steps": 4}
+    >>> cmp = compare("seed", replications=2, seed=1, overrides=small)
+    >>> sorted(set(cmp.runs["arm"])), list(cmp.to_frame()["effect"])[:2]
     (['control', 'treatment'], ['chilling effect', 'falsification gap'])
+    >>> two = compare("seed", "zhima-2015", replications=2, seed=1, overrides=small)
+    >>> sorted(set(two.runs["arm"])), sorted(set(two.headline["arm"]))
+    (['control', 'seed', 'zhima-2015'], ['seed', 'zhima-2015'])
     """
-    seed = treatment.seed if seed is None else seed
-    check_arms([treatment], control, replications, workers)
-    treatment = treatment.with_overrides({"seed": seed})
-    control = control.with_overrides({"seed": seed})
-    started = time.perf_counter()
-    runs, examples = run_arms(list(zip(ARMS, (treatment, control), strict=True)), replications,
-                              seed, workers, on_run, backend, address)  # fmt: skip
-    metrics = metric_columns(runs)
-    return Comparison(
-        treatment=treatment,
-        control=control,
-        seed=seed,
-        replications=replications,
-        runs=runs,
-        effects=effects_table(runs, metrics),
-        headline=headline_table(runs, blacklist=blacklist_on(treatment)),
-        examples=examples,
-        wall_seconds=time.perf_counter() - started,
-        workers=workers,
-        shared=list(shared),
-        treatment_only=list(treatment_only),
-        sources=sources,
-    )
-
-
-def check_arms(treatments: Sequence[Scenario], control: Scenario, replications: int,
-               workers: int) -> None:  # fmt: skip
-    """Refuse a comparison that cannot be paired (one line naming the field)."""
+    if len(scenarios) == 1 and isinstance(scenarios[0], Arms):
+        if overrides or not (isinstance(against, str) and against == "control"):
+            raise TypeError("compare: give resolved Arms alone, or scenarios with against "
+                            "and overrides")  # fmt: skip
+        arms = scenarios[0]
+        check_arms(arms)
+    else:
+        given = [s for s in scenarios if not isinstance(s, Arms)] or ["seed"]
+        arms = resolve_arms(given, against, overrides, seed)
     if replications < 1:
         raise ScenarioError(f"--replications: must be at least 1 (got {replications})")
     if workers < 1:
         raise ScenarioError(f"--workers: must be at least 1 (got {workers})")
-    for treatment in treatments:
-        if treatment.steps != control.steps:
-            raise ScenarioError(f"steps: the arms differ ({treatment.steps} and "
-                                f"{control.steps}); give --set steps=N")  # fmt: skip
+    arms = arms.reseeded(arms.seed if seed is None else seed)
+    started = time.perf_counter()
+    runs, examples = run_arms(arms.labelled, replications, arms.seed, workers, on_run, backend,
+                              address)  # fmt: skip
+    effects, headline = arm_effects(runs, arms)
+    result = Comparison(arms=arms, replications=replications, runs=runs, effects=effects,
+                        headline=headline, examples=examples,
+                        wall_seconds=time.perf_counter() - started, workers=workers)  # fmt: skip
+    if out is not None:
+        result.save(out)
+    return result
+
+
+def default_folder(arms: Arms) -> Path:
+    """``results/compare-<first arm>-<seed>``; with more than two arms
+    ``results/compare-systems-<seed>``."""
+    name = arms.treatments[0].name if len(arms.treatments) <= 2 else "systems"
+    return Path("results") / f"compare-{name}-{arms.seed}"
 
 
 def run_arms(
@@ -295,28 +170,32 @@ def metric_columns(runs: pd.DataFrame) -> list[str]:
     return [c for c in runs.columns if c not in ("arm", "replication", "seed", "step")]
 
 
-def comparison_html(comparison: Comparison) -> str:
-    """The HTML summary of a comparison: both arms and the headline effects with 95% CIs.
+def arm_effects(runs: pd.DataFrame, arms: Arms) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The effects table and the headline effects of every arm against the control.
 
-    Examples
-    --------
-    >>> from scoresim.experiments.compare import arms, compare
-    >>> t, c, _, _ = arms("seed", "control", {"population.agents": 200, "steps": 4})
-    >>> text = comparison_html(compare(t, c, replications=2, seed=1))
-    >>> "chilling effect" in text and "95% CI" in text
-    True
+    One arm: the tables of :mod:`~scoresim.experiments.effects`; several: theirs per arm,
+    one after the other, with an ``arm`` column first.
     """
-    c = comparison
-    headline = c.headline
-    rows = [
-        (r.effect, html_number(r.estimate), f"[{html_number(r.ci_low)}, {html_number(r.ci_high)}]",
-         html_number(r.treatment), html_number(r.control), str(r.definition))
-        for r in headline.itertuples()
-    ]  # fmt: skip
-    seeds = f"seeds {c.seed} to {c.seed + c.replications - 1}"
-    title = (f"scoresim comparison: <b>{html.escape(c.treatment.name)}</b> against "
-             f"<b>{html.escape(c.control.name)}</b>, {c.replications} paired replications "
-             f"({seeds}), {c.treatment.population.agents:,} agents, "
-             f"effects at step {c.treatment.steps}")  # fmt: skip
-    header = ["effect", "estimate", "95% CI", "treatment", "control", "definition"]
-    return f"<div><p>{title}</p>{html_table(header, rows)}</div>"
+    metrics = metric_columns(runs)
+    effects, headline = [], []
+    for label, treatment in zip(arms.labels, arms.treatments, strict=True):
+        pair = paired_runs(runs, label, arms.control_label)
+        effects.append(effects_table(pair, metrics))
+        headline.append(headline_table(pair, blacklist=blacklist_on(treatment)))
+    if arms.paired:
+        return effects[0], headline[0]
+    return _arm_first(effects, arms.labels), _arm_first(headline, arms.labels)
+
+
+def paired_runs(runs: pd.DataFrame, arm: str, control: str) -> pd.DataFrame:
+    """The rows of one arm and the control, relabelled ``treatment``/``control``: the runs
+    table of a two-arm comparison of that arm."""
+    part = runs[runs["arm"].isin([arm, control])].reset_index(drop=True)
+    labels = np.where(part["arm"] == arm, "treatment", "control")
+    return part.assign(arm=labels)
+
+
+def _arm_first(frames: list[pd.DataFrame], labels: list[str]) -> pd.DataFrame:
+    out = pd.concat([f.assign(arm=label) for f, label in zip(frames, labels, strict=True)],
+                    ignore_index=True)  # fmt: skip
+    return out[["arm", *[c for c in out.columns if c != "arm"]]]

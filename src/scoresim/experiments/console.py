@@ -1,10 +1,11 @@
-"""Terminal output of experiments: a progress bar over runs and the headline tables."""
+"""Output of experiments: a progress bar over runs and the tables, for a terminal or a notebook."""
 
 from __future__ import annotations
 
 import math
 import sys
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from rich.console import Console
@@ -12,6 +13,10 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from rich.table import Table
 
 from scoresim.core.progress import format_value
+from scoresim.results.display import html_number, html_table
+
+if TYPE_CHECKING:
+    from scoresim.experiments.comparison import Comparison
 
 
 class RunProgress:
@@ -78,6 +83,13 @@ def _console() -> Console:
     return console if console.width >= 110 else Console(width=110)
 
 
+def print_comparison(result: Comparison, title: str, console: Console | None = None) -> None:
+    """The headline effects of a comparison: :func:`print_headline` for one arm,
+    :func:`print_arms_headline` for several."""
+    show = print_headline if result.arms.paired else print_arms_headline
+    show(result.headline, title, console)
+
+
 def print_headline(headline: pd.DataFrame, title: str, console: Console | None = None) -> None:
     """The headline effects with their 95% intervals, as a rich table."""
     console = console or _console()
@@ -108,6 +120,20 @@ def print_frame(frame: pd.DataFrame, title: str, console: Console | None = None)
     for row in frame.itertuples(index=False):
         table.add_row(*(format_value(v) if isinstance(v, float) else str(v) for v in row))
     console.print(table)
+
+
+def frame_html(frame: pd.DataFrame) -> str:
+    """A small DataFrame as an HTML table, floats as :func:`print_frame` shows them.
+
+    Examples
+    --------
+    >>> text = frame_html(pd.DataFrame({"x": [0.123456], "name": ["a"]}))
+    >>> "<th" in text and ">0.1235</td>" in text and ">a</td>" in text
+    True
+    """
+    rows = [[html_number(v) if isinstance(v, float) else v for v in row]
+            for row in frame.itertuples(index=False)]  # fmt: skip
+    return html_table([str(c) for c in frame.columns], rows)
 
 
 def print_arms_headline(headline: pd.DataFrame, title: str, console: Console | None = None) -> None:

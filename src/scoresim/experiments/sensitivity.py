@@ -8,27 +8,39 @@ total (``ST``) indices with the half-widths of their 95% bootstrap intervals (``
 An outcome that takes the same value at every design point has no Sobol indices (they are
 shares of a variance of 0): its rows hold NaN, and the table's ``constant`` attribute names it.
 Its Morris effects are 0, which is what they are.
+
+References: Saltelli et al. (2010), doi:10.1016/j.cpc.2009.09.018 (Sobol); Campolongo, Cariboni
+and Saltelli (2007), doi:10.1016/j.envsoft.2006.10.004 (Morris, ``mu_star``); Herman and Usher
+(2017), SALib, doi:10.21105/joss.00097.
 """
 
 from __future__ import annotations
 
+import html
 import math
 import os
 import tempfile
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from scoresim.core.errors import ScenarioError
+from scoresim.experiments.console import frame_html
 from scoresim.experiments.database import read_sweep
 from scoresim.results.folders import output_error
 
+if TYPE_CHECKING:
+    from scoresim.experiments.sweep import SweepReport
+
+#: Columns of a Sobol table (first-order and total indices, 95% half-widths and bounds).
 SOBOL_COLUMNS = ("outcome", "parameter", "S1", "S1_conf", "S1_low", "S1_high",
                  "ST", "ST_conf", "ST_low", "ST_high")  # fmt: skip
+#: Columns of a Morris table (the elementary effects' mean, absolute mean and spread).
 MORRIS_COLUMNS = ("outcome", "parameter", "mu", "mu_star", "sigma", "mu_star_conf")
 
 
@@ -46,23 +58,92 @@ def outcome_matrix(db: str | Path) -> tuple[dict, np.ndarray, pd.DataFrame]:
     return info, X, means
 
 
-def sensitivity(db: str | Path) -> pd.DataFrame:
-    """Sobol or Morris indices of every outcome of a sweep database.
+@dataclass
+class Sensitivity:
+    """The indices of a sweep's outcomes: ``table`` has one row per (outcome, parameter)."""
+
+    table: pd.DataFrame
+    database: Path
+
+    @property
+    def method(self) -> str:
+        """``sobol`` or ``morris``."""
+        return str(self.table.attrs["method"])
+
+    @property
+    def constant(self) -> list[str]:
+        """The outcomes that take one value over the whole design (no Sobol indices)."""
+        return list(self.table.attrs["constant"])
+
+    def to_frame(self) -> pd.DataFrame:
+        """The indices: :data:`SOBOL_COLUMNS` or :data:`MORRIS_COLUMNS`."""
+        return self.table.copy()
+
+    def save(self, path: str | Path) -> Path:
+        """Write the indices as CSV or Parquet, by the file's suffix."""
+        return write_table(self.table, path)
+
+    @property
+    def title(self) -> str:
+        return f"{self.method.capitalize()} indices (95% CI half-widths)"
+
+    def shown(self) -> pd.DataFrame:
+        """The indices with the half-widths of their intervals, the bounds left out (what the
+        terminal and a notebook show)."""
+        return self.table.drop(columns=[c for c in self.table if c.endswith(("_low", "_high"))])
+
+    def notes(self) -> list[str]:
+        """A line for each outcome without indices."""
+        return [f"{o}: indices undefined (the outcome does not vary)" for o in self.constant]
+
+    def _repr_html_(self) -> str:
+        """The indices, for a notebook."""
+        title = (f"scoresim sensitivity: {self.title} of "
+                 f"<code>{html.escape(str(self.database))}</code>")  # fmt: skip
+        notes = "".join(f"<p>{html.escape(line)}</p>" for line in self.notes())
+        return f"<div><p>{title}</p>{frame_html(self.shown())}{notes}</div>"
+
+
+def sensitivity(sweep: str | Path | SweepReport, out: str | Path | None = None) -> Sensitivity:
+    """Sobol or Morris indices of every outcome of a sweep.
+
+    Parameters
+    ----------
+    sweep : path or SweepReport
+        A finished ``sobol`` or ``morris`` sweep: its database, or what
+        :func:`~scoresim.experiments.sweep.run_sweep` returned.
+    out : path, optional
+        Also write the indices there, ``.csv`` or ``.parquet`` (:meth:`Sensitivity.save`).
 
     Returns
     -------
-    DataFrame
-        Sobol: :data:`SOBOL_COLUMNS`; Morris: :data:`MORRIS_COLUMNS`; one row per
-        (outcome, parameter). A ``method`` attribute (``frame.attrs["method"]``) names which,
-        and ``constant`` lists the outcomes that do not vary over the design.
+    Sensitivity
+        Its ``table``: Sobol :data:`SOBOL_COLUMNS`, Morris :data:`MORRIS_COLUMNS`; one row per
+        (outcome, parameter). The table's ``method`` attribute (``table.attrs["method"]``)
+        names which, and ``constant`` lists the outcomes that do not vary over the design.
 
     Raises
     ------
     ScenarioError
         If the sweep is not ``sobol``/``morris`` or a design point has no finished run.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from scoresim.experiments.sweep import run_sweep
+    >>> spec = {"name": "doc", "sampler": "morris", "samples": 2,
+    ...         "set": {"population.agents": 100, "steps": 3},
+    ...         "parameters": {"graph.rewire": {"low": 0.0, "high": 1.0},
+    ...                        "policy.friend_weight": {"low": 0.0, "high": 0.2}},
+    ...         "outcomes": {"crit": {"metric": "critical_posts"}}}
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     indices = sensitivity(run_sweep(spec, f"{d}/s.duckdb"))
+    >>> indices.method, indices.to_frame()["parameter"].tolist()
+    ('morris', ['graph.rewire', 'policy.friend_weight'])
     """
     from SALib.analyze import morris, sobol
 
+    db = Path(getattr(sweep, "database", sweep))
     info, X, means = outcome_matrix(db)
     method = info["sampler"]
     if method not in ("sobol", "morris"):
@@ -102,7 +183,10 @@ def sensitivity(db: str | Path) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=list(columns))
     frame.attrs["method"] = method
     frame.attrs["constant"] = constant
-    return frame
+    result = Sensitivity(frame, db)
+    if out is not None:
+        result.save(out)
+    return result
 
 
 def _quiet(analyze: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

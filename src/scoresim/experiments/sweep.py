@@ -3,23 +3,28 @@
 :func:`run_sweep` resolves every run of a :class:`~scoresim.experiments.spec.SweepSpec`, skips
 those already ``done`` in the database (resume), sends the rest to a backend (local processes
 or Ray) and writes each result as it arrives, one transaction per run. Runs that raise are
-recorded as ``failed`` with their error, and rerunning the sweep tries them again.
+recorded as ``failed`` with their error, and rerunning the sweep tries them again. It is the
+package face's ``scoresim.sweep`` (Mesa's ``batch_run``, with a database that resumes).
 """
 
 from __future__ import annotations
 
+import html
 import importlib.util
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import pandas as pd
 
 from scoresim.core.errors import ScenarioError
 from scoresim.experiments.backends import BACKENDS, RunOutput, RunTask, check_address, execute
-from scoresim.experiments.database import SweepDatabase, interrupted
+from scoresim.experiments.console import frame_html
+from scoresim.experiments.database import SweepDatabase, interrupted, read_sweep
 from scoresim.experiments.spec import SweepPoint, SweepSpec
 from scoresim.metrics import metric_columns
 from scoresim.phases.params import Params
@@ -28,7 +33,7 @@ from scoresim.society.resources import check_memory
 
 @dataclass
 class SweepReport:
-    """Counts of one invocation of :func:`run_sweep`."""
+    """Counts of one invocation of :func:`run_sweep`; its runs are in ``database``."""
 
     database: Path
     total: int
@@ -36,6 +41,29 @@ class SweepReport:
     done: int
     failed: int
     wall_seconds: float
+
+    def to_frame(self) -> pd.DataFrame:
+        """The runs table of the database: one row per run (design point and replication),
+        with its parameter values, outcomes, status and error."""
+        return read_sweep(self.database)["runs"]
+
+    def _repr_html_(self) -> str:
+        """The counts and the first runs, for a notebook."""
+        data = read_sweep(self.database)
+        info, runs = data["info"], data["runs"]
+        columns = ["point", "replication", *info["parameters"], *info["outcomes"], "status"]
+        more = len(runs) - SHOWN_RUNS
+        title = (f"scoresim sweep <b>{html.escape(info['name'])}</b> "
+                 f"({html.escape(info['sampler'])}): {self.total:,} runs, {self.done:,} done "
+                 f"and {self.failed:,} failed now, {self.skipped:,} done before "
+                 f"({self.wall_seconds:.1f} s); "
+                 f"<code>{html.escape(str(self.database))}</code>")  # fmt: skip
+        tail = f"<p>{more:,} more runs: <code>to_frame()</code></p>" if more > 0 else ""
+        return f"<div><p>{title}</p>{frame_html(runs[columns].head(SHOWN_RUNS))}{tail}</div>"
+
+
+#: Runs a notebook shows of a sweep.
+SHOWN_RUNS = 10
 
 
 #: the most runs a sweep may have: its design is made in memory, one scenario a run
@@ -83,8 +111,17 @@ def default_database(spec: SweepSpec) -> Path:
     return Path("results") / f"{spec.name}.duckdb"
 
 
+def sweep_spec(spec: SweepSpec | Mapping[str, Any] | str | Path) -> SweepSpec:
+    """A sweep definition given as a file (SWEEP.toml), a mapping of its fields, or itself."""
+    if isinstance(spec, SweepSpec):
+        return spec
+    if isinstance(spec, Mapping):
+        return SweepSpec.from_dict(dict(spec))
+    return SweepSpec.load(spec)
+
+
 def run_sweep(
-    spec: SweepSpec,
+    spec: SweepSpec | Mapping[str, Any] | str | Path,
     db: str | Path | None = None,
     workers: int = 1,
     backend: str = "local",
@@ -97,14 +134,14 @@ def run_sweep(
 
     Parameters
     ----------
-    spec : SweepSpec
-        The validated sweep.
+    spec : path, mapping or sweep spec
+        The sweep: a SWEEP.toml file, a mapping of its fields or a validated ``SweepSpec``.
     db : path, optional
         The database file (default ``results/<name>.duckdb``).
     workers : int
         Parallel runs (processes locally, CPUs of a local Ray cluster).
-    backend : {"local", "ray"}
-        Where runs are computed; results are identical.
+    backend : str
+        Where runs are computed, ``local`` or ``ray``; results are identical.
     address : str, optional
         Address of an existing Ray cluster (``ray`` backend only).
     on_start : callable, optional
@@ -112,22 +149,25 @@ def run_sweep(
     on_run : callable, optional
         Called after each run is written, with its point and output.
     force : bool
-        Skip the memory check (:func:`scoresim.society.resources.check_memory`) of the runs that
+        Skip the memory check (``scoresim.society.resources.check_memory``) of the runs that
         compute at once on this machine (a Ray cluster at ``address`` is not checked).
 
     Examples
     --------
     >>> import tempfile
-    >>> spec = SweepSpec.from_dict({
-    ...     "name": "doc", "set": {"population.agents": 100, "steps": 3},
-    ...     "parameters": {"graph.rewire": {"values": [0.1, 1.0]}},
-    ...     "outcomes": {"crit": {"metric": "critical_posts"}}})
+    >>> spec = {"name": "doc", "set": {"population.agents": 100, "steps": 3},
+    ...         "parameters": {"graph.rewire": {"values": [0.1, 1.0]}},
+    ...         "outcomes": {"crit": {"metric": "critical_posts"}}}
     >>> with tempfile.TemporaryDirectory() as d:
     ...     first = run_sweep(spec, f"{d}/s.duckdb")
     ...     again = run_sweep(spec, f"{d}/s.duckdb")
+    ...     runs = again.to_frame()
     >>> (first.done, first.skipped), (again.done, again.skipped)
     ((2, 0), (0, 2))
+    >>> runs[["graph.rewire", "status"]].values.tolist()
+    [[0.1, 'done'], [1.0, 'done']]
     """
+    spec = sweep_spec(spec)
     if backend not in BACKENDS:
         raise ScenarioError(f"--backend: must be one of {', '.join(BACKENDS)} (got {backend!r})")
     if workers < 1:

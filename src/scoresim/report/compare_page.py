@@ -1,5 +1,5 @@
 """The report of a compare folder: one treatment against its control, or several systems
-against one control (:mod:`scoresim.experiments.multiarm`).
+against one control (the two forms of :mod:`scoresim.experiments.comparison`).
 
 Both forms are read into one :class:`CompareFolder`: the arms' labels in ``runs.parquet``
 (``treatment``/``control`` in the two-arm form, the scenario names otherwise), the system each

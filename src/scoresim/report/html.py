@@ -110,7 +110,7 @@ def sweep_page(db: Path) -> Page:
         page.section("Outcome summary", table(stats.rename(columns={"index": "outcome"})))
     if info["sampler"] in ("sobol", "morris"):
         try:
-            indices = sensitivity(db)
+            indices = sensitivity(db).to_frame()
             title = "Sobol indices" if info["sampler"] == "sobol" else "Morris indices"
             page.section(title, img(figures.sensitivity_bars(indices, info["sampler"]),
                                     "sensitivity bars") + table(indices))  # fmt: skip
