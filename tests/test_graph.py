@@ -142,6 +142,19 @@ def test_updates_in_sequence_are_set_arithmetic(monkeypatch, block_rows, case, h
         assert pairs == edges_then
 
 
+def test_update_that_removes_ties_from_a_held_graph_copies_it_whole():
+    """A held graph (another owner of its arrays) that loses more ties than its spare room is
+    copied into memory that holds its old entries, not only its new ones (found by the
+    property above: the copy was sized for the new count and could not take the old)."""
+    n = 9
+    u, v = np.triu_indices(n, 1)
+    g = Graph(n, u, v)  # complete: 72 entries
+    held = (g.indptr, g.indices)
+    g.update((u[:-1], v[:-1]), (np.empty(0, np.int64),) * 2)  # down to one tie
+    assert edge_set(g) == {(int(u[-1]), int(v[-1]))}
+    assert held[1].size == 72 and g.indices.size == 2
+
+
 def test_update_grows_the_memory_when_ties_outgrow_it():
     n = 200
     g = Graph(n, np.arange(n - 1), np.arange(1, n))  # a path: 398 entries, and some room

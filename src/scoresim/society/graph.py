@@ -285,7 +285,9 @@ class Graph:
         """Make ``indptr`` and the memory of ``indices`` safe to write in place, with room for
         ``entries``: kept if nothing outside the graph holds them (or a view of them) and they
         fit, else replaced by copies with room to spare. Whoever holds the old arrays keeps the
-        version they saw."""
+        version they saw. The room holds the old entries as well as the new: the update moves
+        them within it, so a graph that loses ties still needs its old size meanwhile."""
+        entries = max(entries, self.indices.size)
         if (
             self._storage.size >= entries
             and self.indices.base is self._storage  # not so after a copy or an unpickling
