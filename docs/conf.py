@@ -54,6 +54,8 @@ autodoc_default_options: dict[str, object] = {}  # each directive lists its memb
 napoleon_google_docstring = False
 napoleon_numpy_docstring = True
 napoleon_use_rtype = False
+# the phases list the state they read and write, NetworkX-style, as field lists of their own
+napoleon_custom_sections = [("Reads", "params_style"), ("Writes", "params_style")]
 
 # Offline: types from other libraries cannot be linked (no intersphinx), so they are not errors.
 nitpick_ignore_regex = [

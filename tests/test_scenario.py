@@ -25,6 +25,8 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from scoresim.core.errors import ScenarioError
+from scoresim.phases.network import NetworkParams
+from scoresim.phases.params import Params
 from scoresim.scenario import Scenario, preset_descriptions, preset_names
 
 SEED = Scenario.preset("seed")
@@ -277,7 +279,7 @@ def test_seed_preset_matches_model_md_defaults() -> None:
     assert ad.gaming_public_weight == 0.2
     assert (ad.opinion_rate, ad.climate_weight) == (0.01, 0.5)
     assert (s.network.drop_rate, s.network.replace_prob) == (0.05, 0.5)
-    assert s.ostracism_on
+    assert Params.from_scenario(s).bundle(NetworkParams).ostracism
 
 
 def _flat(data: Any, prefix: str = "") -> dict[str, Any]:
@@ -317,7 +319,7 @@ def test_control_differs_from_seed_only_in_section_4_fields() -> None:
         assert control[key] == 0, key
     assert control["policy.purchases.neutral.delta"] == 0
     assert CONTROL.adoption.mandatory_step == "never" and CONTROL.mandatory_step is None
-    assert not CONTROL.ostracism_on
+    assert not Params.from_scenario(CONTROL).bundle(NetworkParams).ostracism
 
 
 # --------------------------------------------------------------------- load / resolve / base

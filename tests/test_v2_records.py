@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from scoresim.phases.consequences import consequences
 from scoresim.phases.params import Params
 from scoresim.phases.record import StepRecord
-from scoresim.phases.records import LISTS, OFFENCE, records
+from scoresim.phases.records import LISTS, OFFENCE, RecordsParams, records
 from scoresim.phases.scoring import scoring
 from scoresim.scenario import Scenario
 from scoresim.society.agents import Society
@@ -363,14 +363,14 @@ def test_records_invariants(kinds, inspection, deterrence, deed_gaming, seed):
 
 
 def test_params_carry_the_record_kinds_in_order():
-    """``Params`` carries the record kinds in scenario order."""
+    """The records bundle carries the record kinds in scenario order."""
     sc = Scenario.preset("seed").with_overrides({
         "policy.records": [kind("a", rate=0.25, delta=-3.0, detect=0.5, lists=True),
                            kind("b", "deed", rate=1.5, delta=2.0, detect=0.75)],
     })  # fmt: skip
-    p = Params.from_scenario(sc)
-    assert p.record_offence.tolist() == [True, False]
-    assert p.record_rate.tolist() == [0.25, 1.5]
-    assert p.record_delta.tolist() == [-3.0, 2.0]
-    assert p.record_detect.tolist() == [0.5, 0.75]
-    assert p.record_lists.tolist() == [True, False]
+    p = Params.from_scenario(sc).bundle(RecordsParams)
+    assert p.offence.tolist() == [True, False]
+    assert p.rate.tolist() == [0.25, 1.5]
+    assert p.delta.tolist() == [-3.0, 2.0]
+    assert p.detect.tolist() == [0.5, 0.75]
+    assert p.lists.tolist() == [True, False]

@@ -17,6 +17,7 @@ from numba import njit, prange
 from scoresim.core.buffers import SPARE_FLOATS, reuse_or_empty
 from scoresim.core.jit import kernel, use_threads
 from scoresim.phases.adaptation import SNAPSHOT
+from scoresim.phases.consequences import perk_tiers
 from scoresim.phases.params import Params
 from scoresim.phases.record import StepRecord
 from scoresim.phases.records import OFFENCE
@@ -341,8 +342,8 @@ def metrics_row(society: Society, params: Params, rec: StepRecord) -> dict[str, 
     row["score_dissent_corr"] = score_dissent_corr
     row["loans_denied"] = rec.loans_denied
     row["travel_denied"] = rec.travel_denied
-    perk_tiers = params.tiers.perk_value > 0
-    perked = int(counts[perk_tiers].sum()) if n_enrolled and perk_tiers.any() else 0
+    perking = perk_tiers(tiers)
+    perked = int(counts[perking].sum()) if n_enrolled and perking.any() else 0
     v2 = _blacklist_columns(society) | {
         "listings": rec.listings,
         "delistings": rec.delistings,

@@ -1,10 +1,13 @@
 """The step loop: a society advanced phase by phase, one metrics row per step.
 
-Random streams: one ``numpy.random.Generator`` per purpose, spawned from ``SeedSequence(seed)``
-in the fixed order of :data:`STREAMS`. The population and the graph have streams of their own,
-so two scenarios that differ only in policy start from the same society; each phase has its own,
-so a change in one phase does not reshuffle the draws of another. Streams of later phases are
-spawned after those of model v1, so v1's draws are the same whatever v2 adds.
+Random streams (:mod:`scoresim.core.streams`): one ``numpy.random.Generator`` per purpose, keyed
+by a stable name, spawned from ``SeedSequence(scenario.seed)`` in the fixed order of
+:data:`STREAMS`. The population and the graph have streams of their own, so two scenarios that
+differ only in policy start from the same society; each phase has its own (named by its
+:class:`~scoresim.phases.phase.Phase` record, not by its function), so a change in one phase
+does not reshuffle the draws of another. Streams of later phases are spawned after those of
+model v1, so v1's draws are the same whatever v2 adds; a phase whose stream is not in
+:data:`STREAMS` gets one derived from the seed and its name.
 
 The policy timeline (docs/model.md 6.7): at each step that a ``[[schedule]]`` entry names, the
 scenario in force (and the quantities derived from it) is replaced before that step's adoption.
@@ -17,19 +20,13 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from scoresim.core.buffers import unshared
+from scoresim.core.streams import run_streams, with_seed
 from scoresim.metrics import metric_columns, metrics_row
-from scoresim.phases.activity import activity
-from scoresim.phases.adaptation import adaptation
-from scoresim.phases.adoption import adoption
-from scoresim.phases.consequences import consequences
-from scoresim.phases.network import network
+from scoresim.phases import PHASES
 from scoresim.phases.params import Params
+from scoresim.phases.phase import Phase
 from scoresim.phases.record import StepRecord
-from scoresim.phases.records import records
-from scoresim.phases.scoring import scoring
 from scoresim.results.run import Run
 from scoresim.results.tables import agents_frame, edges_frame, metrics_frame
 from scoresim.scenario import Scenario
@@ -39,14 +36,8 @@ from scoresim.society.graph import build_graph
 if TYPE_CHECKING:
     import pandas as pd
 
-Phase = Callable[[Society, Params, np.random.Generator, StepRecord], None]
-
-#: docs/model.md section 2, in order (records: model v2, 6.1). A new mechanism is a new phase
-#: module and one line here, and its stream goes at the end of :data:`STREAMS`.
-PHASES: tuple[Phase, ...] = (
-    adoption, activity, records, scoring, consequences, adaptation, network,
-)  # fmt: skip
-#: random streams in spawn order: model v1's first, so that v2 leaves their draws as they were
+#: random streams in spawn order: model v1's first, so that v2 leaves their draws as they were.
+#: A new built-in stream goes at the end; a stream named by no entry here is derived by name.
 STREAMS: tuple[str, ...] = (
     "population", "graph", "adoption", "activity", "scoring", "consequences", "adaptation",
     "network", "records",
@@ -61,7 +52,8 @@ class Simulation:
     scenario : Scenario
         The resolved scenario.
     seed : int, optional
-        Overrides ``scenario.seed``; the recorded scenario carries the seed used.
+        Overrides ``scenario.seed`` (:func:`scoresim.core.streams.with_seed`): the recorded
+        scenario carries the seed used, and the run reads it from there.
     reporters : mapping of str to callable, optional
         Extra metric columns, as Mesa's ``DataCollector`` model reporters: each
         ``reporter(society) -> float`` is called at the end of every step and its value goes
@@ -94,15 +86,13 @@ class Simulation:
         reporters: Mapping[str, Callable[[Society], float]] | None = None,
         observers: Sequence[Callable[[Simulation], None]] = (),
     ) -> None:
-        if seed is not None and seed != scenario.seed:
-            scenario = scenario.with_overrides({"seed": int(seed)})
+        scenario = with_seed(scenario, seed)
         self.scenario = scenario
-        self.seed = scenario.seed
         self.reporters = dict(reporters or {})
-        sequences = np.random.SeedSequence(self.seed).spawn(len(STREAMS))
-        self.rngs = {
-            name: np.random.default_rng(s) for name, s in zip(STREAMS, sequences, strict=True)
-        }
+        self.phases: tuple[Phase, ...] = PHASES
+        #: the run's random streams by name: :data:`STREAMS` spawned in order, then one derived
+        #: from the seed and the name for any phase's stream not among them
+        self.rngs = run_streams(scenario.seed, STREAMS, (phase.stream for phase in self.phases))
         started = time.perf_counter()
         # The population is drawn (numpy, which lets go of the GIL) in a thread beside the rest
         # of the setup: loading the kernels and building the graph, whose stream is its own. Its
@@ -127,13 +117,18 @@ class Simulation:
         self.t = 0
         self.rows: list[dict[str, float]] = []
         self.record: StepRecord | None = None
-        self.phase_seconds = dict.fromkeys([*(p.__name__ for p in PHASES), "metrics"], 0.0)
+        self.phase_seconds = dict.fromkeys([*(p.name for p in self.phases), "metrics"], 0.0)
         self.setup_seconds = time.perf_counter() - started
         self.wall_seconds = self.setup_seconds
         self.observers = list(observers)
         for observer in self.observers:
             if hasattr(observer, "start"):
                 observer.start(self)
+
+    @property
+    def seed(self) -> int:
+        """The run's seed: the one its scenario records."""
+        return self.scenario.seed
 
     @property
     def done(self) -> bool:
@@ -150,10 +145,10 @@ class Simulation:
         last, self.record = self.record, None
         rec = StepRecord(t=self.t + 1, spare=last if last is not None and unshared(last) else None)
         del last
-        for phase in PHASES:
+        for phase in self.phases:
             t0 = time.perf_counter()
-            phase(self.society, self.params, self.rngs[phase.__name__], rec)
-            self.phase_seconds[phase.__name__] += time.perf_counter() - t0
+            phase.run(self.society, self.params, self.rngs[phase.stream], rec)
+            self.phase_seconds[phase.name] += time.perf_counter() - t0
         t0 = time.perf_counter()
         rec.spare = None  # what this step did not reuse goes now
         row = metrics_row(self.society, self.params, rec)
@@ -212,7 +207,7 @@ def simulate(scenario: Scenario, seed: int | None = None) -> Run:
     scenario : Scenario
         The resolved scenario.
     seed : int, optional
-        Overrides ``scenario.seed``.
+        Overrides ``scenario.seed``, as in :class:`Simulation`.
 
     Returns
     -------

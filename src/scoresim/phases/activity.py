@@ -9,33 +9,65 @@ decides its category (and, for a critical post, its topic, from the same uniform
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import prange
 
 from scoresim.core.counter_rng import agent_key, poisson, step_key, uniform
 from scoresim.core.jit import kernel, use_threads
 from scoresim.phases.params import Params
+from scoresim.phases.phase import Phase
 from scoresim.phases.record import StepRecord
+from scoresim.scenario import Scenario
 from scoresim.society.agents import Society
-from scoresim.society.tiers import tier_of
+from scoresim.society.tiers import TierTable, tier_of
+
+
+class ActivityParams(NamedTuple):
+    """The parameters of :func:`activity` (``[activity]``, the topic weights, the tiers' reach)."""
+
+    tier_min: np.ndarray  #: the tiers' lower bounds, ``tiers.*.min_score``
+    tier_reach: np.ndarray  #: each tier's factor on the post rate, ``tiers.*.reach``
+    #: cumulative shares of the critical topics, ``policy.posts.critical_topics.*.weight``
+    #: normalised to sum to 1
+    topic_cumulative: np.ndarray
+    critical_propensity: float  #: gamma_c, ``activity.critical_propensity``
+    loyal_propensity: float  #: gamma_l, ``activity.loyal_propensity``
+    desirable_share: float  #: ``activity.desirable_share``
+    desirable_conform_gain: float  #: ``activity.desirable_conform_gain``
+
+    @classmethod
+    def of(cls, scenario: Scenario, tiers: TierTable) -> ActivityParams:
+        """The bundle of ``scenario``."""
+        a = scenario.activity
+        weights = np.array([t.weight for t in scenario.policy.posts.critical_topics], np.float64)
+        return cls(
+            tier_min=tiers.min_score,
+            tier_reach=tiers.reach,
+            topic_cumulative=np.cumsum(weights / weights.sum()),
+            critical_propensity=a.critical_propensity,
+            loyal_propensity=a.loyal_propensity,
+            desirable_share=a.desirable_share,
+            desirable_conform_gain=a.desirable_conform_gain,
+        )
 
 
 @kernel
 def _draw(
-    key, enrolled, score, tier_min, tier_reach, dissent, censor, gaming, post_rate,
-    import_taste, buy_conform, buy_rate, topic_cumulative,
-    gamma_c, gamma_l, desirable_share, desirable_gain,
-    critical, loyal, neutral, desirable, undesirable, groceries,
+    key, enrolled, score, dissent, censor, gaming, post_rate, import_taste, buy_conform, buy_rate,
+    critical, loyal, neutral, desirable, undesirable, groceries, p,
 ):  # fmt: skip
+    topic_cumulative = p.topic_cumulative
     n_topics = topic_cumulative.size
     most = 0  # the largest count drawn, so the caller can check it fitted the arrays
     for i in prange(dissent.size):
         akey = agent_key(key, i)
         reach = 1.0
         if enrolled[i]:
-            reach = tier_reach[tier_of(score[i], tier_min)]
-        p_c = gamma_c * dissent[i] * (1.0 - censor[i])
-        p_l = min(1.0 - p_c, gamma_l * (1.0 - dissent[i]) + gaming[i])
+            reach = p.tier_reach[tier_of(score[i], p.tier_min)]
+        p_c = p.critical_propensity * dissent[i] * (1.0 - censor[i])
+        p_l = min(1.0 - p_c, p.loyal_propensity * (1.0 - dissent[i]) + gaming[i])
         for k in range(n_topics):
             critical[k, i] = 0
         n_loyal = 0
@@ -56,7 +88,7 @@ def _draw(
             neutral[i] -= critical[k, i]
 
         p_u = import_taste[i] * (1.0 - buy_conform[i])
-        p_d = min(1.0 - p_u, desirable_share * (1.0 + desirable_gain * buy_conform[i]))
+        p_d = min(1.0 - p_u, p.desirable_share * (1.0 + p.desirable_conform_gain * buy_conform[i]))
         n_buys, c = poisson(akey, c, buy_rate[i])
         n_u = 0
         n_d = 0
@@ -93,28 +125,56 @@ def count_dtype(most: int) -> type:
 def activity(society: Society, params: Params, rng: np.random.Generator, rec: StepRecord) -> None:
     """Draw this step's posts and purchases for every agent.
 
-    Counts are stored as narrow as they fit (one byte an agent per category unless someone posts
-    or buys over 255 times in a step). Whether they fit is known only once drawn: if not, the
-    step's draws are made again, from the same key and so the same numbers, into wider arrays,
-    and later steps keep that width (a wide step is likely followed by another).
+    Reads
+    -----
+    society.enrolled, society.score : arrays
+        Who is enrolled, and the score whose tier sets the reach of their posts.
+    society.dissent, society.censor, society.gaming, society.post_rate : float arrays
+        What decides the number and the kind of posts.
+    society.import_taste, society.buy_conform, society.buy_rate : float arrays
+        What decides the number and the kind of purchases.
+
+    Writes
+    ------
+    rec.critical_by_topic : array, topics x n
+        Critical posts per topic.
+    rec.loyal, rec.neutral : arrays
+        Loyal and neutral posts.
+    rec.desirable, rec.undesirable, rec.groceries : arrays
+        Purchases by category.
+    society.derived["activity.count_dtype"]
+        The count width that has held every step's counts so far.
+
+    Notes
+    -----
+    Parameters: :class:`ActivityParams`. Counts are stored as narrow as they fit (one byte an
+    agent per category unless someone posts or buys over 255 times in a step). Whether they fit
+    is known only once drawn: if not, the step's draws are made again, from the same key and so
+    the same numbers, into wider arrays, and later steps keep that width (a wide step is likely
+    followed by another).
+
+    References
+    ----------
+    1. docs/model.md, section 2.2 (and section 5 on the split of posts and purchases).
     """
-    n, key, a, tiers = society.n, step_key(rng), params.scenario.activity, params.tiers
-    topics, topic_cumulative = params.topic_weights.size, np.cumsum(params.topic_weights)
+    p = params.bundle(ActivityParams)
+    n, key, topics = society.n, step_key(rng), p.topic_cumulative.size
     dtype = society.derived.get(COUNT_WIDTH, np.uint8)
     while True:
         rec.critical_by_topic = rec.empty("critical_by_topic", (topics, n), dtype)
         for name in ("loyal", "neutral", "desirable", "undesirable", "groceries"):
             setattr(rec, name, rec.empty(name, n, dtype))
         most = _draw(
-            use_threads(n), key, society.enrolled, society.score, tiers.min_score, tiers.reach,
-            society.dissent, society.censor, society.gaming, society.post_rate,
-            society.import_taste, society.buy_conform, society.buy_rate,
-            topic_cumulative, a.critical_propensity, a.loyal_propensity,
-            a.desirable_share, a.desirable_conform_gain,
+            use_threads(n), key, society.enrolled, society.score, society.dissent,
+            society.censor, society.gaming, society.post_rate, society.import_taste,
+            society.buy_conform, society.buy_rate,
             rec.critical_by_topic, rec.loyal, rec.neutral, rec.desirable, rec.undesirable,
-            rec.groceries,
+            rec.groceries, p,
         )  # fmt: skip
         if most <= np.iinfo(dtype).max:
             break
         dtype = count_dtype(most)
     society.derived[COUNT_WIDTH] = dtype
+
+
+PHASE = Phase(name="activity", stream="activity", run=activity)

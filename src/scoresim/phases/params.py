@@ -1,60 +1,57 @@
-"""Quantities derived once from a scenario and read by the phases every step."""
+"""The quantities in force: a scenario, its tier table, and each phase's parameter bundle.
+
+A phase's parameters are one typed bundle (a ``NamedTuple``, which a compiled kernel takes as
+one argument) defined in the phase's module next to its kernel, with a classmethod
+``of(scenario, tiers)`` that extracts the scenario's fields and applies the phase's rules
+(e.g. :class:`scoresim.phases.network.NetworkParams`). :class:`Params` builds each bundle once
+for its scenario, when a phase first asks for it; a new :class:`Params` is made for every
+scenario of the policy timeline.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import numpy as np
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
 
 from scoresim.scenario import Scenario
 from scoresim.society.tiers import TierTable
 
 
+class Bundle(Protocol):
+    """A phase's parameters, built from a scenario and its tier table."""
+
+    @classmethod
+    def of(cls, scenario: Scenario, tiers: TierTable) -> Bundle: ...
+
+
+B = TypeVar("B", bound=Bundle)
+
+
 @dataclass(frozen=True)
 class Params:
-    """A scenario plus the arrays the phases need (tier table, normalised topic weights).
+    """A scenario, its tier table, and the phases' parameter bundles built from them.
 
     Examples
     --------
     >>> from scoresim import Scenario
+    >>> from scoresim.phases.scoring import ScoringParams
     >>> p = Params.from_scenario(Scenario.preset("seed"))
-    >>> p.topic_weights.tolist(), p.topic_deltas.tolist(), p.purchases_penalised
-    ([0.3, 0.7], [-40.0, -20.0], True)
+    >>> scoring = p.bundle(ScoringParams)
+    >>> scoring.topic_deltas.tolist(), scoring.friend_weight, p.bundle(ScoringParams) is scoring
+    ([-40.0, -20.0], 0.02, True)
     """
 
     scenario: Scenario
     tiers: TierTable
-    topic_weights: np.ndarray
-    topic_deltas: np.ndarray
-    purchases_penalised: bool  # section 2.5: P = 1 if any purchase category has a negative delta
-    #: model v2 (6.1), one entry per record kind: offence (or deed), rate, delta, detect, lists
-    record_offence: np.ndarray
-    record_rate: np.ndarray
-    record_delta: np.ndarray
-    record_detect: np.ndarray
-    record_lists: np.ndarray
-
-    @property
-    def any_perk(self) -> bool:
-        """Whether some tier pays a perk (section 6.2)."""
-        return bool((self.tiers.perk_value > 0).any())
+    _bundles: dict[type, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> Params:
-        topics = scenario.policy.posts.critical_topics
-        weights = np.array([t.weight for t in topics], dtype=np.float64)
-        pur = scenario.policy.purchases
-        records = scenario.policy.records
-        return cls(
-            scenario=scenario,
-            tiers=TierTable.from_scenario(scenario),
-            topic_weights=weights / weights.sum(),
-            topic_deltas=np.array([t.delta for t in topics], dtype=np.float64),
-            purchases_penalised=min(pur.desirable.delta, pur.undesirable.delta, pur.neutral.delta)
-            < 0,
-            record_offence=np.array([r.kind == "offence" for r in records], dtype=np.bool_),
-            record_rate=np.array([r.rate for r in records], dtype=np.float64),
-            record_delta=np.array([r.delta for r in records], dtype=np.float64),
-            record_detect=np.array([r.detect for r in records], dtype=np.float64),
-            record_lists=np.array([r.lists for r in records], dtype=np.bool_),
-        )
+        return cls(scenario=scenario, tiers=TierTable.from_scenario(scenario))
+
+    def bundle(self, kind: type[B]) -> B:
+        """The bundle ``kind.of(scenario, tiers)``, built on the first call and kept."""
+        built = self._bundles.get(kind)
+        if built is None:
+            built = self._bundles[kind] = kind.of(self.scenario, self.tiers)
+        return built  # type: ignore[no-any-return]

@@ -19,31 +19,63 @@ does nothing.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit, prange
 
 from scoresim.core.counter_rng import agent_key, poisson, step_key, uniform
 from scoresim.core.jit import kernel, use_threads
 from scoresim.phases.params import Params
+from scoresim.phases.phase import Phase
 from scoresim.phases.record import StepRecord
+from scoresim.scenario import Scenario
 from scoresim.society.agents import Society
-from scoresim.society.tiers import tier_of
+from scoresim.society.tiers import TierTable, tier_of
 
 #: ``StepRecord.record_flags`` bits: a registered offence, and a registered offence that lists
 OFFENCE, LISTS = 1, 2
 
 
+class RecordsParams(NamedTuple):
+    """The parameters of :func:`records`: the record kinds of ``policy.records`` in scenario
+    order (one entry each), the tiers' inspection and the policy's behavioural factors."""
+
+    offence: np.ndarray  #: whether an offence (else a good deed), ``kind``
+    rate: np.ndarray  #: mean records per agent per step, ``rate``
+    delta: np.ndarray  #: points per registered record, ``delta``
+    detect: np.ndarray  #: probability a record is registered, ``detect``
+    lists: np.ndarray  #: whether a registered offence of this kind lists, ``lists``
+    tier_min: np.ndarray  #: the tiers' lower bounds, ``tiers.*.min_score``
+    tier_inspection: np.ndarray  #: each tier's factor on detection, ``tiers.*.inspection``
+    deterrence: float  #: offences fall by deterrence * risk, ``policy.deterrence``
+    deed_gaming: float  #: deeds rise by deed_gaming * gaming, ``policy.deed_gaming``
+
+    @classmethod
+    def of(cls, scenario: Scenario, tiers: TierTable) -> RecordsParams:
+        """The bundle of ``scenario``."""
+        kinds, policy = scenario.policy.records, scenario.policy
+        return cls(
+            offence=np.array([r.kind == "offence" for r in kinds], dtype=np.bool_),
+            rate=np.array([r.rate for r in kinds], dtype=np.float64),
+            delta=np.array([r.delta for r in kinds], dtype=np.float64),
+            detect=np.array([r.detect for r in kinds], dtype=np.float64),
+            lists=np.array([r.lists for r in kinds], dtype=np.bool_),
+            tier_min=tiers.min_score,
+            tier_inspection=tiers.inspection,
+            deterrence=policy.deterrence,
+            deed_gaming=policy.deed_gaming,
+        )
+
+
 @njit(inline="always", cache=True)
-def _rate(r, offence, rate, offence_factor, deed_factor):
+def _rate(r, p, offence_factor, deed_factor):
     """The agent's Poisson rate of record kind ``r``."""
-    return rate[r] * (offence_factor if offence[r] else deed_factor)
+    return p.rate[r] * (offence_factor if p.offence[r] else deed_factor)
 
 
 @njit(cache=True)
-def _agent_records(
-    akey, inspection, risk, gaming, propensity, civic,
-    offence, rate, delta, detect, lists, deterrence, deed_gaming,
-):  # fmt: skip
+def _agent_records(akey, inspection, risk, gaming, propensity, civic, p):
     """One agent's records: its points, flag bits and (committed offences, registered
     offences, registered deeds).
 
@@ -51,11 +83,12 @@ def _agent_records(
     the summed rate, each record then taking its kind with probability proportional to the
     kind's rate (the same joint law; one draw instead of one per kind, and records are rare).
     """
-    offence_factor = propensity * (1.0 - deterrence * risk)
-    deed_factor = civic * (1.0 + deed_gaming * gaming)
+    offence_factor = propensity * (1.0 - p.deterrence * risk)
+    deed_factor = civic * (1.0 + p.deed_gaming * gaming)
+    kinds = p.rate.size
     total_rate = 0.0
-    for r in range(rate.size):
-        total_rate += _rate(r, offence, rate, offence_factor, deed_factor)
+    for r in range(kinds):
+        total_rate += _rate(r, p, offence_factor, deed_factor)
     count, c = poisson(akey, 0, total_rate)
     points = 0.0
     bits = 0
@@ -63,29 +96,28 @@ def _agent_records(
     for _ in range(count):
         target = uniform(akey, c) * total_rate
         r = 0
-        cumulative = _rate(0, offence, rate, offence_factor, deed_factor)
-        while r + 1 < rate.size and target >= cumulative:
+        cumulative = _rate(0, p, offence_factor, deed_factor)
+        while r + 1 < kinds and target >= cumulative:
             r += 1
-            cumulative += _rate(r, offence, rate, offence_factor, deed_factor)
-        if offence[r]:
+            cumulative += _rate(r, p, offence_factor, deed_factor)
+        if p.offence[r]:
             committed += 1
-            registered = uniform(akey, c + 1) < detect[r] * inspection
+            registered = uniform(akey, c + 1) < p.detect[r] * inspection
             if registered:
                 registered_offences += 1
-                bits |= OFFENCE | (LISTS if lists[r] else 0)
+                bits |= OFFENCE | (LISTS if p.lists[r] else 0)
         else:
-            registered = uniform(akey, c + 1) < detect[r]
+            registered = uniform(akey, c + 1) < p.detect[r]
             registered_deeds += registered
         if registered:
-            points += delta[r]
+            points += p.delta[r]
         c += 2
     return points, bits, (committed, registered_offences, registered_deeds)
 
 
 @kernel
 def _records(
-    key, enrolled, score, tier_min, tier_inspection, risk, gaming, propensity, civic,
-    offence, rate, delta, detect, lists, deterrence, deed_gaming, points, flags,
+    key, enrolled, score, risk, gaming, propensity, civic, points, flags, p,
 ):  # fmt: skip
     offences = 0
     offences_registered = 0
@@ -94,11 +126,10 @@ def _records(
         akey = agent_key(key, i)
         inspection = 1.0
         if enrolled[i]:
-            inspection = tier_inspection[tier_of(score[i], tier_min)]
+            inspection = p.tier_inspection[tier_of(score[i], p.tier_min)]
         total, bits, counts = _agent_records(
-            akey, inspection, risk[i], gaming[i], propensity[i], civic[i],
-            offence, rate, delta, detect, lists, deterrence, deed_gaming,
-        )  # fmt: skip
+            akey, inspection, risk[i], gaming[i], propensity[i], civic[i], p
+        )
         points[i] = total if enrolled[i] else 0.0
         flags[i] = bits
         offences += counts[0]
@@ -108,17 +139,46 @@ def _records(
 
 
 def records(society: Society, params: Params, rng: np.random.Generator, rec: StepRecord) -> None:
-    """Draw and register this step's offences and deeds (nothing without record kinds)."""
+    """Draw and register this step's offences and deeds (nothing without record kinds).
+
+    Reads
+    -----
+    society.enrolled, society.score : arrays
+        Who is enrolled, and the score whose tier sets the inspection of offences.
+    society.risk, society.gaming : float arrays
+        As the last adaptation left them: deterrence of offences, gaming by good deeds.
+    society.propensity, society.civic : float arrays
+        The traits of offending and of doing good deeds.
+
+    Writes
+    ------
+    rec.record_points : float array
+        The points of each enrolled agent's registered records (0 for the others).
+    rec.record_flags : uint8 array
+        ``OFFENCE`` (1) for a registered offence, plus ``LISTS`` (2) if one of them lists.
+    rec.offences, rec.offences_registered, rec.deeds_registered : int
+        This step's counts over all agents.
+
+    Notes
+    -----
+    Parameters: :class:`RecordsParams`. A step key is drawn every step, with or without
+    record kinds, so that a kind scheduled later keys as any other.
+
+    References
+    ----------
+    1. docs/model.md, section 6.1 (the schemes of Rongcheng and the defaulter list).
+    """
     key = step_key(rng)  # every step, so that a record kind scheduled later keys as any other
-    if params.record_rate.size == 0:
+    p = params.bundle(RecordsParams)
+    if p.rate.size == 0:
         return
-    n, policy, tiers = society.n, params.scenario.policy, params.tiers
+    n = society.n
     rec.record_points = rec.empty("record_points", n, np.float64)
     rec.record_flags = rec.empty("record_flags", n, np.uint8)
     rec.offences, rec.offences_registered, rec.deeds_registered = _records(
-        use_threads(n), key, society.enrolled, society.score, tiers.min_score, tiers.inspection,
-        society.risk, society.gaming, society.propensity, society.civic,
-        params.record_offence, params.record_rate, params.record_delta, params.record_detect,
-        params.record_lists, policy.deterrence, policy.deed_gaming,
-        rec.record_points, rec.record_flags,
+        use_threads(n), key, society.enrolled, society.score, society.risk, society.gaming,
+        society.propensity, society.civic, rec.record_points, rec.record_flags, p,
     )  # fmt: skip
+
+
+PHASE = Phase(name="records", stream="records", run=records)

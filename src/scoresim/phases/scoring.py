@@ -14,6 +14,8 @@ default penalty; lost by an agent not enrolled at this scoring).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import prange
 
@@ -21,21 +23,82 @@ from scoresim.core.buffers import SPARE_FLOATS, reuse_or_empty
 from scoresim.core.counter_rng import agent_key, binomial_thin, step_key
 from scoresim.core.jit import kernel
 from scoresim.phases.params import Params
+from scoresim.phases.phase import Phase
 from scoresim.phases.record import StepRecord
+from scoresim.scenario import Scenario
 from scoresim.society.agents import Society
+from scoresim.society.tiers import TierTable
+
+
+class ScoringParams(NamedTuple):
+    """The parameters of :func:`scoring` (``[policy]`` and its tables, ``population.income_mu``,
+    ``blacklist.score_delta``)."""
+
+    #: points per detected critical post, by topic, ``policy.posts.critical_topics.*.delta``
+    topic_deltas: np.ndarray
+    detect_critical: float  #: ``policy.detect.critical``
+    detect_loyal: float  #: ``policy.detect.loyal``
+    detect_false_positive: float  #: ``policy.detect.false_positive``
+    loyal_delta: float  #: ``policy.posts.loyal_delta``
+    false_positive_delta: float  #: ``policy.detect.false_positive_delta``
+    desirable_delta: float  #: ``policy.purchases.desirable.delta``
+    undesirable_delta: float  #: ``policy.purchases.undesirable.delta``
+    groceries_delta: float  #: ``policy.purchases.neutral.delta``
+    max_step_change: float  #: the clip of a step's event points, ``policy.max_step_change``
+    default_penalty: float  #: ``policy.default_penalty``
+    friend_weight: float  #: ``policy.friend_weight``
+    low_friend_penalty: float  #: ``policy.low_friend_penalty``
+    low_threshold: float  #: ``policy.low_threshold``
+    decay: float  #: ``policy.decay``
+    score_base: float  #: to which decay pulls, ``policy.score.base``
+    score_min: float  #: ``policy.score.min``
+    score_max: float  #: ``policy.score.max``
+    repayment_delta: float  #: model v2 (6.4), ``policy.repayment_delta``
+    income_mu: float  #: the centre of ln income (model v2, 6.4), ``population.income_mu``
+    income_weight: float  #: model v2 (6.4), ``policy.income_weight``
+    listing_delta: float  #: model v2 (6.3), ``blacklist.score_delta``
+
+    @classmethod
+    def of(cls, scenario: Scenario, tiers: TierTable) -> ScoringParams:
+        """The bundle of ``scenario``."""
+        pol = scenario.policy
+        pur, det = pol.purchases, pol.detect
+        return cls(
+            topic_deltas=np.array([t.delta for t in pol.posts.critical_topics], dtype=np.float64),
+            detect_critical=det.critical,
+            detect_loyal=det.loyal,
+            detect_false_positive=det.false_positive,
+            loyal_delta=pol.posts.loyal_delta,
+            false_positive_delta=det.false_positive_delta,
+            desirable_delta=pur.desirable.delta,
+            undesirable_delta=pur.undesirable.delta,
+            groceries_delta=pur.neutral.delta,
+            max_step_change=pol.max_step_change,
+            default_penalty=pol.default_penalty,
+            friend_weight=pol.friend_weight,
+            low_friend_penalty=pol.low_friend_penalty,
+            low_threshold=pol.low_threshold,
+            decay=pol.decay,
+            score_base=pol.score.base,
+            score_min=pol.score.min,
+            score_max=pol.score.max,
+            repayment_delta=pol.repayment_delta,
+            income_mu=scenario.population.income_mu,
+            income_weight=pol.income_weight,
+            listing_delta=scenario.blacklist.score_delta,
+        )
 
 
 @kernel
 def _score(
     key, indptr, indices, enrolled, all_enrolled, score, defaulted,
     critical, loyal, neutral, desirable, undesirable, groceries,
-    topic_deltas, detect_critical, detect_loyal, detect_fp,
-    loyal_delta, fp_delta, desirable_delta, undesirable_delta, groceries_delta,
-    max_change, default_penalty, friend_weight, low_penalty, low_threshold, decay,
-    base, lo, hi, new_score, detected_critical, false_positives, sanctioned,
-    record_points, record_flags, has_loan, repayment_delta, income, income_mu, income_weight,
-    listing_pending, listing_delta,
+    record_points, record_flags, has_loan, income, listing_pending,
+    new_score, detected_critical, false_positives, sanctioned, p,
 ):  # fmt: skip
+    topic_deltas = p.topic_deltas
+    max_change = p.max_step_change
+    low_threshold = p.low_threshold
     has_records = record_points.size > 0
     has_listings = listing_pending.size > 0
     for i in prange(score.size):
@@ -49,30 +112,30 @@ def _score(
         c = 0
         events = 0.0
         for k in range(topic_deltas.size):
-            d, c = binomial_thin(akey, c, critical[k, i], detect_critical)
+            d, c = binomial_thin(akey, c, critical[k, i], p.detect_critical)
             detected_critical[i] += d
             events += topic_deltas[k] * d
-        d, c = binomial_thin(akey, c, loyal[i], detect_loyal)
-        events += loyal_delta * d
-        d, c = binomial_thin(akey, c, neutral[i], detect_fp)
+        d, c = binomial_thin(akey, c, loyal[i], p.detect_loyal)
+        events += p.loyal_delta * d
+        d, c = binomial_thin(akey, c, neutral[i], p.detect_false_positive)
         false_positives[i] = d
         sanctioned[i] = detected_critical[i] > 0 or d > 0
-        events += fp_delta * d
-        events += desirable_delta * desirable[i] + undesirable_delta * undesirable[i]
-        events += groceries_delta * groceries[i]
+        events += p.false_positive_delta * d
+        events += p.desirable_delta * desirable[i] + p.undesirable_delta * undesirable[i]
+        events += p.groceries_delta * groceries[i]
         if has_records:
             events += record_points[i]
             if record_flags[i] & 1:  # a registered offence
                 sanctioned[i] = True
-        if repayment_delta != 0.0 and has_loan[i]:
-            events += repayment_delta
-        if income_weight != 0.0:
-            events += income_weight * (np.log(income[i]) - income_mu)
+        if p.repayment_delta != 0.0 and has_loan[i]:
+            events += p.repayment_delta
+        if p.income_weight != 0.0:
+            events += p.income_weight * (np.log(income[i]) - p.income_mu)
         events = min(max(events, -max_change), max_change)
         if defaulted[i]:
-            events -= default_penalty
+            events -= p.default_penalty
         if has_listings and listing_pending[i]:
-            events += listing_delta
+            events += p.listing_delta
 
         friends = 0
         friend_total = 0.0
@@ -85,16 +148,59 @@ def _score(
                 if score[j] < low_threshold:
                     low_friends += 1
         s = score[i]
-        value = s + events - low_penalty * low_friends - decay * (s - base)
+        value = s + events - p.low_friend_penalty * low_friends - p.decay * (s - p.score_base)
         if friends > 0:
-            value += friend_weight * (friend_total / friends - s)
-        new_score[i] = min(max(value, lo), hi)
+            value += p.friend_weight * (friend_total / friends - s)
+        new_score[i] = min(max(value, p.score_min), p.score_max)
 
 
 def scoring(society: Society, params: Params, rng: np.random.Generator, rec: StepRecord) -> None:
-    """Score enrolled agents; record detections and who was sanctioned."""
-    pol, g, n, key = params.scenario.policy, society.graph, society.n, step_key(rng)
-    pur, det = pol.purchases, pol.detect
+    """Score enrolled agents; record detections and who was sanctioned.
+
+    Reads
+    -----
+    society.enrolled, society.score, society.graph : arrays
+        Who is scored, the scores at the start of the phase, and the friends.
+    society.defaulted, society.listing_pending : bool arrays
+        A default (the last consequences) and a listing (model v2) whose penalty is due now.
+    society.has_loan, society.income : arrays
+        The inputs of a commercial credit score (model v2).
+    rec.critical_by_topic, rec.loyal, rec.neutral : arrays
+        The posts of :func:`~scoresim.phases.activity.activity`.
+    rec.desirable, rec.undesirable, rec.groceries : arrays
+        Its purchases.
+    rec.record_points, rec.record_flags : arrays
+        The records of :func:`~scoresim.phases.records.records` (empty without record kinds).
+
+    Writes
+    ------
+    society.score : float array
+        The new scores (a new array; the old one is kept as spare memory).
+    society.defaulted, society.listing_pending : bool arrays
+        Cleared: their penalties are paid.
+    rec.detected_critical, rec.false_positives : arrays
+        Detected critical posts and neutral posts taken for critical ones.
+    rec.sanctioned : bool array
+        Agents with a detection, a false positive or a registered offence.
+
+    Notes
+    -----
+    Parameters: :class:`ScoringParams`. Each enrolled agent's new score is its score plus the
+    clipped event points, minus the default penalty and the low-friend penalty, plus the
+    listing's delta, pulled towards ``score.base`` by ``decay`` and towards the mean score of its
+    enrolled friends by ``friend_weight``, then clipped to ``[score.min, score.max]``. Every
+    neighbour term reads the scores at the start of the phase.
+
+    References
+    ----------
+    1. DeGroot, M. H. (1974). Reaching a consensus. *Journal of the American Statistical
+       Association* 69(345), 118-121.
+    2. Friedkin, N. E. and Johnsen, E. C. (1990). Social influence and opinions. *Journal of
+       Mathematical Sociology* 15(3-4), 193-206.
+    3. docs/model.md, sections 2.3, 6.1, 6.3 and 6.4.
+    """
+    p = params.bundle(ScoringParams)
+    g, n, key = society.graph, society.n, step_key(rng)
     new_score = reuse_or_empty(society.derived, SPARE_FLOATS, n, np.float64)
     counts = rec.loyal.dtype  # detections are at most the posts: the same width holds them
     rec.detected_critical = rec.empty("detected_critical", n, counts)
@@ -104,16 +210,13 @@ def scoring(society: Society, params: Params, rng: np.random.Generator, rec: Ste
         g.parallel, key, g.indptr, g.indices, society.enrolled, bool(society.enrolled.all()),
         society.score, society.defaulted,
         rec.critical_by_topic, rec.loyal, rec.neutral, rec.desirable, rec.undesirable,
-        rec.groceries, params.topic_deltas, det.critical, det.loyal, det.false_positive,
-        pol.posts.loyal_delta, det.false_positive_delta, pur.desirable.delta,
-        pur.undesirable.delta, pur.neutral.delta, pol.max_step_change, pol.default_penalty,
-        pol.friend_weight, pol.low_friend_penalty, pol.low_threshold, pol.decay,
-        pol.score.base, pol.score.min, pol.score.max,
-        new_score, rec.detected_critical, rec.false_positives, rec.sanctioned,
-        rec.record_points, rec.record_flags, society.has_loan, pol.repayment_delta,
-        society.income, params.scenario.population.income_mu, pol.income_weight,
-        society.listing_pending, params.scenario.blacklist.score_delta,
+        rec.groceries, rec.record_points, rec.record_flags, society.has_loan, society.income,
+        society.listing_pending, new_score, rec.detected_critical, rec.false_positives,
+        rec.sanctioned, p,
     )  # fmt: skip
     society.derived[SPARE_FLOATS], society.score = society.score, new_score
     society.defaulted[:] = False
     society.listing_pending[:] = False  # due once, at this scoring
+
+
+PHASE = Phase(name="scoring", stream="scoring", run=scoring)

@@ -177,16 +177,6 @@ class Scenario(_Section):
         m = self.adoption.mandatory_step
         return None if m == "never" or m > self.steps else int(m)
 
-    @property
-    def ostracism_on(self) -> bool:
-        """Ostracism (section 2.6) runs only when a friend term is active."""
-        return self.policy.friend_weight > 0 or self.policy.low_friend_penalty > 0
-
-    @property
-    def shaming_on(self) -> bool:
-        """Shaming of listed agents (section 6.3) runs when the blacklist publishes names."""
-        return self.blacklist.enabled and self.blacklist.shaming_drop > 0
-
     def timeline(self) -> list[tuple[int, Scenario]]:
         """The policy timeline resolved: ``(step, scenario in force from that step)`` pairs in
         step order, one per distinct step of ``schedule`` (empty without a schedule). Each
