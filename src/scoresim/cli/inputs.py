@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from scoresim.core.errors import ScenarioError
+from scoresim.core.streams import with_seed
 from scoresim.scenario import Scenario
 
 
@@ -39,9 +40,7 @@ def load_scenario(
     """A preset or file, with ``--set`` overrides and ``--seed`` applied, validated."""
     scenario = Scenario.resolve(name_or_path)
     changes = dict(parse_override(o) for o in overrides)
-    if seed is not None:
-        changes["seed"] = seed
-    return scenario.with_overrides(changes) if changes else scenario
+    return with_seed(scenario.with_overrides(changes) if changes else scenario, seed)
 
 
 def validate_file(path: str | Path) -> Scenario:

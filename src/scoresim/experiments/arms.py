@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from scoresim.core.errors import ScenarioError
+from scoresim.core.streams import with_seed
 from scoresim.scenario import Scenario
 
 #: The fields a society is drawn from (the rest is what a system does to it).
@@ -194,9 +195,8 @@ class Arms:
 
     def reseeded(self, seed: int) -> Arms:
         """Every arm and the control with seed ``seed``."""
-        treatments = tuple(t.with_overrides({"seed": seed}) for t in self.treatments)
-        return replace(self, treatments=treatments,
-                       control=self.control.with_overrides({"seed": seed}))  # fmt: skip
+        treatments = tuple(with_seed(t, seed) for t in self.treatments)
+        return replace(self, treatments=treatments, control=with_seed(self.control, seed))
 
 
 def resolve(scenario: ScenarioLike) -> Scenario:
@@ -236,13 +236,12 @@ def resolve_arms(
         raise ScenarioError("scenarios: name at least one scenario to compare")
     control = resolve(against)
     changes = dict(overrides or {})
-    if seed is not None:
-        changes["seed"] = seed
     treatments, splits = [], []
     for given in scenarios:
         treatment = resolve(given)
         splits.append(split_overrides(treatment, control, changes)[0])
-        treatments.append(treatment.with_overrides(changes) if changes else treatment)
+        treatments.append(with_seed(treatment.with_overrides(changes) if changes else treatment,
+                                    seed))  # fmt: skip
     shared = splits[0]
     _check_one_control(treatments, splits)
     control = control.with_overrides(shared) if shared else control
