@@ -13,6 +13,8 @@ each, as the command line's ``compare``, ``sweep``, ``sensitivity`` and ``calibr
 'chilling effect'
 
 Those four are loaded when first used: ``import scoresim`` loads neither pandas nor DuckDB.
+A mechanism that is not in the model is an :class:`ExtraPhase`, added to a run with
+``Simulation(scenario, extra_phases=[...])``.
 """
 
 import os as _os
@@ -24,12 +26,13 @@ _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from scoresim.core.errors import ScenarioError
 from scoresim.core.version import __version__
+from scoresim.phases.extension import ExtraPhase
 from scoresim.results.run import Run
 from scoresim.scenario import Scenario
 from scoresim.simulation import Simulation, simulate
 
-__all__ = ["Run", "Scenario", "ScenarioError", "Simulation", "__version__", "calibrate",
-           "compare", "sensitivity", "simulate", "sweep"]  # fmt: skip
+__all__ = ["ExtraPhase", "Run", "Scenario", "ScenarioError", "Simulation", "__version__",
+           "calibrate", "compare", "sensitivity", "simulate", "sweep"]  # fmt: skip
 
 
 def __getattr__(name: str) -> _Any:

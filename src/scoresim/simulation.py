@@ -24,13 +24,14 @@ from scoresim.core.buffers import unshared
 from scoresim.core.streams import run_streams, with_seed
 from scoresim.metrics import metric_columns, metrics_row
 from scoresim.phases import PHASES
+from scoresim.phases.extension import ExtraPhase, check_columns, insert_phases
 from scoresim.phases.params import Params
 from scoresim.phases.phase import Phase
 from scoresim.phases.record import StepRecord
 from scoresim.results.run import Run
-from scoresim.results.tables import agents_frame, edges_frame, metrics_frame
+from scoresim.results.tables import AGENT_COLUMNS, agents_frame, edges_frame, metrics_frame
 from scoresim.scenario import Scenario
-from scoresim.society.agents import Society, empty_population, fill_population
+from scoresim.society.agents import Society, empty_population, fill_population, society_fields
 from scoresim.society.graph import build_graph
 
 if TYPE_CHECKING:
@@ -62,6 +63,11 @@ class Simulation:
         Each ``observer(simulation)`` is called after every step (and, if it has a ``start``
         method, ``observer.start(simulation)`` once before the first), e.g. a
         :class:`~scoresim.results.recording.AgentRecorder`.
+    extra_phases : sequence, optional
+        Mechanisms added from Python (:class:`~scoresim.phases.extension.ExtraPhase`), each run
+        at its point of every step with its own parameters and random stream; their state
+        columns join the agents table and their metrics the metric columns. Without them the
+        run is bit for bit the model's.
 
     Examples
     --------
@@ -85,11 +91,13 @@ class Simulation:
         seed: int | None = None,
         reporters: Mapping[str, Callable[[Society], float]] | None = None,
         observers: Sequence[Callable[[Simulation], None]] = (),
+        extra_phases: Sequence[ExtraPhase] = (),
     ) -> None:
         scenario = with_seed(scenario, seed)
         self.scenario = scenario
         self.reporters = dict(reporters or {})
-        self.phases: tuple[Phase, ...] = PHASES
+        self.extra_phases = tuple(extra_phases)
+        self.phases: tuple[Phase, ...] = insert_phases(PHASES, self.extra_phases, STREAMS)
         #: the run's random streams by name: :data:`STREAMS` spawned in order, then one derived
         #: from the seed and the name for any phase's stream not among them
         self.rngs = run_streams(scenario.seed, STREAMS, (phase.stream for phase in self.phases))
@@ -109,11 +117,19 @@ class Simulation:
             if taken:
                 names = ", ".join(sorted(taken))
                 raise ValueError(f"reporters: {names} is a metric column already")
+            check_columns(self.extra_phases, [*AGENT_COLUMNS, *society_fields()],
+                          [*metric_columns(self.params), *self.reporters])  # fmt: skip
+            for extra in self.extra_phases:
+                self.reporters.update(extra.metrics)
             #: the policy timeline: step -> the quantities in force from that step on
             self.changes = {k: Params.from_scenario(sc) for k, sc in timeline}
             graph = build_graph(scenario, self.rngs["graph"])
             drawn.result()
             self.society = Society.from_draws(scenario, population, graph)
+        for extra in self.extra_phases:  # their state at step 0, from their own streams
+            self.society.extra.update(
+                extra.initial_state(self.society, self.rngs[extra.stream_name])
+            )
         self.t = 0
         self.rows: list[dict[str, float]] = []
         self.record: StepRecord | None = None

@@ -84,8 +84,3 @@ class Space:
     def values(self, z: Sequence[float] | np.ndarray) -> dict[str, float | int]:
         """Scenario overrides (dotted path -> value) of a point in prior coordinates."""
         return {p.name: p.natural(float(v)) for p, v in zip(self.priors, z, strict=True)}
-
-    def to_z(self, values: dict[str, float]) -> np.ndarray:
-        """Prior coordinates of scenario values (the inverse of :meth:`values`)."""
-        return np.array([np.log(values[p.name]) if p.log else float(values[p.name])
-                         for p in self.priors])  # fmt: skip

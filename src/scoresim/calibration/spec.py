@@ -85,11 +85,6 @@ class Target:
     def high(self) -> float:
         return round(self.mean + 2 * self.sd, 12)
 
-    @property
-    def when(self) -> str:
-        return f"step {self.first}" if self.first == self.last else \
-            f"steps {self.first}-{self.last}"  # fmt: skip
-
     def reduce(self, values: np.ndarray) -> float:
         """The target quantity of an expression's per-step values (steps 1..T)."""
         window = values[self.first - 1 : self.last]

@@ -24,8 +24,10 @@ from scoresim.results.folders import atomic_folder
 from scoresim.results.tables import (
     AGENTS_TABLE,
     INTEGER_METRICS,
+    AgentColumn,
     agent_arrays,
     agent_rows,
+    agents_table,
     dictionary_columns,
     file_metadata,
     summary_dict,
@@ -69,21 +71,24 @@ class RunFiles:
     indptr: np.ndarray
     indices: np.ndarray
     wall_seconds: float
+    #: the agents table's columns (:func:`~scoresim.results.tables.agents_table`)
+    columns: tuple[AgentColumn, ...] = AGENTS_TABLE
 
     @classmethod
     def take(cls, sim: SimulationState) -> RunFiles:
         """The pieces of ``sim`` (at its horizon or paused) that its run folder shows."""
         from scoresim.metrics import metric_columns
 
-        graph = sim.society.graph
+        graph, columns = sim.society.graph, agents_table(sim.society)
         return cls(
             scenario=sim.scenario,
             metrics=metrics_columns(sim.rows, metric_columns(sim.params)),
-            arrays=agent_arrays(sim.society, AGENTS_TABLE),
+            arrays=agent_arrays(sim.society, columns),
             tier_names=tuple(sim.params.tiers.names),
             indptr=graph.indptr,
             indices=graph.indices,
             wall_seconds=sim.wall_seconds,
+            columns=columns,
         )
 
     @property
@@ -126,7 +131,7 @@ class RunFiles:
         """Rows ``a..b-1`` of the agents table (as :func:`agents_frame` makes them)."""
         import pyarrow as pa
 
-        columns: dict[str, Any] = agent_rows(AGENTS_TABLE, self.arrays, self.indptr, a, b)
+        columns: dict[str, Any] = agent_rows(self.columns, self.arrays, self.indptr, a, b)
         codes = columns["tier"]
         columns["tier"] = pa.DictionaryArray.from_arrays(_arrow(codes, valid=codes >= 0),
                                                          _strings(self.tier_names))  # fmt: skip

@@ -134,10 +134,32 @@ AGENT_STEPS_TABLE = _table("id", "dissent", "expressed", "censor", "risk", "gami
                            "listed", degree="int32")  # fmt: skip
 
 
+#: The source of a column kept by a phase added from Python: ``extra.<name>``, the array
+#: ``society.extra[name]`` (:mod:`scoresim.phases.extension`).
+EXTRA = "extra."
+
+
+def extra_columns(society: Society) -> tuple[AgentColumn, ...]:
+    """The state columns of the phases added from Python, in the order they were made."""
+    return tuple(AgentColumn(name, str(array.dtype), (EXTRA + name,))
+                 for name, array in society.extra.items())  # fmt: skip
+
+
+def agents_table(society: Society) -> tuple[AgentColumn, ...]:
+    """:data:`AGENTS_TABLE`, then the extra phases' state columns."""
+    return AGENTS_TABLE + extra_columns(society)
+
+
+def agent_steps_table(society: Society) -> tuple[AgentColumn, ...]:
+    """:data:`AGENT_STEPS_TABLE`, then the extra phases' state columns."""
+    return AGENT_STEPS_TABLE + extra_columns(society)
+
+
 def agent_arrays(society: Society, columns: Sequence[AgentColumn]) -> dict[str, np.ndarray]:
     """The society's arrays that ``columns`` read, by name (references, no copy)."""
     names = dict.fromkeys(s for c in columns for s in c.reads if s not in (ROW, DEGREE))
-    return {name: getattr(society, name) for name in names}
+    return {name: society.extra[name.removeprefix(EXTRA)] if name.startswith(EXTRA)
+            else getattr(society, name) for name in names}  # fmt: skip
 
 
 def agent_rows(columns: Sequence[AgentColumn], arrays: Mapping[str, np.ndarray],
@@ -181,13 +203,13 @@ def metrics_frame(rows: list[dict[str, float]], columns: list[str]) -> pd.DataFr
 
 
 def agents_frame(society: Society, tier_names: Sequence[str]) -> pd.DataFrame:
-    """Final agent state, one row per agent: the columns of :data:`AGENTS_TABLE`.
+    """Final agent state, one row per agent: the columns of :func:`agents_table`.
 
     ``tier`` is categorical over the tier names in order, null for agents never enrolled.
     """
     import pandas as pd
 
-    columns = society_columns(society, AGENTS_TABLE)
+    columns = society_columns(society, agents_table(society))
     columns["tier"] = pd.Categorical.from_codes(columns["tier"], categories=list(tier_names))
     return pd.DataFrame(columns)
 

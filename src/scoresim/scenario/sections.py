@@ -14,7 +14,6 @@ from pydantic import Field, field_validator, model_validator
 from scoresim.scenario.messages import InputModel
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-Positive = Annotated[float, Field(gt=0.0)]
 Name = Annotated[str, Field(min_length=1)]
 
 # Upper bounds (docs/scenario.md, "Bounds"). Each keeps a step finite in time and memory and its

@@ -65,6 +65,8 @@ class Society:
     #: what the phases keep between steps, by name: tallies derived from the state (each knows
     #: what it was derived from and is redone when that changes), memory to reuse, settings
     derived: dict[str, object] = field(default_factory=dict, repr=False)
+    #: the state of phases added from Python, by column name (``scoresim.phases.extension``)
+    extra: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def n(self) -> int:
@@ -74,11 +76,6 @@ class Society:
     def expressed(self) -> np.ndarray:
         """Publicly expressed dissent, ``dissent * (1 - censor)``."""
         return self.dissent * (1.0 - self.censor)
-
-    @property
-    def records_on(self) -> bool:
-        """Whether the run draws offences and deeds (the traits exist)."""
-        return self.propensity.size > 0
 
     @property
     def blacklist_on(self) -> bool:
@@ -136,12 +133,12 @@ class Society:
         self.derived.clear()
 
     def arrays(self) -> dict[str, np.ndarray]:
-        """The per-agent arrays by name (the graph excluded)."""
+        """The per-agent arrays by name (the graph excluded), extra phases' state last."""
         return {
-            f.name: getattr(self, f.name)
-            for f in fields(self)
-            if f.name not in ("graph", "derived")
-        }
+            **{f.name: getattr(self, f.name) for f in fields(self)
+               if f.name not in ("graph", "derived", "extra")},
+            **self.extra,
+        }  # fmt: skip
 
 
 #: agents per slice of the population's draws (:func:`fill_population`): 64 KB of floats, which
@@ -212,3 +209,9 @@ def _draws(scenario: Scenario, timeline: Sequence[Scenario]) -> list[tuple[str, 
             ("civic", np.float64, lambda rng, k: rng.gamma(p.civic_shape, 1.0 / p.civic_shape, k)),
         ]  # fmt: skip
     return draws
+
+
+def society_fields() -> tuple[str, ...]:
+    """The names of the society's own arrays and attributes (what an extra phase's state
+    column may not be called)."""
+    return tuple(f.name for f in fields(Society))
