@@ -130,7 +130,7 @@ def test_initial_state_is_drawn_from_the_phases_stream() -> None:
     ],
 )  # fmt: skip
 def test_bad_phases_are_refused_in_one_line(phase: ExtraPhase, message: str) -> None:
-    with pytest.raises(ValueError, match="^extra_phases: ") as caught:
+    with pytest.raises(ValueError, match=r"^extra_phases: ") as caught:
         Simulation(SMALL, extra_phases=[phase])
     assert message in str(caught.value) and "\n" not in str(caught.value)
 
