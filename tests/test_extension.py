@@ -121,6 +121,8 @@ def test_initial_state_is_drawn_from_the_phases_stream() -> None:
     [
         (ExtraPhase("x", noop, after="nowhere"), "after must be 'start' or a phase before it"),
         (ExtraPhase("scoring", noop, after="start"), "'scoring': the name is taken"),
+        (ExtraPhase("metrics", noop, after="start"), "'metrics': the name is taken"),
+        (ExtraPhase("x", noop, "start", state={"step": (int, 7)}), "column 'step' is taken"),
         (ExtraPhase("x", noop, after="start", stream="activity"), "stream 'activity' is one"),
         (ExtraPhase("x", noop, "start", state={"score": (float, 0.0)}), "column 'score' is taken"),
         (ExtraPhase("x", noop, "start", state={"propensity": (float, 0.0)}), "is taken"),
@@ -154,6 +156,8 @@ def test_its_state_reaches_every_file(users_file, tmp_path: Path) -> None:
     from_frames = Run.load(run.save(tmp_path / "frames"))
     for back in (from_arrays, from_frames):
         pd.testing.assert_frame_equal(back.agents, run.agents)
+        pd.testing.assert_frame_equal(back.metrics, run.metrics)
+    assert "knows_of_sanctions" in from_arrays.metrics
     steps = pd.read_parquet(tmp_path / "rec" / "agent_steps.parquet")
     assert steps["step"].unique().tolist() == [4, 8, 12]
     assert steps.loc[steps["step"] == 12, "knows"].tolist() == run.agents["knows"].tolist()

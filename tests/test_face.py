@@ -98,3 +98,37 @@ def test_calibrate_takes_a_file(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(summary, pd.read_csv(tmp_path / "cal" / "summary.csv"))
     assert summary["parameter"].tolist() == ["adoption.imitation"]
     assert "adoption.imitation" in run._repr_html_()
+
+
+def test_sweep_and_calibrate_take_scenario_objects(tmp_path: Path) -> None:
+    """A mapping's ``scenario`` (and a calibration's ``control``) may be a Scenario: the runs
+    are those of the same scenario named by a file, and two objects of one name differ."""
+    harsh = Scenario.preset("seed").with_overrides({"name": "harsh",
+                                                    "policy.detect.critical": 0.9})
+    path = tmp_path / "harsh.toml"
+    path.write_text('base = "seed"\nname = "harsh"\n[policy.detect]\ncritical = 0.9\n')
+    from scoresim.experiments.spec import SweepSpec
+
+    by_object = SweepSpec.from_dict({**SWEEP, "scenario": harsh})
+    by_file = SweepSpec.from_dict({**SWEEP, "scenario": str(path)})
+    assert [p.run_key for p in by_object.points()] == [p.run_key for p in by_file.points()]
+    assert by_object.fingerprint != SweepSpec.from_dict(SWEEP).fingerprint  # not the preset
+    report = scoresim.sweep({**SWEEP, "scenario": harsh}, db=tmp_path / "s.duckdb")
+    assert (report.to_frame()["status"] == "done").all()
+
+    control = Scenario.preset("control")
+    calibration = {**CALIBRATION, "scenario": harsh, "control": control,
+                   "targets": [{"name": "chill", "metric": "1 - critical_posts / "
+                                "control.critical_posts", "step": 4, "value": 0.2, "sd": 0.2}]}
+    run = scoresim.calibrate(calibration, tmp_path / "cal", progress=False)
+    assert run.to_frame()["parameter"].tolist() == ["adoption.imitation"]
+    from scoresim.calibration.spec import CalibrationSpec
+
+    spec = CalibrationSpec.from_dict(calibration)
+    arms = spec.scenarios({"adoption.imitation": 0.2, "economy.hire": 0.07}, seed=5)
+    assert arms["treatment"].policy.detect.critical == 0.9
+    assert arms["treatment"].adoption.imitation == 0.2
+    assert arms["control"].adoption.imitation == 0.0  # nobody enrols in the control: its own
+    assert arms["control"].economy.hire == 0.07  # a value both hold: shared
+    assert arms["control"].population == arms["treatment"].population  # the same society
+    assert (arms["treatment"].seed, arms["control"].seed) == (5, 5)

@@ -118,3 +118,41 @@ def test_calibration_file_messages(changes: dict[str, Any], message: str) -> Non
     with pytest.raises(ScenarioError) as exc:
         CalibrationSpec.from_dict(_with(CALIBRATION, **changes))
     assert str(exc.value) == message
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("", "file is empty"),
+        ("# only a comment\n", "file has no fields"),
+        ("x = " + "[" * 5000, "malformed TOML (nested too deeply)"),
+        ("a = " + "[" * 40 + "]" * 40, "nested too deeply (more than 32 levels)"),
+        ("name = \n", "malformed TOML"),
+    ],
+)
+def test_a_dashboard_upload_is_read_as_a_file_is(tmp_path: Path, text: str, reason: str) -> None:
+    """The dashboard's uploads go through the same reader as scenario files: the same line,
+    naming the upload, where the CLI names the file."""
+    from scoresim.dashboard.loading import read_scenario
+
+    path = tmp_path / "up.toml"
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as from_file:
+        Scenario.load(path)
+    with pytest.raises(ScenarioError) as from_upload:
+        read_scenario(text.encode(), "up.toml", tmp_path)
+    assert str(from_file.value) == f"{path}: " + str(from_upload.value).removeprefix("up.toml: ")
+    assert reason in str(from_upload.value) and "\n" not in str(from_upload.value)
+
+
+def test_a_dashboard_upload_without_a_name_is_named_after_its_file(tmp_path: Path) -> None:
+    from scoresim.dashboard.loading import read_scenario
+
+    scenario = read_scenario(b"[policy]\nfriend_weight = 0.05\n", "harsh.toml", tmp_path)
+    assert (scenario.name, scenario.policy.friend_weight) == ("harsh", 0.05)
+    assert scenario == Scenario.load(_written(tmp_path / "harsh.toml"))
+
+
+def _written(path: Path) -> Path:
+    path.write_text("[policy]\nfriend_weight = 0.05\n")
+    return path

@@ -117,7 +117,7 @@ class Simulation:
             if taken:
                 names = ", ".join(sorted(taken))
                 raise ValueError(f"reporters: {names} is a metric column already")
-            check_columns(self.extra_phases, [*AGENT_COLUMNS, *society_fields()],
+            check_columns(self.extra_phases, [*AGENT_COLUMNS, *society_fields(), "step"],
                           [*metric_columns(self.params), *self.reporters])  # fmt: skip
             for extra in self.extra_phases:
                 self.reporters.update(extra.metrics)

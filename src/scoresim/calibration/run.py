@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import importlib.util
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -146,7 +146,7 @@ def predictive_check(
 
 
 def calibrate(
-    spec: CalibrationSpec | str | Path,
+    spec: CalibrationSpec | Mapping[str, Any] | str | Path,
     out: str | Path | None = None,
     method: str | None = None,
     workers: int = 1,
@@ -159,8 +159,10 @@ def calibrate(
 
     Parameters
     ----------
-    spec : path or calibration spec
-        The calibration file (CAL.toml), or its validated ``CalibrationSpec``.
+    spec : path, mapping or calibration spec
+        The calibration file (CAL.toml), a mapping of its fields (whose ``scenario`` and
+        ``control`` may be :class:`~scoresim.Scenario` objects), or its validated
+        ``CalibrationSpec``.
     out : path, optional
         The folder (default ``results/calibrate-<name>``; the database is ``<out>.duckdb``).
     method : str, optional
@@ -195,7 +197,10 @@ def calibrate(
     >>> run.to_frame()["parameter"].tolist(), run.method
     (['adoption.imitation'], 'abc')
     """
-    spec = spec if isinstance(spec, CalibrationSpec) else CalibrationSpec.load(spec)
+    if isinstance(spec, Mapping):
+        spec = CalibrationSpec.from_dict(dict(spec))
+    elif not isinstance(spec, CalibrationSpec):
+        spec = CalibrationSpec.load(spec)
     method = method or spec.method
     check_options(method, workers, backend, address, max_minutes)
     folder = Path(out) if out else default_folder(spec)

@@ -37,8 +37,16 @@ from scoresim.calibration.expression import Expression, parse
 from scoresim.calibration.space import Prior, Space
 from scoresim.calibration.spec_file import BudgetModel, FileModel, PriorModel, TargetModel
 from scoresim.core.errors import ScenarioError
-from scoresim.experiments.compare import _shared
-from scoresim.experiments.spec import base_scenario, check_value, fingerprint, lookup, with_set
+from scoresim.core.streams import with_seed
+from scoresim.experiments.arms import same_society, split_overrides
+from scoresim.experiments.spec import (
+    base_scenario,
+    check_value,
+    fingerprint,
+    lookup,
+    named_scenarios,
+    with_set,
+)
 from scoresim.metrics import metric_columns
 from scoresim.phases.params import Params
 from scoresim.scenario import Scenario
@@ -132,13 +140,15 @@ class CalibrationSpec:
         return fingerprint(self.definition)
 
     def scenarios(self, values: dict[str, Any], seed: int) -> dict[str, Scenario]:
-        """The scenario of each arm at a parameter point, with the simulation's seed."""
-        changes = {**values, "seed": seed}
-        out = {"treatment": self.base.with_overrides(changes)}
+        """The scenario of each arm at a parameter point, with the simulation's seed: the
+        control takes the values it shares with the scenario (the rule of a comparison,
+        :func:`~scoresim.experiments.arms.split_overrides`) and the treatment's society."""
+        treatment = with_seed(self.base.with_overrides(values) if values else self.base, seed)
+        out = {"treatment": treatment}
         if self.control is not None:
-            t, c = self.base.to_dict(), self.control.to_dict()
-            shared = {k: v for k, v in changes.items() if _shared(t, c, k)}
-            out["control"] = self.control.with_overrides(shared)
+            both, _ = split_overrides(self.base, self.control, values)
+            control = self.control.with_overrides(both) if both else self.control
+            out["control"] = same_society(control, treatment)
         return out
 
     # ------------------------------------------------------------------ reading
@@ -153,9 +163,14 @@ class CalibrationSpec:
     def from_dict(cls, data: dict[str, Any], where: Path | None = None,
                   text: str = "") -> CalibrationSpec:  # fmt: skip
         """Validate a calibration mapping; ``where`` is the folder relative paths start from."""
+        data, given = named_scenarios(data, ("scenario", "control"))
         model = validated(FileModel, data, "calibration")
-        base = with_set(base_scenario(model.scenario, where), model.set_)
-        control = _control(model, base, where)
+        raw = given.get("scenario") or base_scenario(model.scenario, where)
+        base = with_set(raw, model.set_)
+        control = None
+        if model.control is not None:
+            control = given.get("control") or base_scenario(model.control, where, "control")
+            control = _control(control, raw, base, model.set_)
         space = Space(tuple(_prior(n, p, base) for n, p in model.parameters.items()))
         columns = metric_columns(Params.from_scenario(base))
         control_columns = None if control is None else metric_columns(Params.from_scenario(control))
@@ -173,17 +188,13 @@ class CalibrationSpec:
                    definition=definition, text=text)  # fmt: skip
 
 
-def _control(model: FileModel, base: Scenario, where: Path | None) -> Scenario | None:
-    if model.control is None:
-        return None
-    control = base_scenario(model.control, where, field="control")
-    raw = base_scenario(model.scenario, where).to_dict()
-    shared = {k: v for k, v in model.set_.items() if _shared(raw, control.to_dict(), k)}
-    control = control.with_overrides(shared) if shared else control
-    if control.steps != base.steps:
-        raise ScenarioError(f"control: runs {control.steps} steps, the scenario {base.steps} "
-                            "(set steps in both)")  # fmt: skip
-    return control
+def _control(control: Scenario, raw: Scenario, base: Scenario,
+             overrides: dict[str, Any]) -> Scenario:  # fmt: skip
+    """The control with the file's overrides it shares with the scenario (``raw``, before
+    them), on the scenario's society: the one rule of every comparison."""
+    both, _ = split_overrides(raw, control, overrides)
+    control = control.with_overrides(both) if both else control
+    return same_society(control, base)
 
 
 def _prior(name: str, p: PriorModel, base: Scenario) -> Prior:

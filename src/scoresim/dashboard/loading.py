@@ -24,11 +24,11 @@ scoresim.core.errors.ScenarioError: --scenarios: folder not found: ...missing
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 from scoresim.core.errors import ScenarioError
 from scoresim.scenario import Scenario
+from scoresim.scenario.files import parse_toml
 
 #: Largest scenario file the dashboard reads (an upload or a file under the scenario folder).
 MAX_FILE_BYTES = 256 * 1024
@@ -50,20 +50,16 @@ def read_scenario(data: bytes | str, filename: str, root: Path) -> Scenario:
         raise ScenarioError(f"{filename}: larger than {MAX_FILE_BYTES // 1024} KiB")
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
-        doc = tomllib.loads(text)
     except UnicodeDecodeError:
         raise ScenarioError(f"{filename}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{filename}: malformed TOML ({exc})") from None
-    if "name" not in doc:
-        doc = {"name": Path(filename).stem, "description": f"scenario file {filename}", **doc}
+    doc = parse_toml(text, filename)  # the one reader of every input file
     graph = doc.get("graph")
     if isinstance(graph, dict) and isinstance(graph.get("path"), str) and graph["path"]:
         resolved = (root / graph["path"]).resolve()
         if not resolved.is_relative_to(root):
             raise ScenarioError(f"graph.path: edge lists are read only from {root}")
         doc = {**doc, "graph": {**graph, "path": str(resolved)}}
-    return Scenario.from_dict(doc, source=filename)
+    return Scenario.from_file_data(doc, filename, source=filename)
 
 
 def read_path(relative: str, root: Path) -> tuple[bytes, str]:

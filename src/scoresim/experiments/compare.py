@@ -20,15 +20,12 @@ import numpy as np
 import pandas as pd
 
 from scoresim.core.errors import ScenarioError
-from scoresim.experiments.arms import Arms, ScenarioLike, check_arms, is_shared, resolve_arms
+from scoresim.experiments.arms import Arms, ScenarioLike, check_arms, resolve_arms
 from scoresim.experiments.backends import RunOutput, RunTask, execute
 from scoresim.experiments.comparison import Comparison
 from scoresim.experiments.effects import blacklist_on, effects_table, headline_table
 from scoresim.results.run import Run
 from scoresim.scenario import Scenario
-
-#: calibration/spec.py reads the override rule from here (:func:`~.arms.is_shared`).
-_shared = is_shared
 
 
 def compare(

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from scoresim.core.errors import ScenarioError
+from scoresim.core.streams import with_seed
 from scoresim.experiments.samplers import Parameter, design
 from scoresim.experiments.spec_file import OutcomeModel, ParameterModel, SweepFile
 from scoresim.metrics import metric_columns
@@ -140,8 +141,9 @@ class SweepSpec:
     @classmethod
     def from_dict(cls, data: dict[str, Any], where: Path | None = None) -> SweepSpec:
         """Validate a sweep mapping; ``where`` is the folder relative paths are read from."""
+        data, given = named_scenarios(data, ("scenario",))
         file = validated(SweepFile, data, "sweep")
-        base = with_set(base_scenario(file.scenario, where), file.set_)
+        base = with_set(given.get("scenario") or base_scenario(file.scenario, where), file.set_)
         parameters = tuple(_parameter(n, p, base, file.levels) for n, p in file.parameters.items())
         columns = metric_columns(Params.from_scenario(base))
         outcomes = tuple(_outcome(n, o, columns) for n, o in file.outcomes.items())
@@ -177,7 +179,7 @@ class SweepSpec:
                                     f"{exc}") from None  # fmt: skip
             for r in range(self.replications):
                 seed = self.seed + r
-                run_scenario = scenario.with_overrides({"seed": seed})
+                run_scenario = with_seed(scenario, seed)
                 out.append(SweepPoint(point=i, replication=r, seed=seed, values=values,
                                       x=tuple(float(v) for v in row), scenario=run_scenario,
                                       run_key=run_scenario.key()))  # fmt: skip
@@ -191,6 +193,17 @@ def fingerprint(definition: dict[str, Any]) -> str:
 
 
 # --------------------------------------------------------------------------- a file's scenario
+def named_scenarios(
+    data: dict[str, Any], fields: tuple[str, ...]
+) -> tuple[dict[str, Any], dict[str, Scenario]]:
+    """A mapping whose ``fields`` may hold :class:`Scenario` objects (from Python) instead of
+    preset names or files: the mapping with each object's name in its place, and the objects
+    by field. The definition keeps the name, and the resolved scenario's key tells two
+    objects of one name apart."""
+    given = {f: data[f] for f in fields if isinstance(data.get(f), Scenario)}
+    return {**data, **{f: s.name for f, s in given.items()}}, given
+
+
 def base_scenario(name: str, where: Path | None, field: str = "scenario") -> Scenario:
     """The preset or scenario file ``name`` (a relative path read from the folder ``where``);
     a problem is one line naming ``field``."""

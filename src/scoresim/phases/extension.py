@@ -39,6 +39,8 @@ from scoresim.society.agents import Society
 
 #: where an extra phase may run: before the first built-in phase, or after any of them
 START = "start"
+#: names a phase may not have: the step's start, and the time of the metrics (``phase_seconds``)
+RESERVED = (START, "metrics")
 
 #: ``initial(society, rng) -> array`` of a state column, or a number every agent starts with
 Initial = float | bool | Callable[[Society, np.random.Generator], np.ndarray]
@@ -120,7 +122,7 @@ class ExtraPhase:
             made = initial(society, rng) if callable(initial) else np.full(society.n, initial)
             array = np.ascontiguousarray(made, dtype=np.dtype(dtype))
             if array.shape != (society.n,):
-                raise ValueError(f"extra_phases: {self.name}: state {column!r} must have one "
+                raise ValueError(f"extra_phases: {self.name!r}: state {column!r} must have one "
                                  f"value per agent ({society.n}), got shape {array.shape}")
             out[column] = array
         return out
@@ -148,7 +150,7 @@ def insert_phases(
     for phase in extra:
         taken = [p.name for p in out]
         where = f"extra_phases: {phase.name!r}"
-        if phase.name in taken or phase.name == START:
+        if phase.name in taken or phase.name in RESERVED:
             raise ValueError(f"{where}: the name is taken")
         if phase.stream_name in reserved:
             raise ValueError(f"{where}: stream {phase.stream_name!r} is one of the model's "

@@ -82,7 +82,7 @@ class RunFiles:
         graph, columns = sim.society.graph, agents_table(sim.society)
         return cls(
             scenario=sim.scenario,
-            metrics=metrics_columns(sim.rows, metric_columns(sim.params)),
+            metrics=metrics_columns(sim.rows, [*metric_columns(sim.params), *sim.reporters]),
             arrays=agent_arrays(sim.society, columns),
             tier_names=tuple(sim.params.tiers.names),
             indptr=graph.indptr,

@@ -36,6 +36,8 @@ class SimulationState(Protocol):
     society: Society
     params: Params
     rows: list[dict[str, float]]
+    #: the metric columns added from Python, after the model's (reporters, extra phases)
+    reporters: Mapping[str, Callable[[Society], float]]
     t: int
     wall_seconds: float
 

@@ -41,19 +41,25 @@ def read_toml_text(path: Path) -> tuple[dict[str, Any], str]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"{path}: cannot read ({exc.__class__.__name__})") from None
+    return parse_toml(text, str(path)), text
+
+
+def parse_toml(text: str, source: str) -> dict[str, Any]:
+    """The table of an input file's TOML ``text`` (a file's or an upload's): empty, malformed
+    or too deeply nested text is one :class:`ScenarioError` line naming ``source``."""
     if not text.strip():
-        raise ScenarioError(f"{path}: file is empty")
+        raise ScenarioError(f"{source}: file is empty")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: malformed TOML ({exc})") from None
+        raise ScenarioError(f"{source}: malformed TOML ({exc})") from None
     except RecursionError:  # tomllib parses nested arrays and inline tables recursively
-        raise ScenarioError(f"{path}: malformed TOML (nested too deeply)") from None
+        raise ScenarioError(f"{source}: malformed TOML (nested too deeply)") from None
     if not data:
-        raise ScenarioError(f"{path}: file has no fields")
+        raise ScenarioError(f"{source}: file has no fields")
     if nesting(data) > MAX_NESTING:
-        raise ScenarioError(f"{path}: nested too deeply (more than {MAX_NESTING} levels)")
-    return data, text
+        raise ScenarioError(f"{source}: nested too deeply (more than {MAX_NESTING} levels)")
+    return data
 
 
 #: tables and arrays inside each other: an input file needs at most 4; past this it is broken

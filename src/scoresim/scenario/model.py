@@ -118,10 +118,16 @@ class Scenario(_Section):
         A file that sets no ``name`` is named after its stem.
         """
         path = Path(path)
-        data = read_toml(path)
+        return cls.from_file_data(read_toml(path), path.name, source=str(path))
+
+    @classmethod
+    def from_file_data(cls, data: dict[str, Any], filename: str, source: str) -> Scenario:
+        """A scenario file's table (or an upload's) resolved; one that sets no ``name`` is
+        named after the file's stem."""
         if "name" not in data:
-            data = {"name": path.stem, "description": f"scenario file {path.name}", **data}
-        return cls.from_dict(data, source=str(path))
+            data = {"name": Path(filename).stem, "description": f"scenario file {filename}",
+                    **data}  # fmt: skip
+        return cls.from_dict(data, source=source)
 
     @classmethod
     def resolve(cls, name_or_path: str) -> Scenario:
