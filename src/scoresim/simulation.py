@@ -29,7 +29,12 @@ from scoresim.phases.params import Params
 from scoresim.phases.phase import Phase
 from scoresim.phases.record import StepRecord
 from scoresim.results.run import Run
-from scoresim.results.tables import AGENT_COLUMNS, agents_frame, edges_frame, metrics_frame
+from scoresim.results.tables import (
+    agents_frame,
+    edges_frame,
+    metrics_frame,
+    reserved_agent_names,
+)
 from scoresim.scenario import Scenario
 from scoresim.society.agents import Society, empty_population, fill_population, society_fields
 from scoresim.society.graph import build_graph
@@ -117,7 +122,7 @@ class Simulation:
             if taken:
                 names = ", ".join(sorted(taken))
                 raise ValueError(f"reporters: {names} is a metric column already")
-            check_columns(self.extra_phases, [*AGENT_COLUMNS, *society_fields(), "step"],
+            check_columns(self.extra_phases, [*reserved_agent_names(), *society_fields()],
                           [*metric_columns(self.params), *self.reporters])  # fmt: skip
             for extra in self.extra_phases:
                 self.reporters.update(extra.metrics)

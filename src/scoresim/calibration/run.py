@@ -10,7 +10,6 @@ face's ``scoresim.calibrate``.
 from __future__ import annotations
 
 import html
-import importlib.util
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from scoresim.calibration.outputs import check_draws, posterior_frame, write_fol
 from scoresim.calibration.spec import METHODS, CalibrationSpec
 from scoresim.calibration.store import CalibrationStore
 from scoresim.core.errors import ScenarioError
-from scoresim.experiments.backends import BACKENDS
+from scoresim.experiments.backends import check_backend
 from scoresim.experiments.console import frame_html
 
 
@@ -94,14 +93,7 @@ def check_options(method: str, workers: int, backend: str, address: str | None,
     """One-line errors for bad command-line options (before anything is written)."""
     if method not in METHODS:
         raise ScenarioError(f"--method: must be one of {', '.join(METHODS)} (got {method!r})")
-    if workers < 1:
-        raise ScenarioError(f"--workers: must be at least 1 (got {workers})")
-    if backend not in BACKENDS:
-        raise ScenarioError(f"--backend: must be one of {', '.join(BACKENDS)} (got {backend!r})")
-    if address and backend != "ray":
-        raise ScenarioError("--address: only used with --backend ray")
-    if backend == "ray" and importlib.util.find_spec("ray") is None:
-        raise ScenarioError("--backend ray: needs the ray extra (pip install 'scoresim[ray]')")
+    check_backend(workers, backend, address)
     if max_minutes is not None and not max_minutes > 0:
         raise ScenarioError(f"--max-minutes: must be positive (got {max_minutes})")
 

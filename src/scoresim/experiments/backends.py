@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import importlib.util
 import multiprocessing
 import os
 import signal
@@ -182,6 +183,19 @@ def run_ray(
     finally:
         if started_here:
             ray.shutdown()
+
+
+def check_backend(workers: int, backend: str, address: str | None) -> None:
+    """One-line errors for where runs would go (before anything is written): a worker count
+    below 1, an unknown backend, an address without Ray, or Ray not installed."""
+    if backend not in BACKENDS:
+        raise ScenarioError(f"--backend: must be one of {', '.join(BACKENDS)} (got {backend!r})")
+    if workers < 1:
+        raise ScenarioError(f"--workers: must be at least 1 (got {workers})")
+    if address and backend != "ray":
+        raise ScenarioError("--address: only used with --backend ray")
+    if backend == "ray" and importlib.util.find_spec("ray") is None:
+        raise ScenarioError("--backend ray: needs the ray extra (pip install 'scoresim[ray]')")
 
 
 def check_address(address: str, timeout: float = 5.0) -> str:

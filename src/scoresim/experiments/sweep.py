@@ -10,7 +10,6 @@ package face's ``scoresim.sweep`` (Mesa's ``batch_run``, with a database that re
 from __future__ import annotations
 
 import html
-import importlib.util
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -22,7 +21,7 @@ import duckdb
 import pandas as pd
 
 from scoresim.core.errors import ScenarioError
-from scoresim.experiments.backends import BACKENDS, RunOutput, RunTask, check_address, execute
+from scoresim.experiments.backends import RunOutput, RunTask, check_address, check_backend, execute
 from scoresim.experiments.console import frame_html
 from scoresim.experiments.database import SweepDatabase, interrupted, read_sweep
 from scoresim.experiments.spec import SweepPoint, SweepSpec
@@ -168,14 +167,7 @@ def run_sweep(
     [[0.1, 'done'], [1.0, 'done']]
     """
     spec = sweep_spec(spec)
-    if backend not in BACKENDS:
-        raise ScenarioError(f"--backend: must be one of {', '.join(BACKENDS)} (got {backend!r})")
-    if workers < 1:
-        raise ScenarioError(f"--workers: must be at least 1 (got {workers})")
-    if address and backend != "ray":
-        raise ScenarioError("--address: only used with --backend ray")
-    if backend == "ray" and importlib.util.find_spec("ray") is None:
-        raise ScenarioError("--backend ray: needs the ray extra (pip install 'scoresim[ray]')")
+    check_backend(workers, backend, address)
     if address:
         check_address(address)  # before anything is written: a wrong address is bad input
     started = time.perf_counter()

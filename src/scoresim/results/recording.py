@@ -17,7 +17,12 @@ import numpy as np
 
 from scoresim.core.errors import ScenarioError
 from scoresim.results.files import _arrow, write_edges
-from scoresim.results.tables import agent_steps_table, file_metadata, society_columns
+from scoresim.results.tables import (
+    STEP_COLUMN,
+    agent_steps_table,
+    file_metadata,
+    society_columns,
+)
 
 if TYPE_CHECKING:
     from scoresim.results.tables import SimulationState
@@ -55,7 +60,7 @@ class AgentRecorder:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        columns = {"step": np.full(sim.society.n, sim.t, np.int32),
+        columns = {STEP_COLUMN: np.full(sim.society.n, sim.t, np.int32),
                    **society_columns(sim.society, agent_steps_table(sim.society))}  # fmt: skip
         table = pa.Table.from_arrays([_arrow(v) for v in columns.values()], names=list(columns))
         if self._writer is None:

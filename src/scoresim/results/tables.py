@@ -130,6 +130,8 @@ def _table(*names: str, **dtypes: str) -> tuple[AgentColumn, ...]:
 AGENTS_TABLE = _table("id", "dissent0", "dissent", "expressed", "fear", "censor", "buy_conform",
                       "score", "tier", "enrolled", "employed", "wealth", "degree", "listed",
                       "ever_listed")  # fmt: skip
+#: The column before :data:`AGENT_STEPS_TABLE` in ``agent_steps.parquet``: the step recorded.
+STEP_COLUMN = "step"
 #: The agent recorder's columns after ``step`` (``agent_steps.parquet``; ``tier`` as its number).
 AGENT_STEPS_TABLE = _table("id", "dissent", "expressed", "censor", "risk", "gaming", "score",
                            "tier", "enrolled", "employed", "has_loan", "wealth", "degree",
@@ -150,6 +152,11 @@ def extra_columns(society: Society) -> tuple[AgentColumn, ...]:
 def agents_table(society: Society) -> tuple[AgentColumn, ...]:
     """:data:`AGENTS_TABLE`, then the extra phases' state columns."""
     return AGENTS_TABLE + extra_columns(society)
+
+
+def reserved_agent_names() -> tuple[str, ...]:
+    """The column names of every agents table (a column added from Python takes none)."""
+    return (*AGENT_COLUMNS, STEP_COLUMN)
 
 
 def agent_steps_table(society: Society) -> tuple[AgentColumn, ...]:
