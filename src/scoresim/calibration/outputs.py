@@ -32,6 +32,7 @@ from scoresim.calibration.history import HistoryResult
 from scoresim.calibration.spec import CalibrationSpec
 from scoresim.core.version import version
 from scoresim.results.folders import atomic_folder
+from scoresim.scenario.versions import code_identity
 
 CI = (0.05, 0.95)
 
@@ -166,7 +167,8 @@ def write_folder(folder: Path, spec: CalibrationSpec, method: str,
     targets = targets_frame(spec, checks)
     diagnostics = diagnostics_frame(spec, result)
     meta = {
-        "version": version(), "kind": "calibration", "name": spec.name, "method": method,
+        **code_identity([spec.base, *([spec.control] if spec.control else [])]),
+        "kind": "calibration", "name": spec.name, "method": method,
         "description": spec.description, "scenario": spec.base.name,
         "control": spec.control.name if spec.control else None, "seed": spec.seed,
         "replications": spec.replications, "stop": result.stop,

@@ -26,15 +26,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
         with RunProgress(arms.title, total=len(arms.labelled) * args.replications) as progress:
             result = compare(arms, replications=args.replications, workers=args.workers,
                              on_run=lambda o: progress.update(o.ok), backend=args.backend,
-                             address=args.address)  # fmt: skip
+                             address=args.address, min_group=args.min_group)  # fmt: skip
     except RuntimeError as exc:
         print(f"scoresim: error: {exc}; no results written", file=sys.stderr)
         return 1
     title = (f"{arms.title}: effects at week {arms.control.steps}, {args.replications} paired "
              "replications (95% CI)")  # fmt: skip
-    print_comparison(result, title)
+    print_comparison(result, title, fmt=args.table_format)
     result.save(out)
-    print(f"results: {out} ({result.wall_seconds:.1f} s, {args.workers} workers)")
+    # with --format csv or markdown, standard output holds the table alone
+    print(f"results: {out} ({result.wall_seconds:.1f} s, {args.workers} workers)",
+          file=sys.stdout if args.table_format == "table" else sys.stderr)  # fmt: skip
     return 0
 
 
@@ -91,11 +93,12 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     result = sensitivity(args.db)
     db = Path(args.db)
     out = Path(args.out) if args.out else db.with_name(f"{db.stem}-sensitivity.csv")
-    print_frame(result.shown(), result.title)
+    print_frame(result.shown(), result.title, fmt=args.table_format)
+    side = sys.stdout if args.table_format == "table" else sys.stderr
     for line in result.notes():
-        print(line)
+        print(line, file=side)
     result.save(out)
-    print(f"results: {out}")
+    print(f"results: {out}", file=side)
     return 0
 
 
@@ -114,9 +117,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         print(f"scoresim: {exc}", file=sys.stderr)
         return 1
     print_frame(run.tables["summary"], f"{spec.name} ({run.method}): posterior medians and "
-                "90% credible intervals")  # fmt: skip
+                "90% credible intervals", fmt=args.table_format)  # fmt: skip
     print_frame(run.tables["targets"], "Targets: observed against the posterior predictive "
-                "90% interval (held_out = validation)")  # fmt: skip
+                "90% interval (held_out = validation)", fmt=args.table_format)  # fmt: skip
     if run.tables["posterior"].empty:
         print(
             "scoresim: no parameter point was kept: the model meets the fitted targets "
@@ -124,7 +127,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     print(f"results: {run.folder} ({run.stop}; {run.new} new simulations, {run.earlier} "
-          f"earlier, {run.wall_seconds:.1f} s; database {run.database})")  # fmt: skip
+          f"earlier, {run.wall_seconds:.1f} s; database {run.database})",
+          file=sys.stdout if args.table_format == "table" else sys.stderr)  # fmt: skip
     return 0
 
 

@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     summary = sub.add_parser("summary", help="compare the last step of run folders side by side")
     summary.add_argument("runs", nargs="+", metavar="RUN_DIR")
+    summary.add_argument("--min-group", type=_count, default=30, metavar="N",
+                         help="show a metric resting on fewer agents as 'too few' (default: 30)")
+    _add_format(summary)
     summary.set_defaults(func=single.cmd_summary)
 
     dash = sub.add_parser("dashboard", help="serve the live web dashboard")
@@ -78,6 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--out", help="output folder (default: results/compare-<scenario>-<seed>; "
                      "with several scenarios results/compare-<first>-<seed> for two, "
                      "results/compare-systems-<seed> for more)")  # fmt: skip
+    cmp.add_argument("--min-group", type=_count, default=30, metavar="N",
+                     help="show an effect resting on fewer agents as 'too few' (default: 30; "
+                          "also under 3 replications)")  # fmt: skip
+    _add_format(cmp)
     _add_force(cmp)
     cmp.set_defaults(func=multi.cmd_compare)
 
@@ -93,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     sens = sub.add_parser("sensitivity", help="Sobol or Morris indices of a sweep database")
     sens.add_argument("db", metavar="DB")
     sens.add_argument("--out", help="table file, .csv or .parquet (default: <db>-sensitivity.csv)")
+    _add_format(sens)
     sens.set_defaults(func=multi.cmd_sensitivity)
 
     cal = sub.add_parser("calibrate", help="fit parameters to published aggregates (resumable)")
@@ -115,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="M",
         help="stop after M minutes with the last complete wave or generation",
     )
+    _add_format(cal)
     cal.set_defaults(func=multi.cmd_calibrate)
 
     report = sub.add_parser("report", help="an HTML report of a run, compare folder or sweep")
@@ -141,6 +150,20 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
     return value
+
+
+def _add_format(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=("table", "csv", "markdown"), default="table",
+                        dest="table_format",
+                        help="how tables are printed: fitted to the terminal (default), CSV "
+                             "or Markdown")  # fmt: skip
+
+
+def _count(text: str) -> int:
+    """An argparse type: an integer >= 0."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return int(text)
 
 
 def _add_force(parser: argparse.ArgumentParser) -> None:

@@ -1,5 +1,5 @@
-"""The commands about one run or one scenario: run, presets, show, validate, summary, export and
-report."""
+"""The commands about one run or one scenario: run, presets, show, validate, summary (in
+:mod:`~scoresim.cli.summary`), export and report."""
 
 from __future__ import annotations
 
@@ -9,21 +9,7 @@ from pathlib import Path
 
 from scoresim.cli.inputs import load_scenario, validate_file
 from scoresim.core.errors import ScenarioError
-from scoresim.scenario import Scenario, preset_descriptions
-
-#: Last-step metrics compared by ``scoresim summary`` (and ``make run``).
-HEADLINE = (
-    ("critical_posts", "critical posts per capita"),
-    ("loyal_posts", "loyal posts per capita"),
-    ("falsification_gap", "falsification gap"),
-    ("pluralistic_ignorance", "pluralistic ignorance"),
-    ("isolated", "isolated share"),
-    ("employment", "employment"),
-    ("employment_poor", "employment, poor tier"),
-    ("wealth_gini", "wealth Gini"),
-    ("score_dissent_corr", "score-dissent correlation"),
-    ("adoption", "enrolled share"),
-)
+from scoresim.scenario import preset_descriptions
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -110,29 +96,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    import pandas as pd
+    from scoresim.cli.summary import print_summary, read_last_steps
 
-    from scoresim.core.progress import print_comparison
-
-    runs = {}
-    for name in args.runs:
-        folder = Path(name)
-        if not folder.exists():
-            raise ScenarioError(f"{name}: not found")
-        if not folder.is_dir():
-            raise ScenarioError(f"{name}: not a folder")
-        if not (folder / "metrics.parquet").is_file() or not (folder / "scenario.toml").is_file():
-            raise ScenarioError(f"{name}: not a run folder (no metrics.parquet, scenario.toml)")
-        scenario = Scenario.load(folder / "scenario.toml")
-        try:
-            metrics = pd.read_parquet(folder / "metrics.parquet")
-        except (OSError, ValueError) as exc:  # a damaged file (pyarrow's ArrowInvalid)
-            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise ScenarioError(f"{name}: cannot read metrics.parquet ({reason})") from None
-        if metrics.empty:
-            raise ScenarioError(f"{name}: metrics.parquet has no rows")
-        runs[f"{scenario.name} (seed {scenario.seed})"] = metrics.iloc[-1].to_dict()
-    print_comparison(runs, HEADLINE)
+    print_summary(read_last_steps(args.runs), args.min_group, args.table_format)
     return 0
 
 

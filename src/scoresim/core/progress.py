@@ -1,4 +1,4 @@
-"""Terminal output: a progress bar while a run advances, and comparison tables.
+"""Terminal output: a progress bar while a run advances, and how a table cell shows a value.
 
 rich is imported only when something is drawn: ``scoresim run`` in a pipe or a script never
 loads it.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -56,22 +56,3 @@ def format_value(value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
     return f"{value:.4g}" if isinstance(value, float) else str(value)
-
-
-def print_comparison(
-    rows: Mapping[str, Mapping[str, object]],
-    metrics: Sequence[tuple[str, str]],
-    console: Console | None = None,
-) -> None:
-    """A table with one column per run and one row per metric (last step)."""
-    from rich.console import Console
-    from rich.table import Table
-
-    console = console or Console()
-    table = Table(title="Last step", title_justify="left")
-    table.add_column("metric")
-    for name in rows:
-        table.add_column(name, justify="right")
-    for key, label in metrics:
-        table.add_row(label, *(format_value(r.get(key, float("nan"))) for r in rows.values()))
-    console.print(table)

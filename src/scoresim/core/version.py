@@ -1,6 +1,6 @@
 """The package version, in one place (``pyproject.toml`` reads it from here)."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def version() -> str:

@@ -24,6 +24,7 @@ from scoresim.experiments.arms import Arms, ScenarioLike, check_arms, resolve_ar
 from scoresim.experiments.backends import RunOutput, RunTask, execute
 from scoresim.experiments.comparison import Comparison
 from scoresim.experiments.effects import blacklist_on, effects_table, headline_table
+from scoresim.experiments.support import MIN_GROUP, suppress
 from scoresim.results.run import Run
 from scoresim.scenario import Scenario
 
@@ -39,6 +40,7 @@ def compare(
     on_run: Callable[[RunOutput], None] | None = None,
     backend: str = "local",
     address: str | None = None,
+    min_group: int = MIN_GROUP,
 ) -> Comparison:
     """Run each scenario and the control for ``replications`` paired seeds; effects per arm.
 
@@ -66,6 +68,9 @@ def compare(
         Called with each finished :class:`RunOutput` (for progress).
     backend, address : str
         Where the runs go (:func:`~scoresim.experiments.backends.execute`).
+    min_group : int
+        The floor: a headline effect resting on fewer agents (or on fewer than 3 replications)
+        is suppressed (:mod:`~scoresim.experiments.support`); default 30.
 
     Raises
     ------
@@ -97,14 +102,17 @@ def compare(
         raise ScenarioError(f"--replications: must be at least 1 (got {replications})")
     if workers < 1:
         raise ScenarioError(f"--workers: must be at least 1 (got {workers})")
+    if min_group < 0:
+        raise ScenarioError(f"--min-group: must be at least 0 (got {min_group})")
     arms = arms.reseeded(arms.seed if seed is None else seed)
     started = time.perf_counter()
     runs, examples = run_arms(arms.labelled, replications, arms.seed, workers, on_run, backend,
                               address)  # fmt: skip
-    effects, headline = arm_effects(runs, arms)
+    effects, headline = arm_effects(runs, arms, min_group)
     result = Comparison(arms=arms, replications=replications, runs=runs, effects=effects,
                         headline=headline, examples=examples,
-                        wall_seconds=time.perf_counter() - started, workers=workers)  # fmt: skip
+                        wall_seconds=time.perf_counter() - started, workers=workers,
+                        min_group=min_group)  # fmt: skip
     if out is not None:
         result.save(out)
     return result
@@ -167,8 +175,10 @@ def metric_columns(runs: pd.DataFrame) -> list[str]:
     return [c for c in runs.columns if c not in ("arm", "replication", "seed", "step")]
 
 
-def arm_effects(runs: pd.DataFrame, arms: Arms) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The effects table and the headline effects of every arm against the control.
+def arm_effects(runs: pd.DataFrame, arms: Arms,
+                min_group: int = MIN_GROUP) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+    """The effects table and the headline effects of every arm against the control, the
+    headline with its support and the effects resting on too little suppressed.
 
     One arm: the tables of :mod:`~scoresim.experiments.effects`; several: theirs per arm,
     one after the other, with an ``arm`` column first.
@@ -178,7 +188,10 @@ def arm_effects(runs: pd.DataFrame, arms: Arms) -> tuple[pd.DataFrame, pd.DataFr
     for label, treatment in zip(arms.labels, arms.treatments, strict=True):
         pair = paired_runs(runs, label, arms.control_label)
         effects.append(effects_table(pair, metrics))
-        headline.append(headline_table(pair, blacklist=blacklist_on(treatment)))
+        table = headline_table(pair, blacklist=blacklist_on(treatment),
+                               agents=treatment.population.agents,
+                               lowest_tier=treatment.tiers[0].name)  # fmt: skip
+        headline.append(suppress(table, min_group))
     if arms.paired:
         return effects[0], headline[0]
     return _arm_first(effects, arms.labels), _arm_first(headline, arms.labels)

@@ -22,12 +22,13 @@ from typing import Any
 
 import pandas as pd
 
-from scoresim.core.version import version
 from scoresim.experiments.arms import Arms, slug
+from scoresim.experiments.support import MIN_GROUP
 from scoresim.results.display import html_number, html_table
 from scoresim.results.folders import atomic_folder
 from scoresim.results.run import Run
 from scoresim.scenario import Scenario
+from scoresim.scenario.versions import code_identity
 
 
 @dataclass
@@ -43,6 +44,7 @@ class Comparison:
     examples: dict[str, Run] = field(default_factory=dict)
     wall_seconds: float = 0.0
     workers: int = 1
+    min_group: int = MIN_GROUP
 
     @property
     def treatments(self) -> tuple[Scenario, ...]:
@@ -105,11 +107,12 @@ class Comparison:
         else:
             form = {"form": "arms", "arms": list(entries.values()), "control": control}
         return {
-            "version": version(),
+            **code_identity(sc for _, sc in self.arms.labelled),
             "kind": "compare",
             **form,
             "seed": self.seed,
             "replications": self.replications,
+            "min_group": self.min_group,
             "seeds": self.seeds,
             "workers": self.workers,
             "wall_seconds": round(self.wall_seconds, 3),

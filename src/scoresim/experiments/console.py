@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import sys
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -13,6 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from rich.table import Table
 
 from scoresim.core.progress import format_value
+from scoresim.experiments.headline_view import legend, markdown, markdown_table, print_table
 from scoresim.results.display import html_number, html_table
 
 if TYPE_CHECKING:
@@ -77,43 +77,32 @@ class RunProgress:
             self.progress.stop()
 
 
-def _console() -> Console:
-    """A console at least 110 columns wide (pipes default to 80, too narrow for the tables)."""
-    console = Console()
-    return console if console.width >= 110 else Console(width=110)
+def print_comparison(result: Comparison, title: str, console: Console | None = None,
+                     fmt: str = "table") -> None:  # fmt: skip
+    """The headline effects of a comparison with their support
+    (:mod:`~scoresim.experiments.headline_view`): fitted to the terminal (``table``), or as
+    ``csv`` (``headline.csv``'s text) or ``markdown`` on standard output."""
+    if fmt == "csv":
+        print(result.headline.to_csv(index=False), end="")
+    elif fmt == "markdown":
+        print(f"**{title}**\n\n{markdown(result.headline, result.min_group)}\n\n"
+              f"{legend(result.min_group)}")  # fmt: skip
+    else:
+        print_table(result.headline, title, console, result.min_group)
 
 
-def print_comparison(result: Comparison, title: str, console: Console | None = None) -> None:
-    """The headline effects of a comparison: :func:`print_headline` for one arm,
-    :func:`print_arms_headline` for several."""
-    show = print_headline if result.arms.paired else print_arms_headline
-    show(result.headline, title, console)
-
-
-def print_headline(headline: pd.DataFrame, title: str, console: Console | None = None) -> None:
-    """The headline effects with their 95% intervals, as a rich table."""
-    console = console or _console()
-    table = Table(title=title, title_justify="left")
-    for name, justify in (
-        ("effect", "left"),
-        ("estimate", "right"),
-        ("95% CI", "right"),
-        ("treatment", "right"),
-        ("control", "right"),
-        ("n", "right"),
-    ):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
-    for row in headline.itertuples(index=False):
-        low, high = format_value(row.ci_low), format_value(row.ci_high)
-        ci = "n/a" if math.isnan(row.ci_low) else f"[{low}, {high}]"
-        table.add_row(row.effect, format_value(row.estimate), ci, format_value(row.treatment),
-                      format_value(row.control), str(row.n))  # fmt: skip
-    console.print(table)
-
-
-def print_frame(frame: pd.DataFrame, title: str, console: Console | None = None) -> None:
-    """A small DataFrame as a rich table (floats to 4 significant digits)."""
-    console = console or _console()
+def print_frame(frame: pd.DataFrame, title: str, console: Console | None = None,
+                fmt: str = "table") -> None:  # fmt: skip
+    """A small DataFrame as a rich table (floats to 4 significant digits), or as ``csv`` or
+    ``markdown`` (the same cells) on standard output."""
+    if fmt == "csv":
+        print(frame.to_csv(index=False), end="")
+        return
+    if fmt == "markdown":
+        cells = frame.map(lambda v: format_value(v) if isinstance(v, float) else str(v))
+        print(f"**{title}**\n\n{markdown_table(cells)}\n")
+        return
+    console = console or Console()
     table = Table(title=title, title_justify="left")
     for col in frame.columns:
         table.add_column(str(col), justify="left" if frame[col].dtype == object else "right")
@@ -134,27 +123,3 @@ def frame_html(frame: pd.DataFrame) -> str:
     rows = [[html_number(v) if isinstance(v, float) else v for v in row]
             for row in frame.itertuples(index=False)]  # fmt: skip
     return html_table([str(c) for c in frame.columns], rows)
-
-
-def print_arms_headline(headline: pd.DataFrame, title: str, console: Console | None = None) -> None:
-    """The headline effects of several arms side by side: one row per effect, one column per
-    arm (the estimate, its 95% interval below it); an effect an arm does not have is blank."""
-    console = console or _console()
-    arms = list(dict.fromkeys(headline["arm"]))
-    table = Table(title=title, title_justify="left")
-    table.add_column("effect", justify="left")
-    for arm in arms:
-        table.add_column(arm, justify="right")
-    cells = {(r.effect, r.arm): r for r in headline.itertuples(index=False)}
-    for effect in dict.fromkeys(headline["effect"]):
-        row = [effect]
-        for arm in arms:
-            r = cells.get((effect, arm))
-            if r is None:
-                row.append("")
-                continue
-            ci = ("" if math.isnan(r.ci_low)
-                  else f"\n[{format_value(r.ci_low)}, {format_value(r.ci_high)}]")  # fmt: skip
-            row.append(format_value(r.estimate) + ci)
-        table.add_row(*row)
-    console.print(table)

@@ -12,8 +12,9 @@ Tables
 ``runs``
     One row per run, ``run_key`` the primary key (hash of the resolved scenario and seed):
     ``point``, one column per varied parameter, ``replication``, ``seed``, ``status``
-    (``done``/``failed``), ``error``, ``started`` (UTC), ``wall_seconds``, ``version``, then one
-    column per outcome.
+    (``done``/``failed``), ``error``, ``started`` (UTC), ``wall_seconds``, ``version``,
+    ``model``, ``git_commit``, ``git_dirty`` (the code of the run), then one column per
+    outcome.
 ``metrics``
     ``run_key``, ``step`` and the docs/model.md section 3 columns; primary key ``(run_key, step)``.
 
@@ -41,6 +42,11 @@ import pandas as pd
 from scoresim.core.errors import ScenarioError
 from scoresim.core.version import version
 from scoresim.experiments.spec import SweepPoint, SweepSpec
+from scoresim.scenario.versions import code_identity
+
+#: The runs table's columns naming the code of a run, after ``version``: the model version of
+#: its scenario and the git commit and dirty flag of a checkout (NULL otherwise).
+CODE_COLUMNS = (("model", "VARCHAR"), ("git_commit", "VARCHAR"), ("git_dirty", "BOOLEAN"))
 
 
 def q(name: str) -> str:
@@ -138,6 +144,9 @@ class SweepDatabase:
                                       "information_schema.columns WHERE table_name = 'runs'")
                           .fetchall())  # fmt: skip
             types = {n: stored.get(n, t) for n, t in types.items()}
+            for name, sql in CODE_COLUMNS:  # a database made before runs named their code
+                if name not in stored:
+                    con.execute(f"ALTER TABLE runs ADD COLUMN {q(name)} {sql}")
             return cls(con, spec, types, path)
         try:
             con.execute("BEGIN TRANSACTION")
@@ -187,7 +196,8 @@ class SweepDatabase:
             f"CREATE TABLE runs (run_key VARCHAR PRIMARY KEY, point INTEGER, {vcols}, "
             "replication INTEGER, seed BIGINT, status VARCHAR, error VARCHAR, "
             "started TIMESTAMP, wall_seconds DOUBLE, version VARCHAR, "
-            f"{ocols})"
+            + "".join(f"{q(name)} {sql}, " for name, sql in CODE_COLUMNS)
+            + f"{ocols})"
         )
         mcols = ", ".join(f"{q(m)} {'BIGINT' if m in _INT_METRICS else 'DOUBLE'}"
                           for m in metric_columns if m != "step")  # fmt: skip
@@ -217,12 +227,16 @@ class SweepDatabase:
             "started",
             "wall_seconds",
             "version",
+            *(name for name, _ in CODE_COLUMNS),
             *(o.name for o in self.spec.outcomes),
         ]
+        code = code_identity([point.scenario])
+        git = code["git"] or {}
         values = [point.run_key, point.point,
                   *(_cell(point.values[p], self.types[p]) for p in params),
                   point.replication, point.seed, status, error, started, wall_seconds,
-                  version(), *(outcomes.get(o.name) for o in self.spec.outcomes)]  # fmt: skip
+                  code["version"], code["model"], git.get("commit"), git.get("dirty"),
+                  *(outcomes.get(o.name) for o in self.spec.outcomes)]  # fmt: skip
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:

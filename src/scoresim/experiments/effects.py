@@ -24,22 +24,25 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from scoresim.experiments.quantities import effect_quantity
+from scoresim.experiments.support import agents_of, support
+
 LEVEL = 0.95
 
 #: Weeks over which the listed share's employment gap is averaged (the last year of a run).
 LAST_YEAR = 52
 
 #: Metric columns (model v2) the blacklist's headline measures need.
-BLACKLIST_COLUMNS = ("ever_listed", "listings", "travel_denied", "employment_listed",
-                     "employment")  # fmt: skip
+BLACKLIST_COLUMNS = ("listed", "ever_listed", "listings", "travel_denied",
+                     "employment_listed", "employment")  # fmt: skip
 
 #: Columns of ``effects.parquet``.
 EFFECT_COLUMNS = ("step", "metric", "treatment_mean", "control_mean", "difference",
                   "ci_low", "ci_high", "n")  # fmt: skip
 
 #: Columns of ``headline.csv``.
-HEADLINE_COLUMNS = ("effect", "estimate", "ci_low", "ci_high", "treatment", "control", "n",
-                    "definition")  # fmt: skip
+HEADLINE_COLUMNS = ("effect", "estimate", "ci_low", "ci_high", "treatment", "control",
+                    "replications", "min_agents", "definition")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -189,9 +192,15 @@ def blacklist_on(scenario: Any) -> bool:
     return False
 
 
-def headline_table(runs: pd.DataFrame, level: float = LEVEL,
-                   blacklist: bool = False) -> pd.DataFrame:  # fmt: skip
-    """The headline effects at the last step, each with its interval over replications.
+def headline_table(
+    runs: pd.DataFrame,
+    level: float = LEVEL,
+    blacklist: bool = False,
+    agents: int | None = None,
+    lowest_tier: str | None = None,
+) -> pd.DataFrame:
+    """The headline effects at the last step, each with its interval over replications and
+    its support (:mod:`~scoresim.experiments.support`).
 
     Effects (each estimated from paired per-replication values at the last step):
 
@@ -216,6 +225,17 @@ def headline_table(runs: pd.DataFrame, level: float = LEVEL,
       week's share of them in work is noisy.
 
     Without ``blacklist``, or on runs without those columns, these rows are left out.
+
+    Support: ``replications`` counts the replications with a defined value; ``min_agents`` is
+    the smallest group behind those values, from the treatment's last step: everyone
+    (``agents``) for the population-wide effects and the listed share; the enrolled
+    (``adoption x agents``) for the score-dissent correlation; the enrolled agents of the
+    lowest tier (``tier_<lowest_tier> x adoption x agents``; default: the first tier column)
+    for the poor tier's employment gap; the ever-listed for travel denied per listing; the
+    fewest listed in any week averaged for the listed share's employment gap. Without
+    ``agents`` it is NaN. Intervals are clipped to the effect's range
+    (:data:`~scoresim.experiments.quantities.EFFECT_QUANTITIES`). Nothing is suppressed here
+    (:func:`~scoresim.experiments.support.suppress` does that).
 
     Returns
     -------
@@ -242,12 +262,19 @@ def headline_table(runs: pd.DataFrame, level: float = LEVEL,
         return frame[name].to_numpy(dtype=np.float64)
 
     rows = []
+    n_agents = math.nan if agents is None else agents
+    everyone = np.full(len(t), n_agents)
+    enrolled = agents_of(col(t, "adoption"), n_agents) if "adoption" in t else everyone * np.nan
 
-    def add(effect: str, per_rep: np.ndarray, tr: np.ndarray, co: np.ndarray, text: str) -> None:
+    def add(effect: str, per_rep: np.ndarray, tr: np.ndarray, co: np.ndarray, text: str,
+            group: np.ndarray = everyone) -> None:  # fmt: skip
         iv = mean_interval(per_rep, level)
-        rows.append({"effect": effect, "estimate": iv.estimate, "ci_low": iv.low,
-                     "ci_high": iv.high, "treatment": float(_nanmean(tr, 0)),
-                     "control": float(_nanmean(co, 0)), "n": iv.n,
+        bounded = effect_quantity(effect)
+        replications, fewest = support(per_rep, group)
+        rows.append({"effect": effect, "estimate": iv.estimate, "ci_low": bounded.clip(iv.low),
+                     "ci_high": bounded.clip(iv.high), "treatment": float(_nanmean(tr, 0)),
+                     "control": float(_nanmean(co, 0)), "replications": replications,
+                     "min_agents": fewest if agents is not None else math.nan,
                      "definition": text})  # fmt: skip
 
     tc, cc = col(t, "critical_posts"), col(c, "critical_posts")
@@ -260,25 +287,27 @@ def headline_table(runs: pd.DataFrame, level: float = LEVEL,
         tv, cv = col(t, metric), col(c, metric)
         add(effect, tv - cv, tv, cv, f"{metric}(T) - {metric}(C)")
     tv, cv = col(t, "employment_poor"), col(c, "employment")
-    add("employment gap, poor tier", tv - cv, tv, cv, "employment_poor(T) - employment(C)")
+    lowest = lowest_tier or next((c.removeprefix("tier_") for c in runs.columns
+                                  if c.startswith("tier_")), None)  # fmt: skip
+    poor = (enrolled * col(t, f"tier_{lowest}") if f"tier_{lowest}" in t
+            else everyone * np.nan)  # fmt: skip
+    add("employment gap, poor tier", tv - cv, tv, cv, "employment_poor(T) - employment(C)",
+        np.rint(poor))  # fmt: skip
     tv, cv = col(t, "wealth_gini"), col(c, "wealth_gini")
     add("wealth Gini change", tv - cv, tv, cv, "wealth_gini(T) - wealth_gini(C)")
     tv, cv = col(t, "score_dissent_corr"), col(c, "score_dissent_corr")
-    add("score-dissent correlation", tv, tv, cv, "score_dissent_corr(T)")
+    add("score-dissent correlation", tv, tv, cv, "score_dissent_corr(T)", enrolled)
     if blacklist and all(name in runs.columns for name in BLACKLIST_COLUMNS):
         tv, cv = col(t, "ever_listed"), col(c, "ever_listed")
         add("share ever listed", tv, tv, cv, "ever_listed(T)")
         tv, cv = (_per_listing(runs, arm, t.index) for arm in ("treatment", "control"))
         add("travel denied per listed person", tv, tv, cv,
-            "sum travel_denied(T) / sum listings(T), all weeks")  # fmt: skip
+            "sum travel_denied(T) / sum listings(T), all weeks",
+            agents_of(col(t, "ever_listed"), n_agents))  # fmt: skip
         tv, cv = (_listed_gap(runs, arm, t.index) for arm in ("treatment", "control"))
-        add(
-            "employment gap, listed",
-            tv,
-            tv,
-            cv,
+        add("employment gap, listed", tv, tv, cv,
             f"mean of employment_listed(T) - employment(T), last {LAST_YEAR} weeks",
-        )
+            _fewest_listed(runs, t.index, n_agents))  # fmt: skip
     return pd.DataFrame(rows, columns=list(HEADLINE_COLUMNS))
 
 
@@ -289,6 +318,15 @@ def _per_listing(runs: pd.DataFrame, arm: str, reps: pd.Index) -> np.ndarray:
     denied, listed = sums["travel_denied"].to_numpy(), sums["listings"].to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(listed > 0, denied / np.where(listed > 0, listed, 1.0), np.nan)
+
+
+def _fewest_listed(runs: pd.DataFrame, reps: pd.Index, agents: float) -> np.ndarray:
+    """Per replication: the fewest listed agents in a week :func:`_listed_gap` averages."""
+    part = runs[(runs["arm"] == "treatment") & (runs["step"] > runs["step"].max() - LAST_YEAR)]
+    listed = pd.Series(agents_of(part["listed"], agents), index=part.index)
+    listed = listed[listed > 0]
+    fewest = listed.groupby(part.loc[listed.index, "replication"]).min()
+    return fewest.reindex(reps).to_numpy(dtype=np.float64)
 
 
 def _listed_gap(runs: pd.DataFrame, arm: str, reps: pd.Index) -> np.ndarray:

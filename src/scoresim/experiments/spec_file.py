@@ -28,7 +28,7 @@ from scoresim.scenario.messages import InputModel
 REDUCTIONS = ("last", "first", "mean", "min", "max", "sum", "mean_last", "change")
 #: columns of a sweep's runs table that an outcome may not be named after
 RESERVED = {"run_key", "point", "replication", "seed", "status", "error", "started",
-            "wall_seconds", "version", "step"}  # fmt: skip
+            "wall_seconds", "version", "model", "git_commit", "git_dirty", "step"}  # fmt: skip
 
 
 def _is(words: str, test: Callable[[Any], bool], shown: bool = True,

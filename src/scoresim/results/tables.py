@@ -233,9 +233,12 @@ def edges_frame(graph: Graph) -> pd.DataFrame:
 
 def summary_dict(scenario: Scenario, wall_seconds: float, steps: int,
              last: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
-    """What ``summary.json`` holds."""
+    """What ``summary.json`` holds, the code that made it first
+    (:func:`~scoresim.scenario.versions.code_identity`)."""
+    from scoresim.scenario.versions import code_identity
+
     return {
-        "version": version(),
+        **code_identity([scenario]),
         "scenario": scenario.name,
         "run_key": scenario.key(),
         "seed": scenario.seed,
