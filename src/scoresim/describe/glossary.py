@@ -170,3 +170,18 @@ EFFECTS: dict[str, Entry] = _entries(
 
 #: Every entry by name.
 GLOSSARY: dict[str, Entry] = {**METRICS, **EFFECTS}
+
+
+def human_name(term: str) -> str:
+    """A metric, effect or outcome as a legend or axis label says it: the glossary's label, a
+    tier share as ``Tier <name>``, else the name with its underscores as spaces (a user's
+    outcome or target ``listed_share_last`` reads "listed share last").
+
+    >>> human_name("employment_poor"), human_name("tier_poor"), human_name("listed_share_last")
+    ('Employed, lowest tier', 'Tier poor', 'listed share last')
+    """
+    if term in GLOSSARY and not term.startswith("tier_<"):
+        return GLOSSARY[term].label
+    if term.startswith("tier_"):
+        return f"Tier {term.removeprefix('tier_')}"
+    return term.replace("_", " ")

@@ -251,3 +251,28 @@ person's data is used.
                      + ", ".join(changed) + ".")  # fmt: skip
     parts.append(_SYNTHETIC.brief if brief else _SYNTHETIC.full)
     return " ".join(parts)
+
+
+#: How a figure's footer names each status (the issue's words: the press account is
+#: hypothetical, a documented system has documented rules and assumed values).
+FIGURE_WORDS: dict[SystemStatus, str] = {
+    HYPOTHETICAL: "hypothetical",
+    DOCUMENTED: "documented rules, assumed values",
+    COUNTERFACTUAL: "counterfactual",
+    USER: "user scenario",
+}
+
+
+def figure_caveat(systems: Iterable[System], code: str) -> str:
+    """The one-line caveat every figure carries (drawn in it and in its PNG metadata): the
+    statuses shown, "synthetic citizens", the code (``scoresim 0.2.0, model v2``) and each
+    system with its status.
+
+    >>> figure_caveat([describe("seed"), describe("control")], "scoresim 0.2.0, model v1")
+    'hypothetical; counterfactual · synthetic citizens · scoresim 0.2.0, model v1 · seed \
+(hypothetical), control (counterfactual)'
+    """
+    systems = list(systems)
+    statuses = [FIGURE_WORDS[st] for st in FIGURE_WORDS if any(s.status == st for s in systems)]
+    arms = ", ".join(f"{s.name} ({FIGURE_WORDS[s.status]})" for s in systems)
+    return " · ".join(["; ".join(statuses), "synthetic citizens", code, arms])

@@ -22,7 +22,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from scoresim.core.errors import ScenarioError
-from scoresim.report.page import Page, img, table, write_atomic
+from scoresim.describe.glossary import human_name
+from scoresim.describe.systems import describe
+from scoresim.report.page import Page, figure_line, img, table, write_atomic
 
 VALIDATION = "#8e44ad"
 FITTED = "#c0392b"
@@ -53,7 +55,7 @@ def diagnostics_figure(diag: pd.DataFrame, method: str) -> Figure:
         axes[0].set_title("Kept fraction (not ruled out)", fontsize=10)
         axes[0].set_ylim(0, 1.05)
         for col in [c for c in diag.columns if c.startswith("pass:")]:
-            axes[1].plot(x, diag[col], "o-", label=col[5:])
+            axes[1].plot(x, diag[col], "o-", label=human_name(col[5:]))
         axes[1].set_title("Pass rate per target (I < cutoff)", fontsize=10)
         axes[1].set_ylim(0, 1.05)
         axes[1].legend(fontsize=7)
@@ -131,8 +133,8 @@ def targets_figure(targets: pd.DataFrame) -> Figure:
             ax.errorbar([med], [0.5], xerr=[[med - lo], [hi - med]], fmt="o", color=colour,
                         capsize=5, label="simulated (90%)")  # fmt: skip
         verdict = "pass" if bool(row["pass"]) else "miss"
-        ax.set_title(f"{row['target']}{' [held out: validation]' if held else ''}: {verdict}",
-                     fontsize=9, color=colour)  # fmt: skip
+        name = human_name(row["target"]) + (" [held out: validation]" if held else "")
+        ax.set_title(f"{name}: {verdict}", fontsize=9, color=colour)
         ax.set_yticks([])
         ax.set_ylim(0, 1)
         ax.grid(alpha=0.3, axis="x")
@@ -152,6 +154,8 @@ def calibration_page(folder: Path) -> Page:
     targets = pd.read_csv(folder / "targets.csv")
     method, priors = info["method"], info["parameters"]
     word = "waves" if method == "history" else "generations"
+    names = [info["scenario"], *([info["control"]] if info.get("control") else [])]
+    line = figure_line([describe(str(n)) for n in names], model=info.get("model"))
     page = Page(f"scoresim report: calibration {info['name']}",
                 f"Calibration folder <code>{html.escape(str(folder))}</code> · method "
                 f"{html.escape(method)} · scenario {html.escape(str(info['scenario']))} · "
@@ -161,21 +165,22 @@ def calibration_page(folder: Path) -> Page:
         page.section("Calibration", f"<p>{html.escape(info['description'])}</p>")
     page.section(
         f"Convergence per {word[:-1]}",
-        img(diagnostics_figure(diag, method), "diagnostics") + table(diag),
+        img(diagnostics_figure(diag, method), "diagnostics", line) + table(diag),
     )
-    page.section("Posterior marginals", img(marginals_figure(post, priors), "marginals")
+    page.section("Posterior marginals", img(marginals_figure(post, priors), "marginals", line)
                  + table(summary) + '<p class="note">Medians and 90% credible intervals; the '
                  "x-axis spans the prior.</p>")  # fmt: skip
     if len(priors) > 1 and len(post):
-        page.section("Posterior pairs", img(pairs_figure(post, priors), "pairs"))
+        page.section("Posterior pairs", img(pairs_figure(post, priors), "pairs", line))
     held = targets[targets["held_out"].astype(bool)]["target"].tolist()
     note = (
         f"Held out (validation, not fitted): {html.escape(', '.join(held))}."
         if held
         else "No target is held out."
     )
-    page.section("Targets: observed against simulated", img(targets_figure(targets), "targets")
-                 + table(targets) + f'<p class="note">Grey: the observed interval. Points and '
+    page.section("Targets: observed against simulated",
+                 img(targets_figure(targets), "targets", line) + table(targets)
+                 + '<p class="note">Grey: the observed interval. Points and '
                  "bars: median and 90% interval of fresh simulations at posterior draws. A "
                  f"target passes when the two intervals meet. {note}</p>")  # fmt: skip
     sources = pd.DataFrame([{"target": t["name"], "metric": t["metric"],

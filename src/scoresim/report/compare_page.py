@@ -20,9 +20,12 @@ from typing import Any
 import pandas as pd
 
 from scoresim.describe.systems import System, caveat, describe, system_colours
+from scoresim.experiments.headline_view import estimate_cell, legend, text_rows
+from scoresim.experiments.support import MIN_GROUP, support_text, with_support
 from scoresim.report import figures
-from scoresim.report.page import Page, img, scenario_block, swatch, table
+from scoresim.report.page import Page, figure_line, img, scenario_block, swatch, table
 from scoresim.results.run import Run
+from scoresim.scenario.versions import code_line
 
 
 def tier_names(run: Run) -> list[str]:
@@ -46,6 +49,7 @@ class CompareFolder:
     colours: dict[str, str]  # label -> the system's colour
     examples: dict[str, Run]  # label -> replication 0
     files: dict[str, str]  # label -> scenario file, relative to the folder
+    figure_caveat: str = ""  # the caveat line every figure of the page carries
 
     @property
     def multi(self) -> bool:
@@ -76,6 +80,9 @@ class CompareFolder:
             systems[label] = describe(e["name"], preset=e.get("source", e["name"]) == e["name"])
         by_name = system_colours(names[label] for label in [*arms, control])
         examples = {label: Run.load(folder / rel) for label, rel in info["examples"].items()}
+        headline = with_support(headline)
+        scenarios = [run.scenario for run in examples.values()]
+        line = figure_line([systems[label] for label in [*arms, control]], scenarios)
         return cls(
             folder=folder,
             info=info,
@@ -89,7 +96,13 @@ class CompareFolder:
             colours={label: by_name[name] for label, name in names.items()},
             examples=examples,
             files={label: e["file"] for label, e in entries.items()},
+            figure_caveat=line,
         )
+
+    @property
+    def min_group(self) -> int:
+        """The floor the comparison was made with (30 for a folder older than the floor)."""
+        return int(self.info.get("min_group", MIN_GROUP))
 
 
 def compare_page(folder: Path) -> Page:
@@ -111,30 +124,33 @@ def compare_page(folder: Path) -> Page:
     )
     systems = [cf.systems[label] for label in cf.labels]
     warning = caveat(systems, info.get("overrides_treatment_only", []))
-    page = Page(f"scoresim report: {title}", meta, caveat=html.escape(warning))
+    page = Page(f"scoresim report: {title}", meta, caveat=html.escape(warning),
+                code=code_line(run.scenario for run in cf.examples.values()))  # fmt: skip
+    line = cf.figure_caveat
     page.section("Systems", systems_table(cf) + _note(_SYSTEMS_NOTE))
     if cf.multi:
         forest = figures.headline_forest(cf.headline, cf.colours)
-        body = img(forest, "headline effects of every arm") + headline_matrix(cf)
+        body = img(forest, "headline effects of every arm", line) + headline_matrix(cf)
     else:
-        columns = ["effect", "estimate", "ci_low", "ci_high", "treatment", "control", "n"]
-        hl = cf.headline[[*columns, "definition"]]
-        body = table(hl.rename(columns={"ci_low": "95% CI low", "ci_high": "95% CI high"}))
-    page.section("Headline effects", body + _note(_HEADLINE_NOTE))
+        body = headline_list(cf)
+    page.section("Headline effects", body + _note(_HEADLINE_NOTE + " " + legend(cf.min_group)))
     series = figures.timeseries(cf.runs, colours=cf.colours)
-    page.section("Key metrics over time", img(series, "time series") + _note(_BANDS_NOTE))
+    page.section("Key metrics over time", img(series, "time series", line) + _note(_BANDS_NOTE))
     page.section("Tier shares over time", _tier_section(cf))
     agents = {label: run.agents for label, run in cf.examples.items()}
     histogram = figures.score_histogram(agents, colours=cf.colours)
     page.section(
         "Final score distribution",
-        img(histogram, "histogram of final scores") + _note("First replication of each arm."),
+        img(histogram, "histogram of final scores", line)
+        + _note("First replication of each arm."),
     )
-    page.section("Wealth inequality", img(figures.lorenz(agents, colours=cf.colours), "Lorenz"))
+    lorenz = figures.lorenz(agents, colours=cf.colours, control=cf.control)
+    page.section("Wealth inequality", img(lorenz, "Lorenz", line) + _note(_LORENZ_NOTE))
     panels = {label: (run.agents, run.edges) for label, run in cf.examples.items()}
     tiers = {label: tier_names(run) for label, run in cf.examples.items()}
     graph = figures.network(panels, tiers, titles=cf.colours)
-    page.section("Friendship network", img(graph, "network samples") + _note(_NETWORK_NOTE))
+    page.section("Friendship network",
+                 img(graph, "network samples", line) + _note(_NETWORK_NOTE))  # fmt: skip
     page.section("Effects table", _effects_table(cf))
     blocks = []
     for label in cf.labels:
@@ -154,6 +170,11 @@ _BANDS_NOTE = "Lines: mean over replications; bands: 95% Student-t interval of t
 _NETWORK_NOTE = (
     "Snowball samples grown from the same start citizens in every arm (first replication), "
     "coloured by tier; the samples differ where ostracism or shaming rewired the graph."
+)
+_LORENZ_NOTE = (
+    "First replication of each arm, each curve's Gini coefficient in the legend. The curves "
+    "often lie on top of each other; the right panel shows what differs: each arm's curve "
+    "minus the control's, in percentage points of total wealth."
 )
 _HEADLINE_NOTE = (
     "Estimates are means over paired replications (same seed, same society) at the last week, "
@@ -185,9 +206,18 @@ def systems_table(cf: CompareFolder) -> str:
     return f"{start}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def headline_list(cf: CompareFolder) -> str:
+    """The headline effects of one arm: estimate [95% CI] (or "too few"), support, the arms'
+    values and the definition, formatted as in the terminal."""
+    cells = text_rows(cf.headline.drop(columns="arm"), cf.min_group)
+    cells["definition"] = cf.headline["definition"].astype(str).to_numpy()
+    return table(cells)
+
+
 def headline_matrix(cf: CompareFolder) -> str:
-    """The headline effects as one row per effect and one column per arm."""
-    cells = {(r.effect, r.arm): r for r in cf.headline.itertuples(index=False)}
+    """The headline effects as one row per effect and one column per arm (each cell the
+    estimate, its interval and its support)."""
+    cells = {(r["effect"], r["arm"]): r for r in cf.headline.to_dict("records")}
     arms = "".join(f"<th>{swatch(cf.colours[a])}{html.escape(a)}</th>" for a in cf.arms)
     head = f"<th>effect</th>{arms}<th>definition</th>"
     rows = []
@@ -195,19 +225,21 @@ def headline_matrix(cf: CompareFolder) -> str:
         tds = [f"<td>{html.escape(effect)}</td>"]
         for arm in cf.arms:
             r = cells.get((effect, arm))
-            tds.append(f"<td>{_estimate(r.estimate, r.ci_low, r.ci_high) if r else ''}</td>")
-        definition = next(r.definition for (e, _), r in cells.items() if e == effect)
+            tds.append(f"<td>{_estimate(r, cf.min_group) if r else ''}</td>")
+        definition = next(r["definition"] for (e, _), r in cells.items() if e == effect)
         tds.append(f"<td>{html.escape(str(definition))}</td>")
         rows.append("<tr>" + "".join(tds) + "</tr>")
     body = "".join(rows)
     return f'<table id="headline"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def _estimate(estimate: float, low: float, high: float) -> str:
-    if math.isnan(estimate):
-        return "n/a"
-    text = f"{estimate:.4g}"
-    return text if math.isnan(low) else f"{text} [{low:.4g}, {high:.4g}]"
+def _estimate(row: dict[str, Any], min_group: int) -> str:
+    """A cell of the matrix: the estimate and interval, then its support on a second line."""
+    text = html.escape(estimate_cell(row, min_group))
+    reps, fewest = row.get("replications"), row.get("min_agents", math.nan)
+    if reps is None or reps != reps or reps == 0:
+        return text
+    return f'{text}<br><span class="support">{html.escape(support_text(reps, fewest))}</span>'
 
 
 def _tier_section(cf: CompareFolder) -> str:
@@ -217,7 +249,7 @@ def _tier_section(cf: CompareFolder) -> str:
         fig = figures.tier_shares(
             treatment, tier_names(cf.examples["treatment"]), title + "replications)"
         )
-        return img(fig, "tier shares")
+        return img(fig, "tier shares", cf.figure_caveat)
     panels = {}
     for label in cf.labels:
         part = cf.runs[cf.runs["arm"] == label]
@@ -226,7 +258,7 @@ def _tier_section(cf: CompareFolder) -> str:
     if not panels:
         return _note("No arm enrols anyone: there are no tiers to show.")
     fig = figures.tier_panels(panels, cf.colours)
-    return img(fig, "tier shares per arm") + _note(_TIERS_NOTE)
+    return img(fig, "tier shares per arm", cf.figure_caveat) + _note(_TIERS_NOTE)
 
 
 def _effects_table(cf: CompareFolder) -> str:

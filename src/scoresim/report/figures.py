@@ -9,7 +9,6 @@ throughout.
 from __future__ import annotations
 
 import base64
-import io
 import math
 from collections.abc import Mapping, Sequence
 
@@ -19,7 +18,10 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
+from scoresim.describe.palette import tier_colours
+from scoresim.experiments.quantities import metric_quantity
 from scoresim.report.network import snowball_sample, spring_layout
+from scoresim.report.stamp import png
 
 #: Key metrics of the time-series figure: column -> (title, y-axis label with unit).
 KEY_METRICS: dict[str, tuple[str, str]] = {
@@ -69,22 +71,23 @@ def _title(metric: str) -> tuple[str, str]:
     return KEY_METRICS.get(metric) or OPTIONAL_METRICS.get(metric) or (metric, "")
 
 
-def to_data_uri(fig: Figure) -> str:
-    """A figure as a ``data:image/png;base64,...`` URI.
+def to_data_uri(fig: Figure, caveat: str) -> str:
+    """A figure as a ``data:image/png;base64,...`` URI, stamped with its caveat
+    (:func:`scoresim.report.stamp.png`).
 
     Examples
     --------
     >>> fig = Figure(figsize=(1, 1)); _ = fig.add_subplot().plot([0, 1])
-    >>> to_data_uri(fig).startswith("data:image/png;base64,")
+    >>> to_data_uri(fig, "counterfactual").startswith("data:image/png;base64,")
     True
     """
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return "data:image/png;base64," + base64.b64encode(png(fig, caveat)).decode("ascii")
 
 
 def arm_bands(runs: pd.DataFrame, metric: str, level: float = 0.95) -> pd.DataFrame:
-    """Per arm and step: mean over replications and its Student-t interval (NaN-safe).
+    """Per arm and step: mean over replications and its Student-t interval (NaN-safe), the
+    interval clipped to the metric's range (a share's band stays within [0, 1]:
+    :func:`~scoresim.experiments.quantities.metric_quantity`).
 
     Examples
     --------
@@ -100,7 +103,9 @@ def arm_bands(runs: pd.DataFrame, metric: str, level: float = 0.95) -> pd.DataFr
     with np.errstate(invalid="ignore", divide="ignore"):
         df = np.where(out["n"] >= 2, out["n"] - 1, np.nan)
         half = stats.t.ppf(0.5 + level / 2, df) * out["sd"] / np.sqrt(out["n"])
-    out["low"], out["high"] = out["mean"] - half, out["mean"] + half
+    bounds = metric_quantity(metric)
+    out["low"] = (out["mean"] - half).clip(lower=bounds.low, upper=bounds.high)
+    out["high"] = (out["mean"] + half).clip(lower=bounds.low, upper=bounds.high)
     return out[["arm", "step", "mean", "low", "high", "n"]]
 
 
@@ -222,21 +227,42 @@ def lorenz_points(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def lorenz(agents: Mapping[str, pd.DataFrame],
-           colours: Mapping[str, str] | None = None) -> Figure:  # fmt: skip
-    """Lorenz curves of final wealth, one per labelled agents table, with the equality line."""
+def lorenz(agents: Mapping[str, pd.DataFrame], colours: Mapping[str, str] | None = None,
+           control: str | None = None) -> Figure:  # fmt: skip
+    """Lorenz curves of final wealth, one per labelled agents table, each with its Gini in the
+    legend. With a ``control`` among the labels, a second panel shows what differs: each arm's
+    curve minus the control's (curves that coincide on the first panel part there)."""
+    from scoresim.metrics import gini
+
     colours = colours or ARM_COLOURS
-    fig = Figure(figsize=(5, 4.6), layout="constrained")
-    ax = fig.add_subplot()
+    others = [label for label in agents if label != control] if control in agents else []
+    fig = Figure(figsize=(10 if others else 5, 4.6), layout="constrained")
+    axes = fig.subplots(1, 2 if others else 1, squeeze=False).ravel()
+    ax = axes[0]
     ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--", label="perfect equality")
+    grid = np.linspace(0.0, 1.0, 201)
+    curves = {}
     for label, frame in agents.items():
-        x, y = lorenz_points(frame["wealth"].to_numpy())
-        ax.plot(x, y, lw=1.6, label=label, color=colours.get(label))
+        wealth = frame["wealth"].to_numpy(dtype=np.float64)
+        x, y = lorenz_points(wealth)
+        curves[label] = np.interp(grid, x, y)
+        ax.plot(x, y, lw=1.6, label=f"{label} (Gini {gini(wealth):.3f})", color=colours.get(label))
     ax.set_title("Lorenz curves of final wealth", fontsize=11)
     ax.set_xlabel("share of citizens, poorest first")
     ax.set_ylabel("share of total wealth")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
+    if others:
+        diff = axes[1]
+        diff.axhline(0.0, color=colours.get(control, "grey"), lw=1, ls="--", label=control)
+        for label in others:
+            diff.plot(grid, 100 * (curves[label] - curves[control]), lw=1.6, label=label,
+                      color=colours.get(label))  # fmt: skip
+        diff.set_title(f"Difference from {control}'s curve", fontsize=11)
+        diff.set_xlabel("share of citizens, poorest first")
+        diff.set_ylabel("percentage points of total wealth")
+        diff.legend(fontsize=8)
+        diff.grid(alpha=0.3)
     return fig
 
 
@@ -318,59 +344,6 @@ def headline_forest(headline: pd.DataFrame, colours: Mapping[str, str]) -> Figur
     return fig
 
 
-def outcome_scatter(runs: pd.DataFrame, parameters: Sequence[str],
-                    outcomes: Sequence[str]) -> Figure:  # fmt: skip
-    """Each outcome against each varied parameter, one point per finished run."""
-    done = runs[runs["status"] == "done"]
-    fig = Figure(figsize=(3.6 * len(parameters), 2.9 * len(outcomes)), layout="constrained")
-    axes = fig.subplots(len(outcomes), len(parameters), squeeze=False)
-    rng = np.random.default_rng(0)
-    for i, outcome in enumerate(outcomes):
-        for j, param in enumerate(parameters):
-            ax = axes[i, j]
-            x = done[param]
-            if pd.api.types.is_numeric_dtype(x) and not pd.api.types.is_bool_dtype(x):
-                xs = x.to_numpy(dtype=float)
-            else:
-                levels = sorted(x.astype(str).unique())
-                xs = x.astype(str).map({v: k for k, v in enumerate(levels)}).to_numpy(float)
-                xs = xs + rng.uniform(-0.08, 0.08, xs.size)
-                ax.set_xticks(range(len(levels)), levels, fontsize=8)
-            ax.scatter(xs, done[outcome].to_numpy(dtype=float), s=12, alpha=0.7, color="#2471a3")
-            ax.set_xlabel(param)
-            ax.set_ylabel(outcome)
-            ax.grid(alpha=0.3)
-    fig.suptitle("Outcomes against parameters (one point per finished run)", fontsize=11)
-    return fig
-
-
-def sensitivity_bars(table: pd.DataFrame, method: str) -> Figure:
-    """Sobol S1/ST (or Morris mu*) per parameter with 95% interval half-widths, per outcome."""
-    outcomes = list(dict.fromkeys(table["outcome"]))
-    fig = Figure(figsize=(8, 2.8 * len(outcomes)), layout="constrained")
-    axes = fig.subplots(len(outcomes), 1, squeeze=False).ravel()
-    for ax, outcome in zip(axes, outcomes, strict=True):
-        part = table[table["outcome"] == outcome]
-        y = np.arange(len(part))
-        if method == "sobol":
-            ax.barh(y - 0.2, part["S1"], 0.4, xerr=part["S1_conf"], label="first order S1",
-                    color="#2471a3")  # fmt: skip
-            ax.barh(y + 0.2, part["ST"], 0.4, xerr=part["ST_conf"], label="total ST",
-                    color="#c0392b")  # fmt: skip
-            ax.set_xlabel("Sobol index (share of outcome variance)")
-        else:
-            ax.barh(y, part["mu_star"], 0.5, xerr=part["mu_star_conf"], label="mu*",
-                    color="#2471a3")  # fmt: skip
-            ax.set_xlabel(f"Morris mu* (mean |elementary effect|, units of {outcome})")
-        ax.set_yticks(y, list(part["parameter"]), fontsize=8)
-        ax.set_title(outcome, fontsize=10)
-        ax.legend(fontsize=8)
-        ax.grid(alpha=0.3, axis="x")
-    return fig
-
-
-def _tier_colours(n: int) -> list[tuple[float, float, float, float]]:
-    from matplotlib import colormaps
-
-    cmap = colormaps["RdYlGn"]
-    return [cmap(0.1 + 0.8 * i / max(n - 1, 1)) for i in range(n)]
+def _tier_colours(n: int) -> list[str]:
+    """The tiers' colours, red (lowest) to green, as the dashboard draws them."""
+    return tier_colours(n)

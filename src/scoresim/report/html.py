@@ -14,10 +14,28 @@ from pathlib import Path
 import pandas as pd
 
 from scoresim.core.errors import ScenarioError
-from scoresim.report import figures
+from scoresim.describe.systems import caveat, describe
+from scoresim.report import figures, sweep_figures
 from scoresim.report.compare_page import compare_page, tier_names
-from scoresim.report.page import Page, img, scenario_block, table, write_atomic
+from scoresim.report.page import Page, figure_line, img, scenario_block, table, write_atomic
 from scoresim.results.run import Run
+from scoresim.scenario import Scenario, preset_names
+from scoresim.scenario.versions import code_line
+
+
+def is_preset(scenario: Scenario) -> bool:
+    """Whether a run's scenario is the bundled preset of its name (at its seed), unedited."""
+    if scenario.name not in preset_names():
+        return False
+    return Scenario.preset(scenario.name).with_overrides({"seed": scenario.seed}).key() == \
+        scenario.key()  # fmt: skip
+
+
+def control_command(folder: Path, scenario: Scenario) -> str:
+    """The command that measures a run's effects: its scenario against the control, on its
+    seed and size."""
+    what = scenario.name if is_preset(scenario) else str(folder / "scenario.toml")
+    return f"scoresim compare {what} --against control --seed {scenario.seed}"
 
 
 # --------------------------------------------------------------------------- the three kinds
@@ -40,31 +58,33 @@ def kind_of(path: Path) -> str:
 
 
 def run_page(folder: Path) -> Page:
-    """The report of one run folder."""
+    """The report of one run folder: the caveat box of a comparison, saying that effects need
+    a control and the command that runs one."""
     run = Run.load(folder)
     sc = run.scenario
+    system = describe(sc.name, preset=is_preset(sc))
+    command = control_command(folder, sc)
+    warning = (f"{html.escape(caveat([system]))} This page shows one run of one system: it "
+               "cannot say what the system does, because an effect needs a control, the same "
+               "society without scoring, run on the same seeds. Run one with "
+               f"<code>{html.escape(command)}</code>.")  # fmt: skip
     page = Page(f"scoresim report: {sc.name} (seed {sc.seed})",
                 f"Run folder <code>{html.escape(str(folder))}</code> · "
                 f"{sc.population.agents:,} citizens · {sc.steps} weeks · "
-                f"run key {sc.key()}")  # fmt: skip
-    series = run.metrics.assign(arm="run", replication=0)
+                f"run key {sc.key()}", caveat=warning, code=code_line([sc]))  # fmt: skip
+    line = figure_line([system], [sc])
+    series = run.metrics.assign(arm=sc.name, replication=0)
     page.section("Key metrics over time", img(figures.timeseries(series),
-                                              "time series of key metrics"))  # fmt: skip
-    page.section(
-        "Tier shares over time",
-        img(
-            figures.tier_shares(
-                run.metrics, tier_names(run), "Tier shares among enrolled citizens"
-            ),
-            "tier shares",
-        ),
-    )
+                                              "time series of key metrics", line))  # fmt: skip
+    tiers = figures.tier_shares(run.metrics, tier_names(run), "Tier shares among enrolled citizens")
+    page.section("Tier shares over time", img(tiers, "tier shares", line))
     page.section("Final score distribution", img(figures.score_histogram({sc.name: run.agents}),
-                                                 "histogram of final scores"))  # fmt: skip
+                                                 "histogram of final scores", line))  # fmt: skip
     page.section("Wealth inequality", img(figures.lorenz({sc.name: run.agents}),
-                                          "Lorenz curves of wealth"))  # fmt: skip
+                                          "Lorenz curves of wealth", line))  # fmt: skip
     page.section("Friendship network", img(figures.network({sc.name: (run.agents, run.edges)},
-                                                           tier_names(run)), "network sample")
+                                                           tier_names(run)), "network sample",
+                                           line)
                  + '<p class="note">A snowball sample of the final friendship graph, '
                    "coloured by tier.</p>")  # fmt: skip
     last = run.metrics.iloc[-1]
@@ -87,6 +107,10 @@ def sweep_page(db: Path) -> Page:
     done = int((runs["status"] == "done").sum())
     failed = int((runs["status"] == "failed").sum())
     total = design["run_key"].nunique()
+    model = max(runs["model"].dropna(), default=None, key=lambda v: int(str(v)[1:])) \
+        if "model" in runs.columns else None  # fmt: skip
+    base = str(info["definition"].get("scenario", "seed"))
+    line = figure_line([describe(base)], model=model)
     page = Page(f"scoresim report: sweep {info['name']}",
                 f"Sweep database <code>{html.escape(str(db))}</code> · sampler "
                 f"{html.escape(info['sampler'])} · {design['point'].nunique()} design points "
@@ -104,7 +128,7 @@ def sweep_page(db: Path) -> Page:
     if done:
         page.section(
             "Outcomes against parameters",
-            img(figures.outcome_scatter(runs, params, outcomes), "outcome scatter"),
+            img(sweep_figures.outcome_scatter(runs, params, outcomes), "outcome scatter", line),
         )
         stats = runs[runs["status"] == "done"][outcomes].describe().T.reset_index()
         page.section("Outcome summary", table(stats.rename(columns={"index": "outcome"})))
@@ -112,8 +136,8 @@ def sweep_page(db: Path) -> Page:
         try:
             indices = sensitivity(db).to_frame()
             title = "Sobol indices" if info["sampler"] == "sobol" else "Morris indices"
-            page.section(title, img(figures.sensitivity_bars(indices, info["sampler"]),
-                                    "sensitivity bars") + table(indices))  # fmt: skip
+            page.section(title, img(sweep_figures.sensitivity_bars(indices, info["sampler"]),
+                                    "sensitivity bars", line) + table(indices))  # fmt: skip
         except ScenarioError as exc:
             page.section("Sensitivity", f'<p class="note">Not available: {html.escape(str(exc))}'
                                         "</p>")  # fmt: skip

@@ -11,12 +11,16 @@ import html
 import math
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from scoresim.core.version import version
+from scoresim.describe.systems import System, figure_caveat
 from scoresim.report import figures
+from scoresim.scenario.versions import code_line
 
 CSS = """
 body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 0 auto;
@@ -36,6 +40,7 @@ pre { background: #f4f6f7; padding: 0.8rem; overflow-x: auto; font-size: 0.8rem;
 p.caveat { background: #fdf2e9; border-left: 4px solid #e67e22; padding: 0.6rem 0.9rem; }
 span.swatch { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.4em;
               vertical-align: -0.1em; border: 1px solid #566573; }
+span.support { color: #566573; font-size: 0.75rem; }
 table.systems td { text-align: left; vertical-align: top; }
 """
 
@@ -43,8 +48,9 @@ table.systems td { text-align: left; vertical-align: top; }
 class Page:
     """Sections of a report page, rendered to one HTML string."""
 
-    def __init__(self, title: str, meta: str, caveat: str = "") -> None:
+    def __init__(self, title: str, meta: str, caveat: str = "", code: str = "") -> None:
         self.title, self.meta, self.caveat = title, meta, caveat
+        self.code = code or f"scoresim {version()}"  # the footer's code line
         self.sections: list[tuple[str, str, str]] = []
 
     def section(self, heading: str, body: str) -> None:
@@ -63,14 +69,22 @@ class Page:
             f"<title>{html.escape(self.title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
             f"<header><h1>{html.escape(self.title)}</h1>\n"
             f'<p class="meta">{self.meta}</p>\n{caveat}<nav>{nav}</nav></header>\n{body}\n'
-            f'<footer><p class="note">scoresim {html.escape(version())}, report written '
+            f'<footer><p class="note">{html.escape(self.code)}; report written '
             f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. The citizens are synthetic.</p>"
             "</footer>\n</body>\n</html>\n"
         )
 
 
-def img(fig: figures.Figure, alt: str) -> str:
-    return f'<img alt="{html.escape(alt)}" src="{figures.to_data_uri(fig)}">'
+def figure_line(systems: Iterable[System], scenarios: Iterable[Any] = (),
+                model: str | None = None) -> str:  # fmt: skip
+    """The caveat line of a page's figures: its systems' statuses, synthetic citizens, the
+    package and model version (:func:`~scoresim.describe.systems.figure_caveat`)."""
+    return figure_caveat(systems, code_line(scenarios, commit=False, model=model))
+
+
+def img(fig: figures.Figure, alt: str, caveat: str) -> str:
+    """A figure embedded as a PNG stamped with its caveat line (drawn and in its metadata)."""
+    return f'<img alt="{html.escape(alt)}" src="{figures.to_data_uri(fig, caveat)}">'
 
 
 def table(frame: pd.DataFrame, digits: int = 4) -> str:

@@ -126,12 +126,15 @@ def code_identity(scenarios: Iterable[Any] = ()) -> dict[str, Any]:
     return {"version": version(), "model": models_of(scenarios), "git": git_state()}
 
 
-def code_line(scenarios: Iterable[Any] = ()) -> str:
+def code_line(scenarios: Iterable[Any] = (), commit: bool = True,
+              model: str | None = None) -> str:  # fmt: skip
     """The identity in words, for footers and captions: ``scoresim 0.2.0, model v2, commit
-    1de8232 (uncommitted changes)``."""
+    1de8232 (uncommitted changes)``; without ``commit`` the version and model alone (a figure's
+    bytes then depend on the code's version, not on each commit). ``model`` gives the model
+    version where no scenario is at hand (a sweep's or calibration's record)."""
     ident = code_identity(scenarios)
-    text = f"scoresim {ident['version']}, model {ident['model']}"
-    if ident["git"]:
+    text = f"scoresim {ident['version']}, model {model or ident['model']}"
+    if commit and ident["git"]:
         text += f", commit {ident['git']['commit'][:7]}"
         text += " (uncommitted changes)" if ident["git"]["dirty"] else ""
     return text
