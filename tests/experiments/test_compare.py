@@ -88,7 +88,8 @@ def test_effects_and_headline_agree_with_the_per_replication_runs(compare_dir: P
     assert len(effects) == 12 * effects["metric"].nunique()
     headline = pd.read_csv(compare_dir / "headline.csv")
     assert list(headline.columns) == list(HEADLINE_COLUMNS)
-    assert len(headline) == 7 and headline["n"].eq(3).all()
+    assert len(headline) == 7 and headline["replications"].eq(3).all()
+    assert headline.set_index("effect").loc["falsification gap", "min_agents"] == 300
     gap = headline.set_index("effect").loc["falsification gap"]
     assert gap["estimate"] == pytest.approx(iv.estimate)
 
@@ -104,7 +105,10 @@ def test_one_replication_gives_nan_intervals(tmp_path: Path) -> None:
     one = compare("seed", overrides={"population.agents": 200, "steps": 5}, replications=1,
                   seed=2)
     assert one.effects["ci_low"].isna().all() and one.headline["ci_high"].isna().all()
-    assert one.headline["estimate"].notna().any()
+    assert one.effects["difference"].notna().any()
+    # one replication is under the floor of 3: every headline number is withheld, its support kept
+    assert one.headline["estimate"].isna().all()
+    assert one.headline["replications"].le(1).all() and one.headline["replications"].eq(1).any()
 
 
 def test_compare_cli_bad_input_is_one_line_exit_2(

@@ -66,7 +66,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     for name, text in ARM_FILES.items():
         (folder / f"{name}.toml").write_text(text)
     assert main(["compare", "seed", str(folder / "early.toml"), str(folder / "lenient.toml"),
-                 "--replications", "2", "--seed", "3", "--set", "population.agents=250",
+                 "--replications", "3", "--seed", "3", "--set", "population.agents=250",
                  "--set", "steps=10", "--out", str(arms)]) == 0  # fmt: skip
     assert main(["report", str(arms)]) == 0
     return {"compare": cmp / "report.html", "run": folder / "run.html",

@@ -33,8 +33,8 @@ LEVEL = 0.95
 LAST_YEAR = 52
 
 #: Metric columns (model v2) the blacklist's headline measures need.
-BLACKLIST_COLUMNS = ("listed", "ever_listed", "listings", "travel_denied",
-                     "employment_listed", "employment")  # fmt: skip
+BLACKLIST_COLUMNS = ("ever_listed", "listings", "travel_denied", "employment_listed",
+                     "employment")  # fmt: skip
 
 #: Columns of ``effects.parquet``.
 EFFECT_COLUMNS = ("step", "metric", "treatment_mean", "control_mean", "difference",
@@ -274,7 +274,7 @@ def headline_table(
         rows.append({"effect": effect, "estimate": iv.estimate, "ci_low": bounded.clip(iv.low),
                      "ci_high": bounded.clip(iv.high), "treatment": float(_nanmean(tr, 0)),
                      "control": float(_nanmean(co, 0)), "replications": replications,
-                     "min_agents": fewest if agents is not None else math.nan,
+                     "min_agents": fewest,
                      "definition": text})  # fmt: skip
 
     tc, cc = col(t, "critical_posts"), col(c, "critical_posts")
@@ -322,6 +322,8 @@ def _per_listing(runs: pd.DataFrame, arm: str, reps: pd.Index) -> np.ndarray:
 
 def _fewest_listed(runs: pd.DataFrame, reps: pd.Index, agents: float) -> np.ndarray:
     """Per replication: the fewest listed agents in a week :func:`_listed_gap` averages."""
+    if "listed" not in runs.columns:
+        return np.full(len(reps), np.nan)
     part = runs[(runs["arm"] == "treatment") & (runs["step"] > runs["step"].max() - LAST_YEAR)]
     listed = pd.Series(agents_of(part["listed"], agents), index=part.index)
     listed = listed[listed > 0]

@@ -48,15 +48,21 @@ SUPPORT_COLUMNS = ("replications", "min_agents")
 WITHHELD = ("estimate", "ci_low", "ci_high", "treatment")
 
 
-def support(per_replication: np.ndarray, group: np.ndarray) -> tuple[int, int]:
+def support(per_replication: np.ndarray, group: np.ndarray) -> tuple[int, float]:
     """``(replications, min_agents)`` of an effect: the replications with a finite value, and
-    the smallest group (agents) among them (0 when no replication defines it)."""
+    the smallest group (agents) among them (0 when no replication defines it; NaN when the
+    group's size is unknown).
+
+    >>> support(np.array([0.1, np.nan, 0.3]), np.array([40, 0, 12]))
+    (2, 12.0)
+    """
     values = np.asarray(per_replication, dtype=np.float64)
     sizes = np.broadcast_to(np.asarray(group, dtype=np.float64), values.shape)
-    defined = np.isfinite(values) & np.isfinite(sizes)
+    defined = np.isfinite(values)
     if not defined.any():
-        return 0, 0
-    return int(defined.sum()), int(sizes[defined].min())
+        return 0, 0.0
+    known = sizes[defined & np.isfinite(sizes)]
+    return int(defined.sum()), float(known.min()) if known.size else math.nan
 
 
 def agents_of(share: np.ndarray, agents: int) -> np.ndarray:

@@ -129,7 +129,7 @@ def compare_page(folder: Path) -> Page:
     line = cf.figure_caveat
     page.section("Systems", systems_table(cf) + _note(_SYSTEMS_NOTE))
     if cf.multi:
-        forest = figures.headline_forest(cf.headline, cf.colours)
+        forest = figures.headline_forest(cf.headline, cf.colours, cf.min_group)
         body = img(forest, "headline effects of every arm", line) + headline_matrix(cf)
     else:
         body = headline_list(cf)

@@ -19,7 +19,9 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
 from scoresim.describe.palette import tier_colours
+from scoresim.experiments.headline_view import estimate_cell
 from scoresim.experiments.quantities import metric_quantity
+from scoresim.experiments.support import MIN_GROUP
 from scoresim.report.network import snowball_sample, spring_layout
 from scoresim.report.stamp import png
 
@@ -315,9 +317,11 @@ def network(
     return fig
 
 
-def headline_forest(headline: pd.DataFrame, colours: Mapping[str, str]) -> Figure:
+def headline_forest(headline: pd.DataFrame, colours: Mapping[str, str],
+                    min_group: int = MIN_GROUP) -> Figure:  # fmt: skip
     """The headline effects of several arms: one panel per effect, a point and its 95% interval
-    per arm (the arms in the same order and colour in every panel), a line at no effect."""
+    per arm (the arms in the same order and colour in every panel), a line at no effect; a
+    suppressed effect says "too few (n = ...)" in its row."""
     effects = list(dict.fromkeys(headline["effect"]))
     arms = list(dict.fromkeys(headline["arm"]))
     cols = 2
@@ -327,7 +331,13 @@ def headline_forest(headline: pd.DataFrame, colours: Mapping[str, str]) -> Figur
     for ax, effect in zip(axes, effects, strict=False):
         part = headline[headline["effect"] == effect].set_index("arm")
         for y, arm in enumerate(arms):
-            if arm not in part.index or not np.isfinite(part.loc[arm, "estimate"]):
+            if arm not in part.index:
+                continue
+            if not np.isfinite(part.loc[arm, "estimate"]):
+                ax.text(0.02, y, estimate_cell(part.loc[arm].to_dict() | {"effect": effect},
+                                               min_group),
+                        va="center", fontsize=7, color=colours.get(arm),
+                        transform=ax.get_yaxis_transform())  # fmt: skip
                 continue
             row = part.loc[arm]
             est, low, high = (float(row[k]) for k in ("estimate", "ci_low", "ci_high"))
