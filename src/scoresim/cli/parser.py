@@ -128,7 +128,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="an HTML report of a run, compare folder or sweep")
     report.add_argument("path", metavar="PATH")
-    report.add_argument("--out", help="HTML file (default: report.html in the folder)")
+    report.add_argument("--out", help="HTML file (default: report.html in the folder, "
+                        "brief.html with --brief)")  # fmt: skip
+    report.add_argument("--brief", action="store_true",
+                        help="one page a journalist can quote: the caveat, what each system "
+                             "does, the headline effects with their support, the systems, one "
+                             "figure (compare folders)")  # fmt: skip
     report.set_defaults(func=single.cmd_report)
 
     export = sub.add_parser("export", help="write the final network of a run for networkx or Gephi")

@@ -103,7 +103,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    out = _write_any_report(args.path, args.out)
+    out = _write_any_report(args.path, args.out, args.brief)
     print(f"report: {out}")
     return 0
 
@@ -120,11 +120,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_any_report(path: str, out: str | None) -> Path:
+def _write_any_report(path: str, out: str | None, brief: bool = False) -> Path:
     """A calibration folder's report, or :func:`scoresim.report.write_report` for the rest."""
     from scoresim.report import write_report
     from scoresim.report.calibration import is_calibration, write_calibration_report
 
     if is_calibration(Path(path)):
+        if brief:
+            raise ScenarioError(f"--brief: {path} is a calibration, not a compare folder")
         return write_calibration_report(path, out)
-    return write_report(path, out)
+    return write_report(path, out, brief)

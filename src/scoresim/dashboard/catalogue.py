@@ -14,12 +14,14 @@ Chilling effect - How many fewer critical posts the scored society writes than i
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from scoresim.dashboard import charts, tiercharts
 from scoresim.dashboard.charts import ChartMaker
 from scoresim.dashboard.snapshot import Snapshot
 from scoresim.describe.glossary import EFFECTS, METRICS
+from scoresim.experiments.support import MIN_GROUP, too_few
 
 
 def _say(*terms: str) -> str:
@@ -77,12 +79,13 @@ def charts_for(snap: Snapshot) -> list[Chart]:
 @dataclass(frozen=True)
 class Card:
     """A headline number: the key of :func:`~scoresim.dashboard.snapshot.headline`, a label,
-    how to format it, and what it means."""
+    how to format it, what it means, and the key of the agents it rests on."""
 
     key: str
     label: str
     kind: str  # "share": a share in percent; "points": a signed difference in points
     help: str
+    group: str = "agents"  # the headline key holding the size of the group behind the number
 
 
 CARDS: tuple[Card, ...] = (
@@ -95,7 +98,7 @@ CARDS: tuple[Card, ...] = (
          f"{EFFECTS['isolated share'].what} {EFFECTS['isolated share'].sign}"),
     Card("employment_gap", "Employment gap, lowest tier", "share_points",
          f"{EFFECTS['employment gap, poor tier'].what} "
-         f"{EFFECTS['employment gap, poor tier'].sign}"),
+         f"{EFFECTS['employment gap, poor tier'].sign}", group="lowest_tier_agents"),
     Card("listed", "Blacklisted", "share", f"{METRICS['listed'].what} {METRICS['listed'].sign}"),
 )  # fmt: skip
 
@@ -117,6 +120,37 @@ def format_card(card: Card, value: float | None) -> str:
     if card.kind == "share_points":
         return f"{_no_minus_zero(100 * value, 1):+.1f} pp"
     return f"{_no_minus_zero(value, 3):+.3f}"
+
+
+def card_text(card: Card, numbers: dict[str, float], min_group: int = MIN_GROUP) -> str:
+    """A card's number as shown: :func:`format_card`, or ``too few (n = ...)`` when the group
+    behind it holds fewer agents than the floor (:mod:`scoresim.experiments.support`).
+
+    >>> card_text(CARDS[4], {"employment_gap": 0.049, "lowest_tier_agents": 2.0})
+    'too few (n = 2 agents)'
+    >>> card_text(CARDS[4], {"employment_gap": 0.049, "lowest_tier_agents": 400.0})
+    '+4.9 pp'
+    """
+    value = numbers.get(card.key)
+    size = numbers.get(card.group, math.nan)
+    if value is not None and value == value and size == size and size < min_group:
+        return too_few(None, size, min_group)
+    return format_card(card, value)
+
+
+def support_line(numbers: dict[str, float]) -> str:
+    """What a card's numbers rest on: one run (the dashboard runs each system once) of its
+    society; the lowest tier's agents when its employment gap is shown.
+
+    >>> support_line({"agents": 2000.0, "lowest_tier_agents": 145.0})
+    'one run of 2,000 agents (lowest tier: 145): differences, not estimates'
+    """
+    if not numbers:
+        return ""
+    text = f"one run of {int(numbers['agents']):,} agents"
+    if numbers.get("lowest_tier_agents"):
+        text += f" (lowest tier: {int(numbers['lowest_tier_agents']):,})"
+    return text + ": differences, not estimates"
 
 
 def _no_minus_zero(value: float, digits: int) -> float:

@@ -49,10 +49,12 @@ from scoresim.describe.systems import (
     SystemStatus,
     caveat,
     describe,
+    figure_caveat,
     system_colours,
 )
 from scoresim.experiments.arms import same_society
 from scoresim.scenario import Scenario, preset_names
+from scoresim.scenario.versions import code_line
 
 #: Systems side by side (besides the control).
 MAX_SYSTEMS = 4
@@ -358,6 +360,10 @@ class Controller(ScenarioEditor):
             caveat=caveat([describe(s.name, preset=s.status != USER) for s in specs], brief=True),
             runs_in_use=worker.slots.in_use,
             max_runs=worker.slots.limit,
+            figure_caveat=figure_caveat(
+                [describe(s.name, preset=s.status != USER) for s in specs],
+                code_line([s.scenario for s in specs], commit=False),
+            ),
         )
 
     def _fallback_specs(self) -> tuple[ArmSpec, ...]:

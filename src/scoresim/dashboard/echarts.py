@@ -114,6 +114,7 @@ TEMPLATE = """
   </div>
 </template>
 <script>
+PNG_TEXT_JS
 module.exports = {
   mounted() {
     this.loadRequire()
@@ -178,12 +179,37 @@ module.exports = {
     },
     savePng() {
       if (!this.chart) return;
-      const link = document.createElement("a");
-      link.href = this.chart.getDataURL({ type: "png", pixelRatio: 2, backgroundColor: "#fff" });
-      link.download = `${this.filename || "chart"}.png`;
-      document.body.appendChild(link);
-      link.click();
-      link.remove();
+      const ratio = 2;
+      const image = new Image();
+      image.onload = () => {
+        const footer = 16 * ratio;
+        const canvas = document.createElement("canvas");
+        canvas.width = image.width;
+        canvas.height = image.height + footer;
+        const ctx = canvas.getContext("2d");
+        ctx.fillStyle = "#fff";
+        ctx.fillRect(0, 0, canvas.width, canvas.height);
+        ctx.drawImage(image, 0, 0);
+        const text = this.caveat || "";
+        let size = 10 * ratio;
+        do {
+          ctx.font = `${size}px sans-serif`;
+          size -= 1;
+        } while (size > 4 && ctx.measureText(text).width > canvas.width - 8 * ratio);
+        ctx.fillStyle = "#4d5656";
+        ctx.fillText(text, 4 * ratio, image.height + footer - 5 * ratio);
+        const raw = atob(canvas.toDataURL("image/png").split(",")[1]);
+        const bytes = Uint8Array.from(raw, (c) => c.charCodeAt(0));
+        const blob = new Blob([pngWithText(bytes, "Caveat", text)], { type: "image/png" });
+        const link = document.createElement("a");
+        link.href = URL.createObjectURL(blob);
+        link.download = `${this.filename || "chart"}.png`;
+        document.body.appendChild(link);
+        link.click();
+        link.remove();
+      };
+      const options = { type: "png", pixelRatio: ratio, backgroundColor: "#fff" };
+      image.src = this.chart.getDataURL(options);
     },
     loadRequire() {
       if (window.requirejs) return Promise.resolve();
@@ -205,6 +231,38 @@ module.exports = {
 };
 </script>
 """.replace("ECHARTS_VERSION", ECHARTS_VERSION)
+
+#: ``pngWithText(bytes, key, text)``: a PNG (Uint8Array) with a ``tEXt`` chunk ``key`` = ``text``
+#: after its header chunk (Latin-1; other characters become "?"), as matplotlib writes the
+#: report's figures: the dashboard's PNG export carries its caveat in its metadata too.
+PNG_TEXT_JS = """
+function pngCrc(bytes) {
+  let c, crc = 0xffffffff;
+  for (let n = 0; n < bytes.length; n++) {
+    c = (crc ^ bytes[n]) & 0xff;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    crc = (crc >>> 8) ^ c;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+function pngWithText(bytes, key, text) {
+  const latin = (s) => Array.from(s, (ch) => (ch.charCodeAt(0) < 256 ? ch.charCodeAt(0) : 63));
+  const body = Uint8Array.from([..."tEXt"].map((ch) => ch.charCodeAt(0))
+    .concat(latin(key), [0], latin(text)));
+  const chunk = new Uint8Array(body.length + 8);
+  const view = new DataView(chunk.buffer);
+  view.setUint32(0, body.length - 4);
+  chunk.set(body, 4);
+  view.setUint32(body.length + 4, pngCrc(body));
+  const at = 33;  // the signature (8) and the IHDR chunk (25)
+  const out = new Uint8Array(bytes.length + chunk.length);
+  out.set(bytes.subarray(0, at), 0);
+  out.set(chunk, at);
+  out.set(bytes.subarray(at), at + chunk.length);
+  return out;
+}
+"""
+TEMPLATE = TEMPLATE.replace("PNG_TEXT_JS", PNG_TEXT_JS)
 
 
 class Payload:
@@ -236,22 +294,27 @@ def _to_json(value: Any, widget: Any) -> Any:
 
 class EchartsWidget(ipyvuetify.VuetifyTemplate):
     """The widget: ``option`` and ``ops`` as :func:`split` makes them (as :class:`Payload`);
-    ``attributes`` go on the chart's container; ``filename`` names the PNG download."""
+    ``attributes`` go on the chart's container; ``filename`` names the PNG download, which
+    ``caveat`` stamps."""
 
     template = traitlets.Unicode(TEMPLATE).tag(sync=True)
     option = traitlets.Any(Payload({})).tag(sync=True, to_json=_to_json)
     ops = traitlets.Any(Payload([])).tag(sync=True, to_json=_to_json)
     filename = traitlets.Unicode("chart").tag(sync=True)
+    caveat = traitlets.Unicode("").tag(sync=True)
     attributes = traitlets.Dict(default_value=None, allow_none=True).tag(sync=True)
 
 
 @solara.component
-def Echart(option: Payload, height: str = "300px", filename: str = "chart") -> Any:  # noqa: N802
-    """An ECharts chart filling its container's width (``option`` wrapped in a Payload)."""
+def Echart(option: Payload, height: str = "300px", filename: str = "chart",  # noqa: N802
+           caveat: str = "") -> Any:  # fmt: skip
+    """An ECharts chart filling its container's width (``option`` wrapped in a Payload); its
+    PNG export carries ``caveat`` (a drawn footer and a ``Caveat`` text chunk)."""
     base, ops = split(option.data)
     return EchartsWidget.element(
         option=Payload(base),
         ops=Payload(ops),
         filename=filename,
+        caveat=caveat,
         attributes={"style": f"height: {height}; width: 100%;"},
     )

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from scoresim.dashboard.arms import ArmSpec
-from scoresim.dashboard.catalogue import CARDS, charts_for, format_card
+from scoresim.dashboard.catalogue import CARDS, card_text, charts_for, support_line
 from scoresim.dashboard.echarts import ECHARTS_VERSION
 from scoresim.dashboard.snapshot import Snapshot, event_lines, headline
 from scoresim.dashboard.worker import Published
@@ -91,13 +91,14 @@ def snapshot_html(snap: Snapshot, echarts_js: str | None = None) -> str:
         numbers = headline(arm, snap.control)
         rows = "".join(
             f"<tr><td title='{e(c.help)}'>{e(c.label)}</td>"
-            f"<td class='v'>{e(format_card(c, numbers.get(c.key)))}</td></tr>"
+            f"<td class='v'>{e(card_text(c, numbers))}</td></tr>"
             for c in CARDS
             if c.key != "listed" or arm.listing
         )
         cards.append(
             f"<div class='card' style='--c:{arm.colour}'><h3>{e(arm.name)} "
-            f"<small>({e(STATUS_LABELS[arm.status])})</small></h3><table>{rows}</table></div>"
+            f"<small>({e(STATUS_LABELS[arm.status])})</small></h3><table>{rows}</table>"
+            f"<p class='support'>{e(support_line(numbers))}</p></div>"
         )
     shown = charts_for(snap)
     options = [c.make(snap) for c in shown]

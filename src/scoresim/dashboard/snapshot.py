@@ -85,6 +85,7 @@ class ArmView:
     score_range: tuple[float, float]
     low_threshold: float
     listing: bool  # a defaulter blacklist is enabled (model v2)
+    agents: int = 0  # the society's size (the support of the headline numbers)
     history: ArmHistory | None = field(default=None, compare=False, repr=False)
 
     def points(self, key: str, scale: float = 1.0) -> list[list]:
@@ -140,6 +141,7 @@ class Snapshot:
     caveat: str
     runs_in_use: int
     max_runs: int
+    figure_caveat: str = ""  # the line each exported PNG carries
 
     @property
     def scrubbing(self) -> bool:
@@ -173,6 +175,7 @@ def arm_view(
         score_range=(sc.policy.score.min, sc.policy.score.max),
         low_threshold=sc.policy.low_threshold,
         listing=bool(getattr(getattr(sc, "blacklist", None), "enabled", False)),
+        agents=sc.population.agents,
         history=history,
     )
 
@@ -228,7 +231,8 @@ def headline(arm: ArmView, control: ArmView | None) -> dict[str, float]:
 
     ``chilling`` is the chilling effect, ``gap``, ``isolated`` and ``employment_gap`` are
     differences from the control (see :data:`scoresim.describe.glossary.EFFECTS`); the raw values
-    come with them.
+    come with them, and their support: ``agents`` (everyone) and ``lowest_tier_agents`` (the
+    enrolled agents of the lowest tier, whom the employment gap rests on).
     """
     if not arm.rows or control is None or not control.rows:
         return {}
@@ -246,6 +250,10 @@ def headline(arm: ArmView, control: ArmView | None) -> dict[str, float]:
         "employment_gap": row["employment_poor"] - ctl["employment"],
         "employment_poor": row["employment_poor"],
         "employment_control": ctl["employment"],
+        "agents": float(arm.agents),
+        "lowest_tier_agents": round(row.get(f"tier_{arm.tier_names[0]}", math.nan)
+                                    * row["adoption"] * arm.agents)
+        if arm.tier_names and row["adoption"] > 0 else 0.0,
     }
     if "listed" in row:
         out["listed"] = row["listed"]

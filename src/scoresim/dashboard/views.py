@@ -11,7 +11,7 @@ from typing import Any
 
 import solara
 
-from scoresim.dashboard.catalogue import CARDS, charts_for, format_card
+from scoresim.dashboard.catalogue import CARDS, card_text, charts_for, support_line
 from scoresim.dashboard.controller import Controller
 from scoresim.dashboard.echarts import Echart, Payload
 from scoresim.dashboard.snapshot import ArmView, Snapshot, event_lines, headline
@@ -28,6 +28,7 @@ CSS = """
 .headline-card .kind { font-size: 11px; color: #666; font-weight: normal; }
 .headline-card td { font-size: 13px; padding: 1px 10px 1px 0; }
 .headline-card td.v { font-weight: bold; text-align: right; }
+.headline-card .support { font-size: 11px; color: #666; margin-top: 2px; }
 .card-help { font-size: 12px; color: #555; line-height: 1.35; }
 .card-help div { margin-bottom: 3px; }
 .card-help b { color: #333; }
@@ -46,14 +47,14 @@ def card_html(arm: ArmView, numbers: dict[str, float]) -> str:
     e = html.escape
     rows = "".join(
         f"<tr title='{e(c.help)}'><td>{e(c.label)}</td>"
-        f"<td class='v card-{c.key}'>{e(format_card(c, numbers.get(c.key)))}</td></tr>"
+        f"<td class='v card-{c.key}'>{e(card_text(c, numbers))}</td></tr>"
         for c in CARDS
         if c.key != "listed" or arm.listing
     )
     return (
         f"<div class='headline-card' style='--c:{arm.colour}'>"
         f"<h3>{e(arm.name)} <span class='kind'>{e(STATUS_LABELS[arm.status])}</span></h3>"
-        f"<table>{rows}</table></div>"
+        f"<table>{rows}</table><div class='support'>{e(support_line(numbers))}</div></div>"
     )
 
 
@@ -100,14 +101,17 @@ def Charts(controller: Controller, snap: Snapshot, on_change: Any) -> None:  # n
                       classes=["focus-select"], style={"max-width": "360px"})  # fmt: skip
     with solara.ColumnsResponsive(12, large=6, xlarge=4, gutters_dense=True):
         for chart in charts_for(snap):
-            ChartCard(chart.key, Payload(chart.make(snap)), chart.help, snap.t)
+            ChartCard(chart.key, Payload(chart.make(snap)), chart.help, snap.t,
+                      snap.figure_caveat)  # fmt: skip
 
 
 @solara.component
-def ChartCard(key: str, option: Payload, help_text: str, week: int) -> None:  # noqa: N802
-    """One chart and its explanation (skipped by a redraw that leaves its option as it was)."""
+def ChartCard(key: str, option: Payload, help_text: str, week: int,  # noqa: N802
+              caveat: str = "") -> None:  # fmt: skip
+    """One chart and its explanation (skipped by a redraw that leaves its option as it was);
+    its PNG export carries the caveat line."""
     with solara.Card(margin=0, classes=["chart", f"chart-{key}"]):
-        Echart(option, height="320px", filename=f"{key}-week-{week}")
+        Echart(option, height="320px", filename=f"{key}-week-{week}", caveat=caveat)
         solara.HTML(unsafe_innerHTML=f"<b>What this shows.</b> {html.escape(help_text)}",
                     classes=["chart-explain"])  # fmt: skip
 

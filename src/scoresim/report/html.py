@@ -151,8 +151,9 @@ def sweep_page(db: Path) -> Page:
     return page
 
 
-def write_report(path: str | Path, out: str | Path | None = None) -> Path:
-    """Write the HTML report of a run folder, a compare folder or a sweep database.
+def write_report(path: str | Path, out: str | Path | None = None, brief: bool = False) -> Path:
+    """Write the HTML report of a run folder, a compare folder or a sweep database; with
+    ``brief``, the one-page brief of a compare folder (:mod:`scoresim.report.brief`).
 
     Parameters
     ----------
@@ -169,13 +170,22 @@ def write_report(path: str | Path, out: str | Path | None = None) -> Path:
     """
     path = Path(path)
     kind = kind_of(path)
+    if brief and kind != "compare":
+        raise ScenarioError(f"--brief: {path} is a {kind}, not a compare folder (a brief states "
+                            "effects, which need a control: run scoresim compare)")  # fmt: skip
     if out is None:
-        out = path / "report.html" if path.is_dir() else path.with_suffix(".html")
+        name = "brief.html" if brief else "report.html"
+        out = path / name if path.is_dir() else path.with_suffix(".html")
     out = Path(out)
     if out.is_dir():
         raise ScenarioError(f"{out}: is a folder; --out names the HTML file to write")
     try:
-        page = {"run": run_page, "compare": compare_page, "sweep": sweep_page}[kind](path)
+        if brief:
+            from scoresim.report.brief import brief_page
+
+            page = brief_page(path)
+        else:
+            page = {"run": run_page, "compare": compare_page, "sweep": sweep_page}[kind](path)
     except ScenarioError:
         raise
     except (OSError, ValueError, KeyError) as exc:  # a damaged folder or file (arrow errors too)
