@@ -24,11 +24,10 @@ from scoresim.scenario.versions import code_line
 
 
 def is_preset(scenario: Scenario) -> bool:
-    """Whether a run's scenario is the bundled preset of its name (at its seed), unedited."""
-    if scenario.name not in preset_names():
-        return False
-    return Scenario.preset(scenario.name).with_overrides({"seed": scenario.seed}).key() == \
-        scenario.key()  # fmt: skip
+    """Whether a run is of a bundled system: its scenario carries a preset's name (a run folder
+    does not say how the run was given, so the name decides, as in a compare folder without a
+    ``source``; ``--set`` overrides change the society, not the system)."""
+    return scenario.name in preset_names()
 
 
 def control_command(folder: Path, scenario: Scenario) -> str:
