@@ -14,8 +14,7 @@ import pytest
 
 import scoresim
 from scoresim.cli import main
-from scoresim.scenario import Scenario
-from scoresim.scenario import versions
+from scoresim.scenario import Scenario, versions
 from scoresim.scenario.versions import V3_DEFAULTS, code_identity, code_line, model_version
 
 ROOT = Path(__file__).resolve().parents[1]
