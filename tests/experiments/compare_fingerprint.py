@@ -7,7 +7,9 @@ commands still give exactly those bytes: every file of the compare folder, the t
 the report made from the folder and the notebook summary (``_repr_html_``).
 
 Only what varies from one run to the next is masked: the wall times (``compare.json``,
-``summary.json``, the terminal's last line) and the report's time of writing. The folders are
+``summary.json``, the terminal's last line), the report's time of writing, and the git commit
+and dirty flag that name the code (``compare.json``, ``summary.json``, the report's footer;
+issue 20), which change with every commit. The folders are
 written under a relative path in a scratch directory, so no absolute path enters the bytes.
 Parquet files carry the versions of pandas and pyarrow and the report's figures that of
 matplotlib: the store records those versions, and the test is skipped where they differ.
@@ -47,6 +49,8 @@ CASES = {
 _WALL = re.compile(rb'("wall_seconds": )[0-9.e+-]+')
 _WRITTEN = re.compile(rb"report written \d{4}-\d\d-\d\d \d\d:\d\d UTC")
 _RESULTS = re.compile(rb"\(\d+\.\d s, (\d+) workers\)")
+_GIT = re.compile(rb'("git": )(null|\{[^}]*\})')
+_COMMIT = re.compile(rb", commit [0-9a-f]{7}( \(uncommitted changes\))?")
 
 
 def digest(data: bytes) -> str:
@@ -54,9 +58,11 @@ def digest(data: bytes) -> str:
 
 
 def masked(path: Path) -> bytes:
-    """A file's bytes with its wall time masked (JSON files only)."""
+    """A file's bytes with its wall time and git state masked (JSON files only)."""
     data = path.read_bytes()
-    return _WALL.sub(rb"\1 WALL", data) if path.suffix == ".json" else data
+    if path.suffix != ".json":
+        return data
+    return _GIT.sub(rb"\1GIT", _WALL.sub(rb"\1 WALL", data))
 
 
 def folder_digests(folder: Path) -> dict[str, str]:
@@ -79,7 +85,8 @@ def case_digests(name: str, args: list[str]) -> dict[str, str]:
     found = {f"files/{k}": v for k, v in folder_digests(Path(out)).items()}
     found["terminal"] = digest(_RESULTS.sub(rb"(WALL, \1 workers)", shown.getvalue().encode()))
     page = write_report(Path(out))
-    found["report"] = digest(_WRITTEN.sub(b"report written WHEN", page.read_bytes()))
+    page_bytes = _COMMIT.sub(b", COMMIT", page.read_bytes())
+    found["report"] = digest(_WRITTEN.sub(b"report written WHEN", page_bytes))
     return found
 
 

@@ -23,8 +23,9 @@ from typing import Any
 import pandas as pd
 
 from scoresim.experiments.arms import Arms, slug
+from scoresim.experiments.headline_view import legend, text_rows
 from scoresim.experiments.support import MIN_GROUP
-from scoresim.results.display import html_number, html_table
+from scoresim.results.display import html_table
 from scoresim.results.folders import atomic_folder
 from scoresim.results.run import Run
 from scoresim.scenario import Scenario
@@ -128,33 +129,29 @@ def _example(label: str, run: Run) -> str:
 
 
 def comparison_html(comparison: Comparison) -> str:
-    """The HTML summary of a comparison: the arms and the headline effects with 95% CIs.
+    """The HTML summary of a comparison: the arms and the headline effects with their 95% CIs
+    and support, as the terminal shows them (:mod:`~scoresim.experiments.headline_view`).
 
     Examples
     --------
     >>> from scoresim.experiments.compare import compare
-    >>> cmp = compare("seed", replications=2, seed=1,
+    >>> cmp = compare("seed", replications=3, seed=1,
     ...               overrides={"population.agents": 200, "steps": 4})
     >>> text = comparison_html(cmp)
-    >>> "chilling effect" in text and "95% CI" in text
+    >>> "chilling effect" in text and "95% CI" in text and "runs" in text
     True
     """
     c = comparison
-    if not c.arms.paired:
-        names = ", ".join(t.name for t in c.treatments)
-        title = (f"scoresim comparison: {html.escape(names)} against "
-                 f"{html.escape(c.control.name)}, {c.replications} paired replications, "
-                 f"effects at step {c.control.steps}")  # fmt: skip
-        return f"<div><p>{title}</p>{c.headline.to_html(index=False)}</div>"
-    rows = [
-        (r.effect, html_number(r.estimate), f"[{html_number(r.ci_low)}, {html_number(r.ci_high)}]",
-         html_number(r.treatment), html_number(r.control), str(r.definition))
-        for r in c.headline.itertuples()
-    ]  # fmt: skip
+    cells = text_rows(c.headline, c.min_group)
+    if "arm" not in cells.columns:
+        cells["definition"] = c.headline["definition"].astype(str).to_numpy()
+    names = ", ".join(t.name for t in c.treatments)
     seeds = f"seeds {c.seed} to {c.seed + c.replications - 1}"
-    title = (f"scoresim comparison: <b>{html.escape(c.treatment.name)}</b> against "
+    title = (f"scoresim comparison: <b>{html.escape(names)}</b> against "
              f"<b>{html.escape(c.control.name)}</b>, {c.replications} paired replications "
              f"({seeds}), {c.treatment.population.agents:,} agents, "
              f"effects at step {c.treatment.steps}")  # fmt: skip
-    header = ["effect", "estimate", "95% CI", "treatment", "control", "definition"]
-    return f"<div><p>{title}</p>{html_table(header, rows)}</div>"
+    rows = [list(row) for row in cells.itertuples(index=False)]
+    note = html.escape(legend(c.min_group))
+    return (f"<div><p>{title}</p>{html_table(list(cells.columns), rows)}"
+            f'<p style="font-size:85%">{note}</p></div>')  # fmt: skip
