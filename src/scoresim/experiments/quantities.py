@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-#: The most decimals shown: below that a number reads 0.0000 (zero at a precision no headline
+#: The most decimals shown; below that a number reads 0.0000 (zero at a precision no headline
 #: needs), which keeps a row of the terminal table within 80 columns.
 MAX_DECIMALS = 4
 

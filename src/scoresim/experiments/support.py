@@ -38,7 +38,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-#: The default floor: an effect resting on fewer agents than this is not shown.
+#: The default floor; an effect resting on fewer agents than this is not shown.
 MIN_GROUP = 30
 #: An effect defined by fewer paired replications than this is not shown.
 MIN_REPLICATIONS = 3
