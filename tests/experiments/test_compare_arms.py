@@ -182,7 +182,9 @@ def test_blacklist_measures_only_for_an_arm_whose_list_is_on(tmp_path: Path) -> 
     listing = tmp_path / "listing.toml"
     listing.write_text('base = "seed"\nname = "listing"\n[economy]\ndefault = 0.05\n'
                        "[blacklist]\nenabled = true\nfrom_default = 1.0\n")  # fmt: skip
-    cmp = compare("seed", listing, against="control", overrides=TINY, replications=2, seed=3)
+    # a floor of 0 agents shows every number that 3 replications define (the listed are few)
+    cmp = compare("seed", listing, against="control", overrides=TINY, replications=3, seed=3,
+                  min_group=0)  # fmt: skip
     h = cmp.headline.set_index(["arm", "effect"])
     assert ("seed", "share ever listed") not in h.index
     runs = cmp.runs[cmp.runs["arm"] == "listing"]
@@ -210,19 +212,21 @@ def test_ray_backend_gives_the_same_runs(arms_dir: Path, arm_files: dict[str, st
 def test_console_table_has_a_column_per_arm(arms_dir: Path) -> None:
     from rich.console import Console
 
-    from scoresim.experiments.console import print_arms_headline
+    from scoresim.experiments.headline_view import estimate_cell, print_table
 
     headline = pd.read_csv(arms_dir / "headline.csv")
     extra = headline.iloc[[0]].assign(arm="early", effect="share ever listed")
-    console = Console(record=True, width=160)
-    print_arms_headline(pd.concat([headline, extra], ignore_index=True), "t", console)
+    console = Console(record=True, width=250)
+    print_table(pd.concat([headline, extra], ignore_index=True), "t", console)
     lines = console.export_text().splitlines()
     header = next(line for line in lines if "effect" in line)
-    assert [w for w in header.replace("┃", " ").split()] == ["effect", "seed", "nofriends",
-                                                             "early"]  # fmt: skip
+    assert header.split() == ["effect", "seed", "runs/agents", "nofriends", "runs/agents",
+                              "early", "runs/agents"]  # fmt: skip
     chill = headline[(headline["arm"] == "early") & (headline["effect"] == "chilling effect")]
-    row = next(line for line in lines if line.startswith("│ chilling effect"))
-    assert f"{chill['estimate'].iloc[0]:.4g}" in row
-    # an effect only one arm has: blank cells for the others
+    row = next(line for line in lines if line.lstrip().startswith("chilling effect"))
+    assert estimate_cell(chill.iloc[0].to_dict()) in row and "3/300" in row
+    # an effect only one arm has: blank cells for the others, the one arm's cell at the end
     listed = next(line for line in lines if "share ever listed" in line)
-    assert [c.strip() for c in listed.strip("│").split("│")][1:3] == ["", ""]
+    assert listed.split("share ever listed")[1].split() == [
+        *estimate_cell(extra.iloc[0].to_dict() | {"effect": "share ever listed"}).split(),
+        f"{extra['replications'].iloc[0]}/{int(extra['min_agents'].iloc[0]):,}"]  # fmt: skip

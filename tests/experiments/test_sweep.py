@@ -79,7 +79,9 @@ def test_example_sweep_tables(example_db: tuple[Path, Path]) -> None:
     runs = table(db, "SELECT * FROM runs ORDER BY run_key")
     assert list(runs.columns) == ["run_key", "point", "adoption.imitation", "graph.rewire",
                                   "replication", "seed", "status", "error", "started",
-                                  "wall_seconds", "version", "critical_last", "gap_mean"]
+                                  "wall_seconds", "version", "model", "git_commit", "git_dirty",
+                                  "critical_last", "gap_mean"]
+    assert (runs["version"] == "0.2.0").all() and (runs["model"] == "v1").all()
     assert set(runs["run_key"]) == expected_keys(toml) and len(runs) == 8
     assert (runs["status"] == "done").all() and runs["error"].isna().all()
     assert set(runs["replication"]) == {0, 1} and set(runs["seed"]) == {1, 2}
