@@ -308,7 +308,9 @@ def headline_table(
         add("employment gap, listed", tv, tv, cv,
             f"mean of employment_listed(T) - employment(T), last {LAST_YEAR} weeks",
             _fewest_listed(runs, t.index, n_agents))  # fmt: skip
-    return pd.DataFrame(rows, columns=list(HEADLINE_COLUMNS))
+    table = pd.DataFrame(rows, columns=list(HEADLINE_COLUMNS))
+    table["min_agents"] = table["min_agents"].astype("Int64")  # a count; empty when unknown
+    return table
 
 
 def _per_listing(runs: pd.DataFrame, arm: str, reps: pd.Index) -> np.ndarray:

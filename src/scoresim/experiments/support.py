@@ -72,7 +72,7 @@ def agents_of(share: np.ndarray, agents: int) -> np.ndarray:
 
 
 def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
-    return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=np.float64)
+    return pd.to_numeric(frame[name], errors="coerce").astype("float64").to_numpy()
 
 
 def suppressed(frame: pd.DataFrame, min_group: int = MIN_GROUP) -> np.ndarray:
