@@ -283,14 +283,22 @@ def test_morris_sensitivity_shape(tmp_path: Path) -> None:
     assert pd.read_csv(tmp_path / "morris-sensitivity.csv").shape == indices.shape
 
 
-def test_sensitivity_needs_a_sobol_or_morris_sweep(
+def test_sensitivity_method_must_fit_the_sweep(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     toml = write_sweep(tmp_path, sampler="random", samples=1, replications=1, steps=2)
     db = tmp_path / "random.duckdb"
     assert main(["sweep", str(toml), "--db", str(db)]) == 0
+    assert main(["sensitivity", str(db), "--method", "sobol", "--out",
+                 str(tmp_path / "x.csv")]) == 2  # fmt: skip
+    err = capsys.readouterr().err
+    assert "--method sobol needs a sobol sweep (this one is random" in err
+    assert len(err.strip().splitlines()) == 1
+    # the default for a random sweep is prcc, which needs more points than parameters + 2
     assert main(["sensitivity", str(db), "--out", str(tmp_path / "x.csv")]) == 2
-    assert "sampler 'random' has no sensitivity indices" in capsys.readouterr().err
+    assert "--method prcc: needs at least 5 design points for 2 parameters" in (
+        capsys.readouterr().err)
+    assert not (tmp_path / "x.csv").exists()
     assert main(["sensitivity", str(tmp_path / "none.duckdb")]) == 2
     assert "none.duckdb: file not found" in capsys.readouterr().err
 

@@ -1,4 +1,5 @@
-"""The commands over many runs: compare, sweep, sensitivity and calibrate; and the dashboard."""
+"""The commands over many runs: compare, sweep, sensitivity, discover and calibrate; and the
+dashboard."""
 
 from __future__ import annotations
 
@@ -90,15 +91,49 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from scoresim.experiments.console import print_frame
     from scoresim.experiments.sensitivity import sensitivity
 
-    result = sensitivity(args.db)
+    result = sensitivity(args.db, method=args.method, over_time=args.over_time,
+                         every=args.every)  # fmt: skip
     db = Path(args.db)
-    out = Path(args.out) if args.out else db.with_name(f"{db.stem}-sensitivity.csv")
-    print_frame(result.shown(), result.title, fmt=args.table_format)
+    suffix = "-sensitivity-over-time" if args.over_time else "-sensitivity"
+    out = Path(args.out) if args.out else db.with_name(f"{db.stem}{suffix}.csv")
+    if result.over_time:
+        shown = result.shown()
+        print_frame(shown[shown["step"] == shown["step"].max()], f"{result.title}: the last step",
+                    fmt=args.table_format)  # fmt: skip
+    else:
+        print_frame(result.shown(), result.title, fmt=args.table_format)
     side = sys.stdout if args.table_format == "table" else sys.stderr
     for line in result.notes():
         print(line, file=side)
+    for line in result.warnings:
+        print(f"scoresim: warning: {line}", file=sys.stderr)
     result.save(out)
-    print(f"results: {out}", file=side)
+    if result.over_time:
+        from scoresim.report.exploration import indices_over_time, save_png
+
+        figure = save_png(indices_over_time(result.table), out.with_suffix(".png"))
+        print(f"results: {out}, {figure}", file=side)
+    else:
+        print(f"results: {out}", file=side)
+    return 0
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    from scoresim.experiments.discovery import discover
+    from scoresim.report.exploration import peeling_trajectory, save_png
+    from scoresim.results.folders import atomic_folder
+
+    db = Path(args.db)
+    found = discover(db, args.outcome, args.where, min_coverage=args.min_coverage)
+    name = "".join(c if c.isalnum() or c in "-_." else "_" for c in args.outcome)
+    out = Path(args.out) if args.out else db.with_name(f"{db.stem}-discover-{name}")
+    for line in found.lines():
+        print(line)
+    print(found.summary())
+    with atomic_folder(out) as tmp:
+        found.save(tmp)
+        save_png(peeling_trajectory(found), tmp / "peeling.png")
+    print(f"results: {out}")
     return 0
 
 

@@ -97,11 +97,32 @@ def build_parser() -> argparse.ArgumentParser:
     _add_force(sweep)
     sweep.set_defaults(func=multi.cmd_sweep)
 
-    sens = sub.add_parser("sensitivity", help="Sobol or Morris indices of a sweep database")
+    sens = sub.add_parser("sensitivity", help="Sobol, Morris, SRC or PRCC indices of a sweep")
     sens.add_argument("db", metavar="DB")
-    sens.add_argument("--out", help="table file, .csv or .parquet (default: <db>-sensitivity.csv)")
+    sens.add_argument("--method", choices=("sobol", "morris", "src", "prcc"),
+                      help="default: sobol or morris for their own sweeps, else prcc")  # fmt: skip
+    sens.add_argument("--over-time", action="store_true",
+                      help="the indices of each outcome's metric at every step, and a figure "
+                           "of them over the weeks")  # fmt: skip
+    sens.add_argument("--every", type=_positive, default=1, metavar="K",
+                      help="with --over-time: analyse every K-th step (default: 1)")  # fmt: skip
+    sens.add_argument("--out", help="table file, .csv or .parquet (default: <db>-sensitivity.csv, "
+                      "<db>-sensitivity-over-time.csv with --over-time)")  # fmt: skip
     _add_format(sens)
     sens.set_defaults(func=multi.cmd_sensitivity)
+
+    disc = sub.add_parser("discover", help="scenario discovery (PRIM): where an outcome "
+                          "passes a threshold")  # fmt: skip
+    disc.add_argument("db", metavar="SWEEP_DB")
+    disc.add_argument("--outcome", required=True, metavar="EXPR", help="an outcome of the sweep")
+    disc.add_argument("--where", required=True, metavar="'> X'",
+                      help="the runs of interest: a comparison (>, >=, <, <=) and a "
+                           "number")  # fmt: skip
+    disc.add_argument("--min-coverage", type=_share, default=0.5, metavar="C",
+                      help="the chosen box is the densest covering at least C of the runs of "
+                           "interest (default: 0.5)")  # fmt: skip
+    disc.add_argument("--out", help="output folder (default: <db>-discover-<outcome>)")
+    disc.set_defaults(func=multi.cmd_discover)
 
     cal = sub.add_parser("calibrate", help="fit parameters to published aggregates (resumable)")
     cal.add_argument("file", metavar="CAL.toml")
@@ -169,6 +190,17 @@ def _count(text: str) -> int:
     if not text.isdigit():
         raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
     return int(text)
+
+
+def _share(text: str) -> float:
+    """An argparse type: a number in (0, 1]."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text!r}") from None
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text!r}")
+    return value
 
 
 def _add_force(parser: argparse.ArgumentParser) -> None:

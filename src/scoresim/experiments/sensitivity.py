@@ -1,30 +1,40 @@
-"""Global sensitivity analysis of a finished ``sobol`` or ``morris`` sweep (SALib).
+"""Global sensitivity analysis of a finished sweep: Sobol, Morris, SRC or PRCC indices.
 
-The SALib problem and the design are read back from the sweep database. Each design point's
-outcome is the mean over its finished replications. ``sobol`` gives first-order (``S1``) and
-total (``ST``) indices with the half-widths of their 95% bootstrap intervals (``*_conf``);
-``morris`` gives ``mu_star``, ``sigma`` and ``mu_star_conf`` (and the signed ``mu``).
+The design is read back from the sweep database. Each design point's outcome is the mean over
+its finished replications. The methods (:mod:`~scoresim.experiments.indices`):
 
-An outcome that takes the same value at every design point has no Sobol indices (they are
-shares of a variance of 0): its rows hold NaN, and the table's ``constant`` attribute names it.
-Its Morris effects are 0, which is what they are.
+- ``sobol`` (a ``sobol`` sweep): first-order (``S1``) and total (``ST``) indices with the
+  half-widths of their 95% bootstrap intervals (``*_conf``) and the interval ends;
+- ``morris`` (a ``morris`` sweep): ``mu``, ``mu_star``, ``sigma`` and ``mu_star_conf``;
+- ``src`` and ``prcc`` (any sweep, Latin hypercubes included): standardised regression
+  coefficients, or partial rank correlation coefficients with their p-values, each with a 95%
+  percentile bootstrap interval and the regression's ``R2``.
+
+The default is the method that fits the sampler: ``sobol`` and ``morris`` for their own
+designs, ``prcc`` for the others (it needs only a monotone response). ``over_time`` computes
+the indices of each outcome's metric at every ``every``-th step instead
+(:mod:`~scoresim.experiments.sensitivity_time`).
+
+An outcome that takes the same value at every design point has no Sobol, SRC or PRCC indices
+(shares of a variance of 0, correlations with a constant): its rows hold NaN, and the table's
+``constant`` attribute names it. Its Morris effects are 0, which is what they are. An outcome
+whose indices should not be read as they stand gets a one-line warning (``R2`` below 0.7;
+``S1 > ST`` or ``S1`` summing past 1, a sample too small).
 
 References: Saltelli et al. (2010), doi:10.1016/j.cpc.2009.09.018 (Sobol); Campolongo, Cariboni
-and Saltelli (2007), doi:10.1016/j.envsoft.2006.10.004 (Morris, ``mu_star``); Herman and Usher
-(2017), SALib, doi:10.21105/joss.00097.
+and Saltelli (2007), doi:10.1016/j.envsoft.2006.10.004 (Morris, ``mu_star``); Marino et al.
+(2008), doi:10.1016/j.jtbi.2008.04.011 (PRCC); Saltelli et al. (2008), *Global Sensitivity
+Analysis: The Primer* (SRC); Herman and Usher (2017), SALib, doi:10.21105/joss.00097.
 """
 
 from __future__ import annotations
 
 import html
-import math
 import os
 import tempfile
-import warnings
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -32,16 +42,20 @@ import pandas as pd
 from scoresim.core.errors import ScenarioError
 from scoresim.experiments.console import frame_html
 from scoresim.experiments.database import read_sweep
+from scoresim.experiments.indices import COLUMNS, METHODS, Design, outcome_rows, outcome_warning
 from scoresim.results.folders import output_error
 
 if TYPE_CHECKING:
     from scoresim.experiments.sweep import SweepReport
 
 #: Columns of a Sobol table (first-order and total indices, 95% half-widths and bounds).
-SOBOL_COLUMNS = ("outcome", "parameter", "S1", "S1_conf", "S1_low", "S1_high",
-                 "ST", "ST_conf", "ST_low", "ST_high")  # fmt: skip
+SOBOL_COLUMNS = ("outcome", "parameter", *COLUMNS["sobol"])
 #: Columns of a Morris table (the elementary effects' mean, absolute mean and spread).
-MORRIS_COLUMNS = ("outcome", "parameter", "mu", "mu_star", "sigma", "mu_star_conf")
+MORRIS_COLUMNS = ("outcome", "parameter", *COLUMNS["morris"])
+#: Columns of an SRC table (coefficient, 95% bootstrap interval, R² of the fit).
+SRC_COLUMNS = ("outcome", "parameter", *COLUMNS["src"])
+#: Columns of a PRCC table (coefficient, 95% bootstrap interval, p-value, R² of the ranks).
+PRCC_COLUMNS = ("outcome", "parameter", *COLUMNS["prcc"])
 
 
 def outcome_matrix(db: str | Path) -> tuple[dict, np.ndarray, pd.DataFrame]:
@@ -49,13 +63,61 @@ def outcome_matrix(db: str | Path) -> tuple[dict, np.ndarray, pd.DataFrame]:
     per-point outcome means (one column per outcome, NaN where no replication finished)."""
     data = read_sweep(db)
     info, design, runs = data["info"], data["design"], data["runs"]
-    names = info["parameters"]
-    first = design[design["replication"] == design["replication"].min()].sort_values("point")
-    X = first[[f"x:{p}" for p in names]].to_numpy(dtype=np.float64)
+    first = first_replication(design)
+    X = first[[f"x:{p}" for p in info["parameters"]]].to_numpy(dtype=np.float64)
     done = runs[runs["status"] == "done"][["run_key", *info["outcomes"]]]
     joined = design[["point", "run_key"]].merge(done, on="run_key", how="left")
     means = joined.groupby("point")[info["outcomes"]].mean().reindex(first["point"].to_numpy())
+    info["values"] = applied_values(info, first)
     return info, X, means
+
+
+def first_replication(design: pd.DataFrame) -> pd.DataFrame:
+    """One row per design point (its first replication), in point order."""
+    return design[design["replication"] == design["replication"].min()].sort_values("point")
+
+
+def applied_values(info: dict, first: pd.DataFrame) -> np.ndarray:
+    """The design as the values applied, one column per parameter (what the regressions and
+    PRIM read): a number as it is, a choice from a list of non-numbers by its position."""
+    columns = []
+    for name in info["parameters"]:
+        column = first[name]
+        if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+            columns.append(column.to_numpy(dtype=np.float64))
+        else:
+            columns.append(np.floor(first[f"x:{name}"].to_numpy(dtype=np.float64)))
+    return np.column_stack(columns) if columns else np.empty((len(first), 0))
+
+
+def pick_method(info: dict, method: str | None, where: Path) -> str:
+    """``method``, or the one that fits the sweep's sampler; one line if it does not fit."""
+    sampler = info["sampler"]
+    if method is None:
+        return sampler if sampler in ("sobol", "morris") else "prcc"
+    if method not in METHODS:
+        raise ScenarioError(f"--method: must be one of {', '.join(METHODS)} (got {method!r})")
+    if method in ("sobol", "morris") and sampler != method:
+        raise ScenarioError(f"{where}: --method {method} needs a {method} sweep (this one is "
+                            f"{sampler}; src and prcc work on any sweep)")  # fmt: skip
+    return method
+
+
+def sweep_design(info: dict, X: np.ndarray) -> Design:
+    """What the methods read of a sweep (:class:`~scoresim.experiments.indices.Design`)."""
+    definition = info["definition"]
+    return Design(problem=info["problem"], X=X, values=info["values"],
+                  num_levels=int(info["num_levels"]), second_order=bool(info["second_order"]),
+                  seed=int(definition.get("seed", 1)),
+                  samples=int(definition.get("samples", 0)))  # fmt: skip
+
+
+def check_points(method: str, design: Design) -> None:
+    """A regression needs more design points than parameters plus one."""
+    n, d = design.values.shape
+    if method in ("src", "prcc") and n < d + 3:
+        raise ScenarioError(f"--method {method}: needs at least {d + 3} design points for "
+                            f"{d} parameters (the sweep has {n})")  # fmt: skip
 
 
 @dataclass
@@ -64,11 +126,17 @@ class Sensitivity:
 
     table: pd.DataFrame
     database: Path
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def method(self) -> str:
-        """``sobol`` or ``morris``."""
+        """``sobol``, ``morris``, ``src`` or ``prcc``."""
         return str(self.table.attrs["method"])
+
+    @property
+    def over_time(self) -> bool:
+        """Whether the table holds the indices at each step (a ``step`` column)."""
+        return "step" in self.table
 
     @property
     def constant(self) -> list[str]:
@@ -76,7 +144,8 @@ class Sensitivity:
         return list(self.table.attrs["constant"])
 
     def to_frame(self) -> pd.DataFrame:
-        """The indices: :data:`SOBOL_COLUMNS` or :data:`MORRIS_COLUMNS`."""
+        """The indices: :data:`SOBOL_COLUMNS`, :data:`MORRIS_COLUMNS`, :data:`SRC_COLUMNS` or
+        :data:`PRCC_COLUMNS` (after a ``step`` column over time)."""
         return self.table.copy()
 
     def save(self, path: str | Path) -> Path:
@@ -85,47 +154,72 @@ class Sensitivity:
 
     @property
     def title(self) -> str:
-        return f"{self.method.capitalize()} indices (95% CI half-widths)"
+        name = {"sobol": "Sobol indices (95% CI half-widths)",
+                "morris": "Morris elementary effects (95% CI half-width of mu_star)",
+                "src": "Standardised regression coefficients (95% bootstrap CI)",
+                "prcc": "Partial rank correlation coefficients (95% bootstrap CI)"}[self.method]
+        return name + (" at each step" if self.over_time else "")
 
     def shown(self) -> pd.DataFrame:
-        """The indices with the half-widths of their intervals, the bounds left out (what the
-        terminal and a notebook show)."""
+        """What the terminal and a notebook show: Sobol indices with the half-widths of their
+        intervals (the bounds left out), the other methods' tables whole."""
+        if self.method != "sobol":
+            return self.table.copy()
         return self.table.drop(columns=[c for c in self.table if c.endswith(("_low", "_high"))])
 
     def notes(self) -> list[str]:
         """A line for each outcome without indices."""
-        return [f"{o}: indices undefined (the outcome does not vary)" for o in self.constant]
+        when = " at some steps" if self.over_time else ""
+        return [f"{o}: indices undefined{when} (the outcome does not vary)"
+                for o in self.constant]  # fmt: skip
 
     def _repr_html_(self) -> str:
         """The indices, for a notebook."""
         title = (f"scoresim sensitivity: {self.title} of "
                  f"<code>{html.escape(str(self.database))}</code>")  # fmt: skip
-        notes = "".join(f"<p>{html.escape(line)}</p>" for line in self.notes())
+        notes = "".join(f"<p>{html.escape(line)}</p>"
+                        for line in [*self.notes(), *self.warnings])  # fmt: skip
         return f"<div><p>{title}</p>{frame_html(self.shown())}{notes}</div>"
 
 
-def sensitivity(sweep: str | Path | SweepReport, out: str | Path | None = None) -> Sensitivity:
-    """Sobol or Morris indices of every outcome of a sweep.
+def sensitivity(
+    sweep: str | Path | SweepReport,
+    out: str | Path | None = None,
+    method: str | None = None,
+    over_time: bool = False,
+    every: int = 1,
+) -> Sensitivity:
+    """Sobol, Morris, SRC or PRCC indices of every outcome of a sweep.
 
     Parameters
     ----------
     sweep : path or SweepReport
-        A finished ``sobol`` or ``morris`` sweep: its database, or what
-        :func:`~scoresim.experiments.sweep.run_sweep` returned.
+        A finished sweep: its database, or what :func:`~scoresim.experiments.sweep.run_sweep`
+        returned.
     out : path, optional
         Also write the indices there, ``.csv`` or ``.parquet`` (:meth:`Sensitivity.save`).
+    method : str, optional
+        ``sobol`` (a sobol sweep), ``morris`` (a morris sweep), ``src`` or ``prcc`` (any
+        sweep); default: the sweep's own sampler if it is sobol or morris, else ``prcc``.
+    over_time : bool
+        The indices of each outcome's metric at every ``every``-th step (and the last), in a
+        table with a ``step`` column first.
+    every : int
+        Steps between two analyses over time.
 
     Returns
     -------
     Sensitivity
-        Its ``table``: Sobol :data:`SOBOL_COLUMNS`, Morris :data:`MORRIS_COLUMNS`; one row per
-        (outcome, parameter). The table's ``method`` attribute (``table.attrs["method"]``)
-        names which, and ``constant`` lists the outcomes that do not vary over the design.
+        Its ``table``: :data:`SOBOL_COLUMNS`, :data:`MORRIS_COLUMNS`, :data:`SRC_COLUMNS` or
+        :data:`PRCC_COLUMNS`, one row per (outcome, parameter). The table's ``method``
+        attribute (``table.attrs["method"]``) names which, and ``constant`` lists the outcomes
+        that do not vary over the design; ``warnings`` holds a line for each outcome whose
+        indices should not be read as they stand.
 
     Raises
     ------
     ScenarioError
-        If the sweep is not ``sobol``/``morris`` or a design point has no finished run.
+        If the method does not fit the sweep or a design point has no finished run.
 
     Examples
     --------
@@ -141,17 +235,26 @@ def sensitivity(sweep: str | Path | SweepReport, out: str | Path | None = None) 
     >>> indices.method, indices.to_frame()["parameter"].tolist()
     ('morris', ['graph.rewire', 'policy.friend_weight'])
     """
-    from SALib.analyze import morris, sobol
-
     db = Path(getattr(sweep, "database", sweep))
     info, X, means = outcome_matrix(db)
-    method = info["sampler"]
-    if method not in ("sobol", "morris"):
-        raise ScenarioError(f"{db}: sampler {method!r} has no sensitivity indices "
-                            "(run a sobol or morris sweep)")  # fmt: skip
-    problem = info["problem"]
-    seed = int(info["definition"].get("seed", 1))
-    rows, constant = [], []
+    method = pick_method(info, method, db)
+    design = sweep_design(info, X)
+    check_points(method, design)
+    if over_time:
+        from scoresim.experiments.sensitivity_time import indices_over_time
+
+        frame, warned = indices_over_time(db, info, design, method, every)
+        result = Sensitivity(frame, db, warned)
+    else:
+        result = _indices(db, info, design, means, method)
+    if out is not None:
+        result.save(out)
+    return result
+
+
+def _indices(db: Path, info: dict, design: Design, means: pd.DataFrame,
+             method: str) -> Sensitivity:  # fmt: skip
+    rows, constant, warned = [], [], []
     for outcome in info["outcomes"]:
         Y = means[outcome].to_numpy(dtype=np.float64)
         missing = int((~np.isfinite(Y)).sum())
@@ -162,39 +265,14 @@ def sensitivity(sweep: str | Path | SweepReport, out: str | Path | None = None) 
             )
         if np.ptp(Y) == 0:
             constant.append(outcome)
-        if method == "sobol" and np.ptp(Y) == 0:  # 0 / 0: SALib would print a warning and 0s
-            rows.extend([outcome, name, *[math.nan] * (len(SOBOL_COLUMNS) - 2)]
-                        for name in problem["names"])  # fmt: skip
-        elif method == "sobol":
-            res = _quiet(sobol.analyze, problem, Y, calc_second_order=bool(info["second_order"]),
-                         conf_level=0.95, print_to_console=False, seed=seed)  # fmt: skip
-            for i, name in enumerate(problem["names"]):
-                s1, s1c = float(res["S1"][i]), float(res["S1_conf"][i])
-                st, stc = float(res["ST"][i]), float(res["ST_conf"][i])
-                rows.append([outcome, name, s1, s1c, s1 - s1c, s1 + s1c,
-                             st, stc, st - stc, st + stc])  # fmt: skip
-        else:
-            res = _quiet(morris.analyze, problem, X, Y, num_levels=int(info["num_levels"]),
-                         conf_level=0.95, print_to_console=False, seed=seed)  # fmt: skip
-            for i, name in enumerate(problem["names"]):
-                rows.append([outcome, name, float(res["mu"][i]), float(res["mu_star"][i]),
-                             float(res["sigma"][i]), float(res["mu_star_conf"][i])])  # fmt: skip
-    columns = SOBOL_COLUMNS if method == "sobol" else MORRIS_COLUMNS
-    frame = pd.DataFrame(rows, columns=list(columns))
+        found = outcome_rows(method, design, Y)
+        rows += [[outcome, name, *row] for name, row in zip(design.names, found, strict=True)]
+        line = outcome_warning(method, outcome, design.names, found, design.samples)
+        warned += [line] if line else []
+    frame = pd.DataFrame(rows, columns=["outcome", "parameter", *COLUMNS[method]])
     frame.attrs["method"] = method
     frame.attrs["constant"] = constant
-    result = Sensitivity(frame, db)
-    if out is not None:
-        result.save(out)
-    return result
-
-
-def _quiet(analyze: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Call a SALib analysis without its numpy and Python warnings reaching standard error (an
-    outcome that barely varies divides by a tiny variance; the table says what is undefined)."""
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        return analyze(*args, **kwargs)
+    return Sensitivity(frame, db, warned)
 
 
 def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
