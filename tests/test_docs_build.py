@@ -22,7 +22,7 @@ sys.path.insert(0, str(DOCS / "_ext"))
 import scoresim_docs  # noqa: E402
 
 PAGES = ("index", "getting-started", "model", "odd", "sources", "glossary", "scenario",
-         "experiments", "scale", "tutorials/researcher", "tutorials/educator",
+         "experiments", "scale", "tutorials/researcher", "tutorials/chill", "tutorials/educator",
          "tutorials/journalist", "reference/api", "reference/cli",
          "reference/scenario-fields")  # fmt: skip
 # a resource the page itself loads (not a hyperlink a reader may follow)
@@ -63,13 +63,15 @@ def test_the_no_cdn_check_would_see_a_cdn(tmp_path: Path) -> None:
 
 
 def test_tutorials_ran(site: Path) -> None:
-    for name in ("researcher", "educator", "journalist"):
+    for name in ("researcher", "chill", "educator", "journalist"):
         text = (site / "tutorials" / f"{name}.html").read_text()
         outputs = text.count('class="cell_output')
         assert outputs >= 3, f"{name}: {outputs} cell outputs"
         assert "Traceback" not in text and "stderr" not in text
     researcher = (site / "tutorials" / "researcher.html").read_text()
     assert "chilling effect" in researcher and "mu_star" in researcher
+    chill = (site / "tutorials" / "chill.html").read_text()
+    assert "PRCC" in chill and "quasi-p" in chill and "chill &gt; 0.45 in" in chill
 
 
 def test_cli_reference_lists_every_command_and_option(site: Path) -> None:

@@ -45,8 +45,8 @@ def test_import_scoresim_loads_no_experiment_nor_table_library() -> None:
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            check=True).stdout.splitlines()  # fmt: skip
     assert shown == ["[]", "scoresim.experiments.compare True"]
-    assert {"compare", "sweep", "sensitivity", "calibrate"} <= set(scoresim.__all__)
-    assert {"compare", "sweep", "sensitivity", "calibrate"} <= set(dir(scoresim))
+    assert {"compare", "sweep", "sensitivity", "discover", "calibrate"} <= set(scoresim.__all__)
+    assert {"compare", "sweep", "sensitivity", "discover", "calibrate"} <= set(dir(scoresim))
 
 
 def test_compare_takes_names_files_and_scenarios(tmp_path: Path) -> None:

@@ -4,7 +4,8 @@ The citizens are synthetic; posts and purchases are abstract categories. scoresi
 a scoring system does to a society; it never scores a real person.
 
 One run is :func:`simulate` (or a :class:`Simulation` stepped by hand); many runs are one call
-each, as the command line's ``compare``, ``sweep``, ``sensitivity`` and ``calibrate``:
+each, as the command line's ``compare``, ``sweep``, ``sensitivity``, ``discover`` and
+``calibrate``:
 
 >>> import scoresim
 >>> small = {"population.agents": 200, "steps": 4}
@@ -12,7 +13,7 @@ each, as the command line's ``compare``, ``sweep``, ``sensitivity`` and ``calibr
 >>> result.to_frame().loc[0, "effect"]
 'chilling effect'
 
-Those four are loaded when first used: ``import scoresim`` loads neither pandas nor DuckDB.
+Those five are loaded when first used: ``import scoresim`` loads neither pandas nor DuckDB.
 A mechanism that is not in the model is an :class:`ExtraPhase`, added to a run with
 ``Simulation(scenario, extra_phases=[...])``.
 """
@@ -32,7 +33,7 @@ from scoresim.scenario import Scenario
 from scoresim.simulation import Simulation, simulate
 
 __all__ = ["ExtraPhase", "Run", "Scenario", "ScenarioError", "Simulation", "__version__",
-           "calibrate", "compare", "sensitivity", "simulate", "sweep"]  # fmt: skip
+           "calibrate", "compare", "discover", "sensitivity", "simulate", "sweep"]  # fmt: skip
 
 
 def __getattr__(name: str) -> _Any:
@@ -43,6 +44,8 @@ def __getattr__(name: str) -> _Any:
         from scoresim.experiments.sweep import run_sweep as value
     elif name == "sensitivity":
         from scoresim.experiments.sensitivity import sensitivity as value
+    elif name == "discover":
+        from scoresim.experiments.discovery import discover as value
     elif name == "calibrate":
         from scoresim.calibration.run import calibrate as value
     else:

@@ -154,3 +154,12 @@ def test_sensitivity_over_time_follows_the_influential_parameter(
     assert "at each step: the last step" in capsys.readouterr().out
     assert out.with_suffix(".png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(pd.read_csv(out)) == 8 * 2 * 3  # steps x outcomes x parameters
+
+
+def test_the_sweep_report_draws_prcc_for_a_latin_hypercube(tmp_path: Path) -> None:
+    from scoresim.report.html import write_report
+
+    db = make_sweep(tmp_path, outcome=lambda X: (X[:, 0] - 0.6) ** 2)
+    text = write_report(db).read_text()
+    assert '<h2>Partial rank correlation coefficients</h2>' in text
+    assert "<th>PRCC_low</th>" in text and "y: R2 = " in text  # the warning, under the table

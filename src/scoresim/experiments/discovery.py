@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,11 @@ from scoresim.core.errors import ScenarioError
 from scoresim.core.progress import format_value
 from scoresim.experiments.database import read_sweep
 from scoresim.experiments.prim import MIN_COVERAGE, Prim, prim
+from scoresim.experiments.console import frame_html
 from scoresim.experiments.sensitivity import applied_values, write_table
+
+if TYPE_CHECKING:
+    from scoresim.experiments.sweep import SweepReport
 
 _COMPARISONS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
     ">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,
@@ -109,6 +114,18 @@ class Discovery:
         ``quasi_p``."""
         return self.result.restricted.copy()
 
+    def to_frame(self) -> pd.DataFrame:
+        """The box's restricted parameters (:meth:`box_frame`)."""
+        return self.box_frame()
+
+    def _repr_html_(self) -> str:
+        """The box and the summary, for a notebook."""
+        import html
+
+        lines = "".join(f"<li><code>{html.escape(line)}</code></li>" for line in self.lines())
+        return (f"<div><p>scoresim discover: {html.escape(self.summary())}</p><ul>{lines}</ul>"
+                f"{frame_html(self.box_frame())}</div>")
+
     def save(self, folder: str | Path) -> Path:
         """Write ``trajectory.csv`` (the peeling trajectory, :meth:`Prim.trajectory_frame`),
         ``box.csv`` (:meth:`box_frame`) and ``summary.json`` (the condition, counts, the box's
@@ -125,7 +142,7 @@ class Discovery:
         return folder
 
 
-def discover(sweep: str | Path, outcome: str, where: str,
+def discover(sweep: str | Path | SweepReport, outcome: str, where: str,
              min_coverage: float = MIN_COVERAGE) -> Discovery:  # fmt: skip
     """PRIM on a sweep's finished runs: where does ``outcome`` satisfy ``where``?
 

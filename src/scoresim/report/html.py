@@ -96,7 +96,8 @@ def run_page(folder: Path) -> Page:
 
 
 def sweep_page(db: Path) -> Page:
-    """The report of a sweep database: outcomes against parameters, sensitivity bars."""
+    """The report of a sweep database: outcomes against parameters, sensitivity bars (the
+    method that fits the sampler: Sobol, Morris, or PRCC for the others)."""
     from scoresim.experiments.database import read_sweep
     from scoresim.experiments.sensitivity import sensitivity
 
@@ -131,15 +132,18 @@ def sweep_page(db: Path) -> Page:
         )
         stats = runs[runs["status"] == "done"][outcomes].describe().T.reset_index()
         page.section("Outcome summary", table(stats.rename(columns={"index": "outcome"})))
-    if info["sampler"] in ("sobol", "morris"):
-        try:
-            indices = sensitivity(db).to_frame()
-            title = "Sobol indices" if info["sampler"] == "sobol" else "Morris indices"
-            page.section(title, img(sweep_figures.sensitivity_bars(indices, info["sampler"]),
-                                    "sensitivity bars", line) + table(indices))  # fmt: skip
-        except ScenarioError as exc:
-            page.section("Sensitivity", f'<p class="note">Not available: {html.escape(str(exc))}'
-                                        "</p>")  # fmt: skip
+    try:
+        result = sensitivity(db)
+        indices = result.to_frame()
+        title = {"sobol": "Sobol indices", "morris": "Morris indices",
+                 "prcc": "Partial rank correlation coefficients"}[result.method]  # fmt: skip
+        notes = "".join(f'<p class="note">{html.escape(text)}</p>'
+                        for text in [*result.notes(), *result.warnings])  # fmt: skip
+        page.section(title, img(sweep_figures.sensitivity_bars(indices, result.method),
+                                "sensitivity bars", line) + table(indices) + notes)  # fmt: skip
+    except ScenarioError as exc:
+        page.section("Sensitivity", f'<p class="note">Not available: {html.escape(str(exc))}'
+                                    "</p>")  # fmt: skip
     if failed:
         errors = runs[runs["status"] == "failed"][["run_key", *params, "seed", "error"]]
         page.section("Failed runs", table(errors.head(50)))

@@ -38,7 +38,7 @@ def outcome_scatter(runs: pd.DataFrame, parameters: Sequence[str],
 
 
 def sensitivity_bars(table: pd.DataFrame, method: str) -> Figure:
-    """Sobol S1/ST (or Morris mu*) per parameter with 95% interval half-widths, per outcome."""
+    """Sobol S1/ST, Morris mu*, SRC or PRCC per parameter with its 95% interval, per outcome."""
     outcomes = list(dict.fromkeys(table["outcome"]))
     fig = Figure(figsize=(8, 2.8 * len(outcomes)), layout="constrained")
     axes = fig.subplots(len(outcomes), 1, squeeze=False).ravel()
@@ -51,10 +51,20 @@ def sensitivity_bars(table: pd.DataFrame, method: str) -> Figure:
             ax.barh(y + 0.2, part["ST"], 0.4, xerr=part["ST_conf"], label="total ST",
                     color="#c0392b")  # fmt: skip
             ax.set_xlabel("Sobol index (share of outcome variance)")
-        else:
+        elif method == "morris":
             ax.barh(y, part["mu_star"], 0.5, xerr=part["mu_star_conf"], label="mu*",
                     color="#2471a3")  # fmt: skip
             ax.set_xlabel(f"Morris mu* (mean |elementary effect|, units of {human_name(outcome)})")
+        else:
+            name = method.upper()
+            value = part[name].to_numpy(dtype=float)
+            error = np.abs([value - part[f"{name}_low"].to_numpy(dtype=float),
+                            part[f"{name}_high"].to_numpy(dtype=float) - value])  # fmt: skip
+            ax.barh(y, value, 0.5, xerr=error, label=f"{name} (R2 {part['R2'].iloc[0]:.2f})",
+                    color="#2471a3")  # fmt: skip
+            ax.axvline(0.0, color="grey", lw=0.6)
+            ax.set_xlabel("partial rank correlation" if method == "prcc"
+                          else "standardised regression coefficient")  # fmt: skip
         ax.set_yticks(y, list(part["parameter"]), fontsize=8)
         ax.set_title(human_name(outcome), fontsize=10)
         ax.legend(fontsize=8)
