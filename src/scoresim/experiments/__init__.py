@@ -1,4 +1,5 @@
-"""Experiments over many runs: counterfactual comparisons, sweeps and sensitivity analysis.
+"""Experiments over many runs: counterfactual comparisons, sweeps, sensitivity analysis and
+scenario discovery.
 
 - :mod:`~scoresim.experiments.arms`: the arms of a comparison on one society, overrides split
   between the arms and the control;
@@ -10,7 +11,12 @@
 - :mod:`~scoresim.experiments.backends`: local worker processes or Ray;
 - :mod:`~scoresim.experiments.database`, :mod:`~scoresim.experiments.sweep`: runs stored in DuckDB,
   resumable;
-- :mod:`~scoresim.experiments.sensitivity`: Sobol and Morris indices (SALib).
+- :mod:`~scoresim.experiments.sensitivity`: Sobol and Morris indices (SALib), SRC and PRCC
+  (:mod:`~scoresim.experiments.regression`), each method's table and warnings
+  (:mod:`~scoresim.experiments.indices`), and over time
+  (:mod:`~scoresim.experiments.sensitivity_time`);
+- :mod:`~scoresim.experiments.discovery`: scenario discovery, PRIM
+  (:mod:`~scoresim.experiments.prim`) on a sweep's runs.
 
 The names below are loaded when first used, so that importing one module of the package (the
 dashboard reads :mod:`~scoresim.experiments.arms`) does not load DuckDB and SALib. The functions

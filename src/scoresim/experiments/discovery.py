@@ -26,9 +26,9 @@ import pandas as pd
 
 from scoresim.core.errors import ScenarioError
 from scoresim.core.progress import format_value
+from scoresim.experiments.console import frame_html
 from scoresim.experiments.database import read_sweep
 from scoresim.experiments.prim import MIN_COVERAGE, Prim, prim
-from scoresim.experiments.console import frame_html
 from scoresim.experiments.sensitivity import applied_values, write_table
 
 if TYPE_CHECKING:
@@ -127,7 +127,8 @@ class Discovery:
                 f"{frame_html(self.box_frame())}</div>")
 
     def save(self, folder: str | Path) -> Path:
-        """Write ``trajectory.csv`` (the peeling trajectory, :meth:`Prim.trajectory_frame`),
+        """Write ``trajectory.csv`` (the peeling trajectory,
+        :meth:`~scoresim.experiments.prim.Prim.trajectory_frame`),
         ``box.csv`` (:meth:`box_frame`) and ``summary.json`` (the condition, counts, the box's
         coverage, density and mass, and the summary sentence) into ``folder``."""
         folder = Path(folder)
@@ -149,13 +150,21 @@ def discover(sweep: str | Path | SweepReport, outcome: str, where: str,
     Parameters
     ----------
     sweep : path or SweepReport
-        A finished sweep (any sampler): its database, or what ``run_sweep`` returned.
+        A finished sweep (any sampler): its database, or what
+        :func:`~scoresim.experiments.sweep.run_sweep` returned.
     outcome : str
         One of the sweep's outcomes.
     where : str
         The runs of interest: a comparison and a number, ``"> 0.3"``.
     min_coverage : float
-        The chosen box is the densest holding at least this share of the runs of interest.
+        The chosen box holds at least this share of the runs of interest
+        (:func:`~scoresim.experiments.prim.prim`).
+
+    Returns
+    -------
+    Discovery
+        The box's restricted parameters (:meth:`Discovery.lines`, :meth:`Discovery.box_frame`),
+        the one-sentence :meth:`Discovery.summary`, and PRIM's whole result in ``result``.
 
     Examples
     --------
