@@ -154,6 +154,8 @@ def test_sensitivity_over_time_follows_the_influential_parameter(
     assert "at each step: the last step" in capsys.readouterr().out
     assert out.with_suffix(".png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(pd.read_csv(out)) == 8 * 2 * 3  # steps x outcomes x parameters
+    assert main(["sensitivity", str(db), "--every", "2", "--out", str(out)]) == 2
+    assert capsys.readouterr().err.strip() == "scoresim: error: --every 2: only with --over-time"
 
 
 def test_the_sweep_report_draws_prcc_for_a_latin_hypercube(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from scoresim.cli.inputs import load_sweep, parse_override
-from scoresim.core.errors import missing_extra
+from scoresim.core.errors import ScenarioError, missing_extra
 from scoresim.scenario import Scenario
 
 
@@ -91,6 +91,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from scoresim.experiments.console import print_frame
     from scoresim.experiments.sensitivity import sensitivity
 
+    if args.every != 1 and not args.over_time:
+        raise ScenarioError(f"--every {args.every}: only with --over-time")
     result = sensitivity(args.db, method=args.method, over_time=args.over_time,
                          every=args.every)  # fmt: skip
     db = Path(args.db)
