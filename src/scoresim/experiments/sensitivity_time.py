@@ -42,6 +42,17 @@ def metric_by_step(db: Path, metric: str, points: int) -> pd.DataFrame:
     )
 
 
+def metric_of(info: dict, outcome: str) -> str:
+    """The metric column an outcome reduces, as the sweep file defines it; one line if it
+    names none."""
+    definition = info["definition"]["outcomes"].get(outcome)
+    metric = definition.get("metric") if isinstance(definition, dict) else None
+    if not isinstance(metric, str):
+        raise ScenarioError(f"outcomes.{outcome}: --over-time needs an outcome that reduces one "
+                            "metric column (metric = ...)")  # fmt: skip
+    return metric
+
+
 def indices_over_time(db: Path, info: dict, design: Design, method: str,
                       every: int) -> tuple[pd.DataFrame, list[str]]:  # fmt: skip
     """The table of indices at each analysed step (``method`` and ``constant`` in its
@@ -49,10 +60,9 @@ def indices_over_time(db: Path, info: dict, design: Design, method: str,
     warnings."""
     if every < 1:
         raise ScenarioError(f"--every: must be a positive integer (got {every})")
-    outcomes = info["definition"]["outcomes"]
-    rows, constant, warned = [], [], []
+    rows, constant, warned, metrics = [], [], [], {}
     for outcome in info["outcomes"]:
-        metric = outcomes[outcome]["metric"]
+        metric = metrics[outcome] = metric_of(info, outcome)
         table = metric_by_step(db, metric, design.X.shape[0])
         steps = list(table.index[every - 1 :: every])
         if len(table.index) and table.index[-1] not in steps:
@@ -79,5 +89,5 @@ def indices_over_time(db: Path, info: dict, design: Design, method: str,
     frame = pd.DataFrame(rows, columns=["step", "outcome", "parameter", *COLUMNS[method]])
     frame.attrs["method"] = method
     frame.attrs["constant"] = constant
-    frame.attrs["metrics"] = {o: outcomes[o]["metric"] for o in info["outcomes"]}
+    frame.attrs["metrics"] = metrics
     return frame, warned
