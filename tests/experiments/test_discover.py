@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 from tests.experiments.synthetic_sweep import NAMES, make_sweep
 
 from scoresim.cli import main
@@ -64,7 +65,8 @@ def test_the_command_prints_the_box_and_writes_its_files(
     assert list(pd.read_csv(out / "box.csv")["parameter"]) == [NAMES[0], NAMES[2]]
     record = json.loads((out / "summary.json").read_text())
     assert record["summary"] == summary and record["density"] == 1.0
-    assert (out / "peeling.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    caveat = Image.open(out / "peeling.png").text["Caveat"]
+    assert caveat.startswith("hypothetical · synthetic citizens · scoresim ")
 
 
 @pytest.mark.parametrize(("args", "message"), [

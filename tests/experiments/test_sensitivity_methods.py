@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 from tests.experiments.synthetic_sweep import NAMES, make_sweep, values
 
 from scoresim.cli import main
@@ -38,7 +39,7 @@ def test_src_of_a_linear_outcome_is_exact_through_the_database(
     out = tmp_path / "src.csv"
     assert main(["sensitivity", str(lhs), "--method", "src", "--out", str(out)]) == 0
     printed = capsys.readouterr()
-    assert "Standardised regression coefficients" in printed.out and "SRC_low" in printed.out
+    assert "y: SRC (95% bootstrap CI), R2 = 1" in printed.out and "95% CI" in printed.out
     pd.testing.assert_frame_equal(pd.read_csv(out), got, check_dtype=False)
 
 
@@ -151,8 +152,9 @@ def test_sensitivity_over_time_follows_the_influential_parameter(
     out = tmp_path / "time.csv"
     assert main(["sensitivity", str(db), "--over-time", "--method", "src",
                  "--out", str(out)]) == 0  # fmt: skip
-    assert "at each step: the last step" in capsys.readouterr().out
-    assert out.with_suffix(".png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    printed = capsys.readouterr().out
+    assert "y: SRC (95% bootstrap CI), R2 = 1, at step 8" in printed
+    assert "synthetic citizens" in Image.open(out.with_suffix(".png")).text["Caveat"]
     assert len(pd.read_csv(out)) == 8 * 2 * 3  # steps x outcomes x parameters
     assert main(["sensitivity", str(db), "--every", "2", "--out", str(out)]) == 2
     assert capsys.readouterr().err.strip() == "scoresim: error: --every 2: only with --over-time"

@@ -98,10 +98,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     db = Path(args.db)
     suffix = "-sensitivity-over-time" if args.over_time else "-sensitivity"
     out = Path(args.out) if args.out else db.with_name(f"{db.stem}{suffix}.csv")
-    if result.over_time:
-        shown = result.shown()
-        print_frame(shown[shown["step"] == shown["step"].max()], f"{result.title}: the last step",
-                    fmt=args.table_format)  # fmt: skip
+    if args.table_format == "table":
+        for title, frame in result.blocks():
+            print_frame(frame, title)
     else:
         print_frame(result.shown(), result.title, fmt=args.table_format)
     side = sys.stdout if args.table_format == "table" else sys.stderr
@@ -111,9 +110,10 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         print(f"scoresim: warning: {line}", file=sys.stderr)
     result.save(out)
     if result.over_time:
-        from scoresim.report.exploration import indices_over_time, save_png
+        from scoresim.report.exploration import indices_over_time, save_png, sweep_caveat
 
-        figure = save_png(indices_over_time(result.table), out.with_suffix(".png"))
+        figure = save_png(indices_over_time(result.table), out.with_suffix(".png"),
+                          sweep_caveat(db))  # fmt: skip
         print(f"results: {out}, {figure}", file=side)
     else:
         print(f"results: {out}", file=side)
@@ -122,7 +122,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 def cmd_discover(args: argparse.Namespace) -> int:
     from scoresim.experiments.discovery import discover
-    from scoresim.report.exploration import peeling_trajectory, save_png
+    from scoresim.report.exploration import peeling_trajectory, save_png, sweep_caveat
     from scoresim.results.folders import atomic_folder
 
     db = Path(args.db)
@@ -134,7 +134,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
     print(found.summary())
     with atomic_folder(out) as tmp:
         found.save(tmp)
-        save_png(peeling_trajectory(found), tmp / "peeling.png")
+        save_png(peeling_trajectory(found), tmp / "peeling.png", sweep_caveat(db))
     print(f"results: {out}")
     return 0
 

@@ -119,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="the runs of interest: a comparison (>, >=, <, <=) and a "
                            "number")  # fmt: skip
     disc.add_argument("--min-coverage", type=_share, default=0.5, metavar="C",
-                      help="the chosen box is the densest covering at least C of the runs of "
+                      help="the chosen box covers at least C of the runs of "
                            "interest (default: 0.5)")  # fmt: skip
     disc.add_argument("--out", help="output folder (default: <db>-discover-<outcome>)")
     disc.set_defaults(func=multi.cmd_discover)

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from scoresim.core.errors import ScenarioError
+from scoresim.core.progress import format_value
 from scoresim.experiments.console import frame_html
 from scoresim.experiments.database import read_sweep
 from scoresim.experiments.indices import COLUMNS, METHODS, Design, outcome_rows, outcome_warning
@@ -56,6 +57,9 @@ MORRIS_COLUMNS = ("outcome", "parameter", *COLUMNS["morris"])
 SRC_COLUMNS = ("outcome", "parameter", *COLUMNS["src"])
 #: Columns of a PRCC table (coefficient, 95% bootstrap interval, p-value, R² of the ranks).
 PRCC_COLUMNS = ("outcome", "parameter", *COLUMNS["prcc"])
+#: The short titles of the terminal's tables, one per outcome.
+_SHORT = {"sobol": "Sobol indices (95% CI half-widths)", "morris": "Morris elementary effects",
+          "src": "SRC (95% bootstrap CI)", "prcc": "PRCC (95% bootstrap CI)"}  # fmt: skip
 
 
 def outcome_matrix(db: str | Path) -> tuple[dict, np.ndarray, pd.DataFrame]:
@@ -166,6 +170,39 @@ class Sensitivity:
         if self.method != "sobol":
             return self.table.copy()
         return self.table.drop(columns=[c for c in self.table if c.endswith(("_low", "_high"))])
+
+    def blocks(self) -> list[tuple[str, pd.DataFrame]]:
+        """What the terminal shows, one table per outcome (its last step over time) that fits
+        80 columns: a title naming the outcome (and a regression's R²), one row per parameter,
+        a regression's interval as one ``95% CI`` cell.
+
+        Examples
+        --------
+        >>> t = pd.DataFrame({"outcome": ["y", "y"], "parameter": ["a", "b"], "SRC": [0.9, 0.1],
+        ...                   "SRC_low": [0.8, -0.1], "SRC_high": [1.0, 0.3], "R2": [0.8, 0.8]})
+        >>> t.attrs.update(method="src", constant=[])
+        >>> title, frame = Sensitivity(t, Path("s.duckdb")).blocks()[0]
+        >>> title, frame.values.tolist()
+        ('y: SRC (95% bootstrap CI), R2 = 0.8', [['a', 0.9, '[0.8, 1]'], ['b', 0.1, '[-0.1, 0.3]']])
+        """
+        shown = self.shown()
+        if self.over_time:
+            shown = shown[shown["step"] == shown["step"].max()].drop(columns="step")
+        out = []
+        for outcome, part in shown.groupby("outcome", sort=False):
+            frame = part.drop(columns="outcome").reset_index(drop=True)
+            title = f"{outcome}: {_SHORT[self.method]}"
+            if self.method in ("src", "prcc"):
+                name = self.method.upper()
+                title += f", R2 = {format_value(float(frame['R2'].iloc[0]))}"
+                ends = zip(frame[f"{name}_low"], frame[f"{name}_high"], strict=True)
+                interval = [f"[{format_value(lo)}, {format_value(hi)}]" for lo, hi in ends]
+                frame = frame.drop(columns=[f"{name}_low", f"{name}_high", "R2"])
+                frame.insert(2, "95% CI", interval)
+            if self.over_time:
+                title += f", at step {int(self.table['step'].max())}"
+            out.append((title, frame))
+        return out
 
     def notes(self) -> list[str]:
         """A line for each outcome without indices."""

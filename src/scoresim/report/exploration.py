@@ -1,5 +1,6 @@
 """Figures of exploratory modelling: sensitivity indices over the weeks, and PRIM's peeling
-trajectory (coverage against density) with the box chosen."""
+trajectory (coverage against density) with the box chosen. Each is written as a PNG stamped
+with its sweep's caveat line (:mod:`scoresim.report.stamp`)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from scoresim.core.version import version
+from scoresim.experiments.database import read_sweep
 from scoresim.experiments.discovery import Discovery
 from scoresim.experiments.indices import MAIN
+from scoresim.report.html import sweep_line
+from scoresim.report.stamp import png
 from scoresim.results.folders import output_error
 
 _LABELS = {
@@ -23,7 +26,6 @@ _LABELS = {
     "src": "standardised regression coefficient",
     "prcc": "partial rank correlation",
 }
-_FOOTER = "scoresim {version} · synthetic citizens · {what}"
 #: Resolution of the PNG files.
 DPI = 110
 
@@ -62,7 +64,6 @@ def indices_over_time(table: pd.DataFrame) -> Figure:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="best")
     axes[-1].set_xlabel("week")
-    _footer(fig, f"{method} indices over time")
     return fig
 
 
@@ -91,30 +92,29 @@ def peeling_trajectory(found: Discovery) -> Figure:
     ax.set_title(f"PRIM peeling trajectory: {found.condition}", fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower left")
-    _footer(fig, f"scenario discovery, {found.condition}")
     return fig
 
 
-def save_png(fig: Figure, path: str | Path) -> Path:
-    """Write ``fig`` as a PNG, beside and renamed (an earlier file is replaced only by a whole
-    one)."""
+def sweep_caveat(db: str | Path) -> str:
+    """The caveat line of the figures of the sweep in ``db`` (as its report draws them)."""
+    data = read_sweep(db)
+    return sweep_line(data["info"], data["runs"])
+
+
+def save_png(fig: Figure, path: str | Path, caveat: str) -> Path:
+    """Write ``fig`` as a PNG stamped with ``caveat`` (drawn and as a text chunk), beside and
+    renamed (an earlier file is replaced only by a whole one)."""
     path = Path(path)
     tmp: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        data = png(fig, caveat, dpi=DPI)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent, suffix=".png")
-        os.close(fd)
-        fig.savefig(tmp, dpi=DPI)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
         os.replace(tmp, path)
     except OSError as exc:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
         raise output_error(path, exc) from None
     return path
-
-
-def _footer(fig: Figure, what: str) -> None:
-    """A line at the foot of the figure, below the axes the layout places."""
-    fig.get_layout_engine().set(rect=(0.0, 0.04, 1.0, 0.96))
-    fig.text(0.01, 0.002, _FOOTER.format(version=version(), what=what), fontsize=7,
-             color="#555555", ha="left", va="bottom")  # fmt: skip

@@ -95,6 +95,15 @@ def run_page(folder: Path) -> Page:
     return page
 
 
+def sweep_line(info: dict, runs: pd.DataFrame) -> str:
+    """The caveat line of a sweep's figures: its base system's status, synthetic citizens, the
+    package and the newest model version among its runs."""
+    model = max(runs["model"].dropna(), default=None, key=lambda v: int(str(v)[1:])) \
+        if "model" in runs.columns else None  # fmt: skip
+    base = str(info["definition"].get("scenario", "seed"))
+    return figure_line([describe(base)], model=model)
+
+
 def sweep_page(db: Path) -> Page:
     """The report of a sweep database: outcomes against parameters, sensitivity bars (the
     method that fits the sampler: Sobol, Morris, or PRCC for the others)."""
@@ -107,10 +116,7 @@ def sweep_page(db: Path) -> Page:
     done = int((runs["status"] == "done").sum())
     failed = int((runs["status"] == "failed").sum())
     total = design["run_key"].nunique()
-    model = max(runs["model"].dropna(), default=None, key=lambda v: int(str(v)[1:])) \
-        if "model" in runs.columns else None  # fmt: skip
-    base = str(info["definition"].get("scenario", "seed"))
-    line = figure_line([describe(base)], model=model)
+    line = sweep_line(info, runs)
     page = Page(f"scoresim report: sweep {info['name']}",
                 f"Sweep database <code>{html.escape(str(db))}</code> · sampler "
                 f"{html.escape(info['sampler'])} · {design['point'].nunique()} design points "
