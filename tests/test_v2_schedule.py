@@ -240,9 +240,9 @@ BAD = {
         "policy.records.0.detect:",
     ),
     "step 0": (schedule(0, '"policy.decay" = 0.1'), "schedule.0.step:"),
-    "step beyond the horizon": (
-        "steps = 10\n" + schedule(11, '"policy.decay" = 0.1'),
-        "schedule.0.step:",
+    "step beyond the horizon, bad value": (
+        "steps = 10\n" + schedule(11, '"policy.decay" = 2.0'),
+        "schedule.0.set: policy.decay:",
     ),
     "no such field": (
         schedule(3, '"policy.nonexistent" = 0.1'),
@@ -302,6 +302,8 @@ def test_a_good_schedule_validates(tmp_path, capsys):
 
 
 def test_overrides_refuse_a_bad_schedule_too():
-    with pytest.raises(ScenarioError, match=r"^schedule\.0\.step: must be at most steps \(8\)"):
-        small("seed", schedule=[entry(9, policy__decay=0.1)])
+    with pytest.raises(ScenarioError, match=r"^schedule\.0\.set\.steps: cannot be scheduled"):
+        small("seed", schedule=[entry(9, steps=3)])
     assert small("seed", schedule=[entry(8, policy__decay=0.1)]).timeline()[0][0] == 8
+    later = small("seed", schedule=[entry(9, policy__decay=0.1)])  # after the horizon: kept
+    assert later.timeline() == [] and len(later.schedule) == 1

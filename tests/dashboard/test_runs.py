@@ -198,7 +198,8 @@ def test_at_most_four_systems_and_changes_wait_for_reset(tmp_path):
 
 def test_a_schedule_entry_is_an_event_saying_what_changed():
     entry = SimpleNamespace(step=52, set={"policy.detect.critical": 0.5, "tiers.poor.reach": 0.2})
-    scenario = SimpleNamespace(mandatory_step=260, schedule=[entry])
+    later = SimpleNamespace(step=400, set={"policy.decay": 0.1})  # after the horizon
+    scenario = SimpleNamespace(mandatory_step=260, schedule=[entry, later], steps=312)
     events = events_of("zhima", scenario)
     assert [(e.step, e.text) for e in events] == [
         (52, "policy.detect.critical = 0.5, tiers.poor.reach = 0.2"),
@@ -250,10 +251,11 @@ def test_the_documented_presets_run_beside_seed_on_a_shorter_horizon(tmp_path):
         assert c.set_systems(extras) is None and "systems" not in c.errors
         specs = c.worker.specs
         assert [s.name for s in specs] == ["seed", *extras, "control"]
-        # their timelines' entries after week 40 are left out, the rest of each preset kept
+        # their timelines are kept whole: an entry after week 40 is never applied
         for spec in specs[1:-1]:
             preset = Scenario.preset(spec.name)
-            assert all(e.step <= 40 for e in spec.scenario.schedule)
+            assert spec.scenario.schedule == preset.schedule
+            assert spec.scenario.timeline() == []
             assert spec.scenario.tiers == preset.tiers and spec.scenario.policy == preset.policy
         assert [s.colour for s in specs] == [SYSTEMS[s.name].colour for s in specs]
         assert [s.status for s in specs] == ["hypothetical", *["documented"] * 3, "counterfactual"]
@@ -266,14 +268,15 @@ def test_the_documented_presets_run_beside_seed_on_a_shorter_horizon(tmp_path):
         c.close()
 
 
-def test_a_shorter_horizon_keeps_the_first_systems_earlier_timeline(tmp_path):
+def test_a_shorter_horizon_keeps_the_first_systems_timeline_unapplied(tmp_path):
     rongcheng = Scenario.preset("rongcheng").with_overrides({"population.agents": 400})
     c = Controller(rongcheng, scenario_root=tmp_path)
     try:
         assert c.set_field("steps", "200") is None
-        assert [e.step for e in c.scenario.schedule] == [156]
+        assert [k for k, _ in c.scenario.timeline()] == [156]
         assert c.set_field("steps", "100") is None
-        assert c.scenario.schedule == [] and c.errors == {}
+        assert [e.step for e in c.scenario.schedule] == [156] and c.errors == {}
+        assert c.scenario.timeline() == [] and c.scenario.after_horizon()
     finally:
         c.close()
 

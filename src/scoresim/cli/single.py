@@ -48,6 +48,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         give_back_memory()
         files.write_into(tmp)
     print(f"results: {out}")
+    for line in scenario.after_horizon():
+        print(f"not applied: {line}")
     return 0
 
 
@@ -85,7 +87,10 @@ def cmd_presets(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    print(load_scenario(args.scenario, args.set).to_toml(), end="")
+    scenario = load_scenario(args.scenario, args.set)
+    print(scenario.to_toml(), end="")
+    for line in scenario.after_horizon():  # kept, never applied: a TOML comment
+        print(f"# {line} (kept, never applied)")
     return 0
 
 

@@ -20,7 +20,6 @@ from scoresim.dashboard.fields import (
     get_value,
     parse_value,
 )
-from scoresim.experiments.arms import within_horizon
 from scoresim.scenario import Scenario
 
 
@@ -87,11 +86,7 @@ class ScenarioEditor:
         errors = dict(self._parse_errors)
         if not errors:
             try:
-                candidate = self.base
-                if self.edits:  # a shorter horizon keeps the timeline's earlier entries
-                    steps = self.edits.get("steps", self.base.steps)
-                    trim = within_horizon(self.base, steps) if isinstance(steps, int) else {}
-                    candidate = self.base.with_overrides({**self.edits, **trim})
+                candidate = self.base.with_overrides(self.edits) if self.edits else self.base
             except ScenarioError as exc:
                 errors[self._field_for(str(exc), edited)] = str(exc)
             else:

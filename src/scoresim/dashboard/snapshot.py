@@ -47,13 +47,16 @@ def _format(value: Any) -> str:
 
 
 def events_of(name: str, scenario: Scenario) -> list[Event]:
-    """The mandatory date and the ``[[schedule]]`` entries of a scenario, by week."""
+    """The mandatory date and the ``[[schedule]]`` entries of a scenario, by week, up to its
+    horizon (an entry after it is never applied, so it marks nothing)."""
     out = []
     if (m := scenario.mandatory_step) is not None:
         out.append(Event(m, name, "enrolment becomes mandatory"))
     for entry in getattr(scenario, "schedule", None) or []:
         step = entry["step"] if isinstance(entry, dict) else entry.step
         changes = entry["set"] if isinstance(entry, dict) else entry.set
+        if int(step) > scenario.steps:
+            continue
         text = ", ".join(f"{k} = {_format(v)}" for k, v in dict(changes).items())
         out.append(Event(int(step), name, text or "schedule entry"))
     return sorted(out, key=lambda e: e.step)

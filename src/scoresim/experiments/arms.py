@@ -39,28 +39,9 @@ SOCIETY = ("population", "graph", "steps", "seed")
 ScenarioLike = str | Path | Scenario
 
 
-def within_horizon(scenario: Scenario, steps: int) -> dict[str, Any]:
-    """The override that drops ``[[schedule]]`` entries after week ``steps`` (none if none is).
-
-    An entry after the horizon never takes effect, so a shorter run keeps the rest of the
-    timeline instead of being refused.
-
-    Examples
-    --------
-    >>> within_horizon(Scenario.preset("rongcheng"), 100)
-    {'schedule': []}
-    >>> within_horizon(Scenario.preset("rongcheng"), 312)
-    {}
-    """
-    entries = getattr(scenario, "schedule", None) or []
-    if all(e.step <= steps for e in entries):
-        return {}
-    return {"schedule": [{"step": e.step, "set": dict(e.set)} for e in entries if e.step <= steps]}
-
-
 def same_society(arm: Scenario, primary: Scenario) -> Scenario:
-    """``arm`` with the :data:`SOCIETY` fields of ``primary``: the same society (its timeline
-    after ``primary``'s horizon left out).
+    """``arm`` with the :data:`SOCIETY` fields of ``primary``: the same society and horizon (a
+    timeline entry after that horizon is kept and never applied, docs/model.md 6.7).
 
     Examples
     --------
@@ -71,7 +52,7 @@ def same_society(arm: Scenario, primary: Scenario) -> Scenario:
     """
     d = primary.to_dict()
     society = {name: d[name] for name in SOCIETY}
-    return arm.with_overrides({**society, **within_horizon(arm, primary.steps)})
+    return arm.with_overrides(society)
 
 
 def society_difference(arm: Scenario, primary: Scenario) -> str | None:

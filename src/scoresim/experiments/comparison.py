@@ -102,6 +102,8 @@ class Comparison:
             entries[label] = {"name": sc.name, "key": sc.key(), "file": self.scenario_file(label)}
             if label in self.arms.sources:  # the preset name or file the arm was given as
                 entries[label]["source"] = self.arms.sources[label]
+            if later := sc.after_horizon():  # kept in its scenario, never applied
+                entries[label]["after_horizon"] = later
         control = entries.pop(self.arms.control_label)
         if self.arms.paired:
             form = {"treatment": entries["treatment"], "control": control}

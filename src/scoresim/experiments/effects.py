@@ -178,14 +178,19 @@ def _cube(frame: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
 
 
 def blacklist_on(scenario: Any) -> bool:
-    """Whether a scenario's blacklist (model v2) is enabled at the start or by its schedule.
+    """Whether a scenario's blacklist (model v2) is enabled at the start or by its schedule
+    within the horizon (an entry after it is never applied).
 
     Scenarios from before model v2 have no ``blacklist`` section: False.
     """
     section = getattr(scenario, "blacklist", None)
     if section is not None and bool(getattr(section, "enabled", False)):
         return True
+    horizon = getattr(scenario, "steps", None)
     for entry in getattr(scenario, "schedule", None) or ():
+        step = entry.get("step") if isinstance(entry, dict) else getattr(entry, "step", None)
+        if horizon is not None and step is not None and step > horizon:
+            continue
         changes = entry.get("set", {}) if isinstance(entry, dict) else getattr(entry, "set", {})
         if bool((changes or {}).get("blacklist.enabled", False)):
             return True

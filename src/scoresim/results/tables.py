@@ -234,10 +234,11 @@ def edges_frame(graph: Graph) -> pd.DataFrame:
 def summary_dict(scenario: Scenario, wall_seconds: float, steps: int,
              last: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
     """What ``summary.json`` holds, the code that made it first
-    (:func:`~scoresim.scenario.versions.code_identity`)."""
+    (:func:`~scoresim.scenario.versions.code_identity`); ``after_horizon`` lists the timeline
+    entries after the last step, never applied (docs/model.md 6.7), when there are any."""
     from scoresim.scenario.versions import code_identity
 
-    return {
+    summary = {
         **code_identity([scenario]),
         "scenario": scenario.name,
         "run_key": scenario.key(),
@@ -247,6 +248,9 @@ def summary_dict(scenario: Scenario, wall_seconds: float, steps: int,
         "steps": steps,
         "last": {k: _json_number(v) for k, v in last.items()},
     }
+    if later := scenario.after_horizon():
+        summary["after_horizon"] = later
+    return summary
 
 
 def file_metadata(scenario: Scenario) -> dict[str, str]:

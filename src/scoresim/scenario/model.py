@@ -28,7 +28,7 @@ from scoresim.core.errors import ScenarioError
 from scoresim.scenario.files import preset_dict, preset_names, read_toml, resolve_base
 from scoresim.scenario.messages import validated
 from scoresim.scenario.paths import set_path
-from scoresim.scenario.schedule import check_schedule, scheduled_dicts
+from scoresim.scenario.schedule import after_horizon, check_schedule, scheduled_dicts
 from scoresim.scenario.sections import (
     MAX_ITEMS,
     MAX_SCHEDULE,
@@ -185,7 +185,8 @@ class Scenario(_Section):
 
     def timeline(self) -> list[tuple[int, Scenario]]:
         """The policy timeline resolved: ``(step, scenario in force from that step)`` pairs in
-        step order, one per distinct step of ``schedule`` (empty without a schedule). Each
+        step order, one per distinct step of ``schedule`` up to the horizon (empty without a
+        schedule); entries after the horizon are never applied (:meth:`after_horizon`). Each
         scenario has no schedule of its own.
 
         Examples
@@ -196,7 +197,13 @@ class Scenario(_Section):
         >>> [(k, sc.policy.detect.critical, sc.tiers[0].reach) for k, sc in s.timeline()]
         [(5, 0.9, 0.2)]
         """
-        return [(k, _validate(d, f"schedule step {k}")) for k, d in scheduled_dicts(self)]
+        return [(k, _validate(d, f"schedule step {k}"))
+                for k, d in scheduled_dicts(self) if k <= self.steps]  # fmt: skip
+
+    def after_horizon(self) -> list[str]:
+        """The ``[[schedule]]`` entries after the last step, kept and never applied, one line
+        each (docs/model.md 6.7): ``scoresim show`` and the run's summary list them."""
+        return after_horizon(self)
 
 
 def preset_descriptions() -> dict[str, str]:

@@ -5,6 +5,8 @@ At step ``t`` a field holds the value of the entry with the largest ``step <= t`
 (the later one in the list at equal steps), else its base value. So the scenario in force from
 step ``K`` is the base with every entry of step ``<= K`` applied in (step, list) order. What is
 drawn or fixed at step 0 (``population``, ``graph``, ``steps``, ``seed``) cannot be scheduled.
+An entry after the horizon (``step > steps``) is kept, validated like the others and never
+applied: a run shorter than a preset's timeline ends before the change (:func:`after_horizon`).
 """
 
 from __future__ import annotations
@@ -50,17 +52,30 @@ def scheduled_dicts(scenario: Any) -> list[tuple[int, dict[str, Any]]]:
     return out
 
 
+def after_horizon(scenario: Any) -> list[str]:
+    """One line per ``[[schedule]]`` entry after the run's last step, which is never applied.
+
+    Examples
+    --------
+    >>> from scoresim.scenario import Scenario
+    >>> after_horizon(Scenario.preset("rongcheng").with_overrides({"steps": 60}))
+    ['schedule.0, week 156, after the horizon (60 steps): tiers.C.inspection = 1.0, \
+tiers.D.inspection = 1.0']
+    """
+    return [
+        f"schedule.{i}, week {entry.step}, after the horizon ({scenario.steps} steps): "
+        + ", ".join(f"{path} = {value!r}" for path, value in entry.set.items())
+        for i, entry in enumerate(scenario.schedule)
+        if entry.step > scenario.steps
+    ]
+
+
 def check_schedule(scenario: Any) -> None:
-    """Refuse, with a ``ValueError`` naming the field, a schedule step beyond the horizon, a
-    field that cannot be scheduled or does not exist, or a value that leaves an invalid
-    scenario."""
+    """Refuse, with a ``ValueError`` naming the field, a field that cannot be scheduled or does
+    not exist, or a value that leaves an invalid scenario. An entry after the horizon is
+    checked as any other (and kept)."""
     probe = scenario.model_dump(mode="python")
     for i, entry in enumerate(scenario.schedule):
-        if entry.step > scenario.steps:
-            raise ValueError(
-                f"schedule.{i}.step: must be at most steps ({scenario.steps}), got {entry.step}"
-                " (for a shorter run without the timeline, also set schedule=[])"
-            )
         for path in entry.set:
             top = path.split(".")[0]
             if top in FIXED:
