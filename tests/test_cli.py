@@ -168,7 +168,7 @@ def _write(name: str, text: str | None) -> Callable[[Path], str]:
     return make
 
 
-BAD_EDGES = "0 1\n2 999\n"
+BAD_EDGES = "0 1\n2 999 3\n"
 
 # (id, argv after "run" built from a scratch folder, text the one error line must contain)
 BAD_RUNS: list[tuple[str, Callable[[Path], list[str]], str]] = [

@@ -462,16 +462,12 @@ def _error(path, n: int) -> str:
 @pytest.mark.parametrize(
     ("text", "n", "line", "reason"),
     [
-        ("0 1\n# c\n\n1 2 3\n", 10, 4, "found 3 fields"),
-        ("0 1\n7\n", 10, 2, "found 1 fields"),
-        ("1 2 3\n0 1\n", 10, 1, "found 3 fields"),
-        ("0 1\n1 x\n", 10, 2, "not an integer id: 'x'"),
-        ("0 1\n1.0 2\n", 10, 2, "not an integer id: '1.0'"),
-        ("0 1\n1 2,\n", 10, 2, "not an integer id"),
-        ("0 1\n\n# x\n12000 2\n", 10000, 4, "id 12000 out of range 0..9999"),
-        ("0 1\n3 -1\n", 10, 2, "id -1 out of range 0..9"),
-        ("0 1\n3 99999999999999999999999\n", 10, 2, "out of range 0..9"),
-        ("0 1\n2 10\n", 10, 2, "id 10 out of range 0..9"),
+        ("0 1\n# c\n\n1 2 3\n", 10, 4, "expected two ids, found 3"),
+        ("0 1\n7\n", 10, 2, "expected two ids, found 1"),
+        ("1 2 3\n0 1\n", 10, 1, "expected two ids, found 3"),
+        ("0,1\n1,2,3\n", 10, 2, "expected two ids, found 3"),
+        ("a b\nc\n", 10, 2, "expected two ids, found 1"),
+        ("0 1\n1, \n", 10, 2, "expected two ids, found 1"),
     ],
 )
 def test_read_edgelist_bad_line(tmp_path, text: str, n: int, line: int, reason: str) -> None:
@@ -484,9 +480,36 @@ def test_read_edgelist_bad_line(tmp_path, text: str, n: int, line: int, reason: 
 
 def test_read_edgelist_example_message(tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "edges.txt").write_text("0 1\n" * 6 + "12000 3\n")
+    (tmp_path / "edges.txt").write_text("0 1\n" * 6 + "12 3 4\n")
     message = _error("edges.txt", 10000)
-    assert message == "graph.path: edges.txt line 7: id 12000 out of range 0..9999"
+    assert message == "graph.path: edges.txt line 7: expected two ids, found 3"
+
+
+@pytest.mark.parametrize(
+    ("text", "n", "edges"),
+    [
+        ("0 1\n1 x\n", 10, [(0, 1), (1, 2)]),  # a word: every id relabelled, first seen first
+        ("0 1\n\n# x\n12000 2\n", 10000, [(0, 1), (2, 3)]),  # past n - 1
+        ("5 -1\n-1 7\n", 3, [(0, 1), (1, 2)]),  # negative
+        ("0 1\n3 99999999999999999999999\n", 10, [(0, 1), (2, 3)]),  # past int64
+        ("1.0 2\n2 b\n", 3, [(0, 1), (1, 2)]),
+    ],
+)
+def test_read_edgelist_relabels_other_ids_in_first_seen_order(
+    tmp_path, text: str, n: int, edges: list[tuple[int, int]]
+) -> None:
+    path = tmp_path / "edges.txt"
+    path.write_text(text)
+    src, dst = read_edgelist(path, n)
+    assert list(zip(src.tolist(), dst.tolist(), strict=True)) == edges
+
+
+def test_read_edgelist_refuses_more_ids_than_agents(tmp_path) -> None:
+    path = tmp_path / "edges.txt"
+    path.write_text("a b\nb c\n")
+    with pytest.raises(ScenarioError) as info:
+        read_edgelist(path, 2)
+    assert str(info.value) == f"population.agents: 2 is below the 3 ids of graph.path {path}"
 
 
 def test_read_edgelist_missing_file(tmp_path) -> None:
@@ -505,7 +528,7 @@ def test_read_edgelist_empty(tmp_path, text: str) -> None:
 def test_read_edgelist_not_utf8(tmp_path) -> None:
     path = tmp_path / "bin.txt"
     path.write_bytes(b"0 1\n\xff\xfe 2\n")
-    assert "line 2" in _error(path, 10)
+    assert "line 2: not UTF-8 text" in _error(path, 10)
 
 
 # --------------------------------------------------------------------------- speed

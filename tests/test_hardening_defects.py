@@ -204,8 +204,10 @@ def test_5_deeply_nested_arrays_are_one_line(
 # --------------------------------------------------------------------------- 7: validate
 @pytest.mark.parametrize(
     ("content", "needle"),
-    [("0 1\nfoo\n", "line 2: expected two integer ids"), ("0 1\n1 500\n", "id 500 out of range"),
-     ("0 1\n1 x\n", "not an integer id")],
+    [("0 1\nfoo\n", "line 2: expected two ids, found 1"),
+     ("0 1\n1 2 3\n", "line 2: expected two ids"),
+     ("".join(f"n{i} n{i + 1}\n" for i in range(201)),
+      "population.agents: 200 is below the 202 ids")],
 )  # fmt: skip
 def test_7_validate_reads_the_edge_list(
     content: str, needle: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]

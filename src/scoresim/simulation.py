@@ -98,7 +98,7 @@ class Simulation:
         observers: Sequence[Callable[[Simulation], None]] = (),
         extra_phases: Sequence[ExtraPhase] = (),
     ) -> None:
-        scenario = with_seed(scenario, seed)
+        scenario = with_seed(scenario, seed).with_edge_list_hash()  # the file it reads, recorded
         self.scenario = scenario
         self.reporters = dict(reporters or {})
         self.extra_phases = tuple(extra_phases)

@@ -175,7 +175,7 @@ def test_edits_apply_at_step_zero_and_otherwise_at_reset(controller):
 
 def test_a_failure_in_the_background_is_reported_not_raised(tmp_path):
     edges = tmp_path / "edges.txt"
-    edges.write_text("0 1\n1 x\n")
+    edges.write_text("0 1\n1 2 3\n")
     toml = f'[graph]\nkind = "edgelist"\npath = "{edges.name}"\n[population]\nagents = 50\n'
     c = Controller(scenario_root=tmp_path)
     try:

@@ -191,7 +191,7 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(
     ring = tmp_path / "ring.txt"
     ring.write_text("\n".join(f"{i} {(i + 1) % 200}" for i in range(200)) + "\n")
     missing = tmp_path / "broken.txt"  # exists (validation passes) but fails when read
-    missing.write_text("0 1\n1 999\n")  # id 999 is out of range for 200 agents
+    missing.write_text("0 1\n1 2 3\n")  # line 2 is not a pair
     toml = tmp_path / "fail.toml"
     toml.write_text(f"""
 name = "fail"

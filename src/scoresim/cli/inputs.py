@@ -13,12 +13,16 @@ from scoresim.scenario import Scenario
 
 
 def parse_override(text: str) -> tuple[str, Any]:
-    """``FIELD=VALUE`` with VALUE read as a TOML literal (a bare word is a string).
+    """``FIELD=VALUE`` with VALUE read as a TOML literal; anything else that does not open a
+    TOML array, table or string is a bare string (a file name, a word), which the field's own
+    validation refuses if it wants a number.
 
     Examples
     --------
     >>> parse_override("graph.rewire=1.0"), parse_override("graph.kind=sbm")
     (('graph.rewire', 1.0), ('graph.kind', 'sbm'))
+    >>> parse_override("graph.path=data/friends 2.csv")
+    ('graph.path', 'data/friends 2.csv')
     """
     field, sep, raw = text.partition("=")
     field = field.strip()
@@ -29,7 +33,7 @@ def parse_override(text: str) -> tuple[str, Any]:
     except RecursionError:
         raise ScenarioError(f"{field}: cannot read value (nested too deeply)") from None
     except tomllib.TOMLDecodeError:
-        if raw.strip() and raw.strip().replace("_", "").replace("-", "").isalnum():
+        if raw.strip() and raw.strip()[0] not in "[{\"'" and "\n" not in raw:
             return field, raw.strip()
         raise ScenarioError(f"{field}: cannot read value {raw!r} (use a TOML literal)") from None
 
@@ -50,8 +54,18 @@ def validate_file(path: str | Path) -> Scenario:
     if scenario.graph.kind == "edgelist":
         from scoresim.society.generators import read_edgelist
 
-        read_edgelist(Path(scenario.graph.path), scenario.population.agents)
+        g = scenario.graph
+        read_edgelist(Path(g.path), scenario.population.agents, g.sha256)
     return scenario
+
+
+def isolated_note(scenario: Scenario) -> str | None:
+    """The note "N isolated agents added" when ``population.agents`` exceeds the nodes."""
+    added = scenario.isolated_agents()
+    if not added:
+        return None
+    return (f"graph.path: {added:,} isolated agents added ({scenario.population.agents:,} agents,"
+            f" {scenario.population.agents - added:,} nodes in {scenario.graph.path})")  # fmt: skip
 
 
 def load_sweep(path: str | Path) -> Any:

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from scoresim.cli.inputs import load_scenario, validate_file
+from scoresim.cli.inputs import isolated_note, load_scenario, validate_file
 from scoresim.core.errors import ScenarioError
 from scoresim.scenario import preset_descriptions
 
@@ -20,6 +20,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-{scenario.seed}"
     check_memory([scenario], force=args.force)
     check_output_folder(out)  # fail now rather than after the run
+    if note := isolated_note(scenario):
+        print(note)
 
     every = None
     if args.record:
@@ -97,6 +99,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     scenario = validate_file(args.file)
     print(f"{args.file}: valid ({scenario.population.agents} agents, {scenario.steps} steps)")
+    if note := isolated_note(scenario):
+        print(note)
     return 0
 
 

@@ -27,6 +27,7 @@ from scoresim.experiments.headline_view import legend, text_rows
 from scoresim.experiments.support import MIN_GROUP
 from scoresim.results.display import html_table
 from scoresim.results.folders import atomic_folder
+from scoresim.results.network_file import keep_edge_list
 from scoresim.results.run import Run
 from scoresim.scenario import Scenario
 from scoresim.scenario.versions import code_identity
@@ -89,7 +90,8 @@ class Comparison:
             if not self.arms.paired:
                 (tmp / "scenarios").mkdir()
             for label, sc in self.arms.labelled:
-                (tmp / self.scenario_file(label)).write_text(sc.to_toml())
+                file = tmp / self.scenario_file(label)  # an edge list kept beside it
+                file.write_text(keep_edge_list(sc, file.parent).to_toml())
             for label, run in self.examples.items():
                 run.save(tmp / _example(label, run))
             (tmp / "compare.json").write_text(json.dumps(self.summary(), indent=2) + "\n")

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from scoresim.results.folders import atomic_folder
+from scoresim.results.network_file import keep_edge_list
 from scoresim.results.tables import (
     AGENTS_TABLE,
     INTEGER_METRICS,
@@ -106,7 +107,8 @@ class RunFiles:
         """Write the run's files into the (temporary) folder ``tmp``."""
         import pyarrow as pa
 
-        meta = file_metadata(self.scenario)
+        scenario = keep_edge_list(self.scenario, tmp)  # as the folder records it
+        meta = file_metadata(scenario)
         metrics = pa.Table.from_arrays([_arrow(v) for v in self.metrics.values()],
                                        names=list(self.metrics))  # fmt: skip
         _write_chunks(tmp / "metrics.parquet", metrics.schema, [metrics], meta)
@@ -121,10 +123,10 @@ class RunFiles:
             _wait_through_signals(edges)  # the thread is done before anyone removes ``tmp``
             pool.shutdown()
         edges.result()
-        (tmp / "scenario.toml").write_text(self.scenario.to_toml())
+        (tmp / "scenario.toml").write_text(scenario.to_toml())
         steps = len(self.metrics["step"])
         last = {c: v[-1] for c, v in self.metrics.items()} if steps else {}
-        summary = summary_dict(self.scenario, self.wall_seconds, steps, last)
+        summary = summary_dict(scenario, self.wall_seconds, steps, last)
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
 
     def _agents(self, a: int, b: int) -> Any:

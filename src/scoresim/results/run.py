@@ -13,7 +13,7 @@ straight from its arrays.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,10 +63,13 @@ class Run:
         """Write the run folder atomically and return its path."""
         with atomic_folder(folder) as tmp:
             from scoresim.results.files import write_frames
+            from scoresim.results.network_file import keep_edge_list
 
-            write_frames(tmp, self.metrics, self.agents, self.edges, file_metadata(self.scenario))
-            (tmp / "scenario.toml").write_text(self.scenario.to_toml())
-            (tmp / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n")
+            scenario = keep_edge_list(self.scenario, tmp)  # as the folder records it
+            write_frames(tmp, self.metrics, self.agents, self.edges, file_metadata(scenario))
+            (tmp / "scenario.toml").write_text(scenario.to_toml())
+            summary = replace(self, scenario=scenario).summary()
+            (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
         return Path(folder)
 
     def to_networkx(self) -> nx.Graph:

@@ -25,6 +25,13 @@ import tomli_w
 from pydantic import Field, model_validator
 
 from scoresim.core.errors import ScenarioError
+from scoresim.scenario.edge_file import (
+    agents_from_edge_list,
+    edge_file_nodes,
+    graph_path_from,
+    sets_agents,
+    sha256_of,
+)
 from scoresim.scenario.files import preset_dict, preset_names, read_toml, resolve_base
 from scoresim.scenario.messages import validated
 from scoresim.scenario.paths import set_path
@@ -118,15 +125,21 @@ class Scenario(_Section):
         A file that sets no ``name`` is named after its stem.
         """
         path = Path(path)
-        return cls.from_file_data(read_toml(path), path.name, source=str(path))
+        return cls.from_file_data(read_toml(path), path.name, source=str(path),
+                                  folder=path.parent)  # fmt: skip
 
     @classmethod
-    def from_file_data(cls, data: dict[str, Any], filename: str, source: str) -> Scenario:
+    def from_file_data(
+        cls, data: dict[str, Any], filename: str, source: str, folder: Path | None = None
+    ) -> Scenario:
         """A scenario file's table (or an upload's) resolved; one that sets no ``name`` is
-        named after the file's stem."""
+        named after the file's stem. A relative ``graph.path`` is taken from the file's
+        ``folder`` when it is given."""
         if "name" not in data:
             data = {"name": Path(filename).stem, "description": f"scenario file {filename}",
                     **data}  # fmt: skip
+        if folder is not None:
+            data = graph_path_from(data, folder)
         return cls.from_dict(data, source=source)
 
     @classmethod
@@ -143,8 +156,13 @@ class Scenario(_Section):
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "scenario") -> Scenario:
-        """Validate a (possibly partial) scenario mapping, merged over its ``base`` preset."""
-        return _validate(resolve_base(data, source), source)
+        """Validate a (possibly partial) scenario mapping, merged over its ``base`` preset. An
+        edge-list graph without ``population.agents`` has as many agents as its file has nodes."""
+        merged = resolve_base(data, source)
+        population = data.get("population")
+        if not (isinstance(population, dict) and "agents" in population):
+            merged = agents_from_edge_list(merged)
+        return _validate(merged, source)
 
     def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
         """A copy with fields replaced by dotted path, e.g. ``{"graph.rewire": 1.0}``.
@@ -157,7 +175,24 @@ class Scenario(_Section):
         data = self.to_dict()
         for path, value in overrides.items():
             set_path(data, path, value)
+        if self.graph.kind != "edgelist" and not sets_agents(overrides):
+            data = agents_from_edge_list(data)  # a switch to an edge list takes its nodes
         return _validate(data, "override")
+
+    def with_edge_list_hash(self) -> Scenario:
+        """This scenario with its edge list's sha256 in ``graph.sha256`` (as a run records it,
+        and checks it when it reads the file); itself for any other graph or a recorded hash."""
+        g = self.graph
+        if g.kind != "edgelist" or g.sha256:
+            return self
+        return self.model_copy(update={"graph": g.model_copy(update={"sha256": sha256_of(g.path)})})
+
+    def isolated_agents(self) -> int:
+        """Agents beyond the nodes of the edge list (given by an explicit
+        ``population.agents``): they start without friends. 0 for any other graph."""
+        if self.graph.kind != "edgelist":
+            return 0
+        return max(0, self.population.agents - edge_file_nodes(self.graph.path))
 
     # ----------------------------------------------------------------- output
     def to_dict(self) -> dict[str, Any]:

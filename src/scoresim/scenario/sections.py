@@ -7,9 +7,15 @@ their mechanism off.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import (
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from scoresim.scenario.messages import InputModel
 
@@ -80,6 +86,16 @@ class Graph(_Section):
     blocks: Annotated[int, Field(ge=1, le=MAX_BLOCKS)]
     mixing: Probability
     path: str
+    #: the sha256 of the edge list's bytes, recorded by a run (empty: not recorded, not checked)
+    sha256: Annotated[str, Field(pattern="^([0-9a-f]{64})?$")] = ""
+
+    @model_serializer(mode="wrap")
+    def _recorded_hash_only(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """``sha256`` is written only when recorded, so scenarios without it keep their bytes."""
+        data = handler(self)
+        if not self.sha256:
+            data.pop("sha256", None)
+        return data
 
 
 class Adoption(_Section):

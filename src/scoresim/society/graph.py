@@ -396,5 +396,5 @@ def build_graph(scenario: Scenario, rng: np.random.Generator) -> Graph:
     elif g.kind == "sbm":
         src, dst = generators.sbm(n, g.blocks, float(g.degree), g.mixing, rng, canonical=False)
     else:
-        return Graph(n, *generators.read_edgelist(Path(g.path), n), canonical=True)
+        return Graph(n, *generators.read_edgelist(Path(g.path), n, g.sha256), canonical=True)
     return Graph(n, src, dst)

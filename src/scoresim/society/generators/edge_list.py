@@ -2,32 +2,30 @@
 
 from __future__ import annotations
 
-import re
-import warnings
 from pathlib import Path
 
-import numpy as np
-
 from scoresim.core.errors import ScenarioError
+from scoresim.scenario.edge_file import read_edge_file
 from scoresim.society.generators.canonical import EdgeList, _check_n, canonical_edges
 
-_INT_TOKEN = re.compile(rb"[+-]?[0-9]+")
 
+def read_edgelist(path: str | Path, n: int, sha256: str = "") -> EdgeList:
+    """Read an undirected graph on the nodes ``0..n-1`` from an edge-list file.
 
-def read_edgelist(path: str | Path, n: int) -> EdgeList:
-    """Read an undirected graph on the nodes ``0..n-1`` from a text edge list.
-
-    The file holds one edge per line as two whitespace-separated integer ids ``u v``. Blank
-    lines are ignored and ``#`` starts a comment that runs to the end of the line (so lines
-    starting with ``#`` are ignored). Self-loops are dropped and an edge given more than once,
-    in either orientation, is kept once.
+    The file is read as :mod:`scoresim.scenario.edge_file` describes: one pair of ids a line,
+    separated by whitespace or a comma, ``#`` comments, blank lines and a header line skipped.
+    Ids that are the integers ``0..n-1`` are the node numbers; any others are relabelled in
+    first-seen order. Self-loops are dropped and an edge given more than once, in either
+    orientation, is kept once.
 
     Parameters
     ----------
     path : str or pathlib.Path
         The edge list file.
     n : int
-        Number of nodes; every id must lie in ``0..n-1``.
+        Number of nodes; there must be no more distinct ids than this.
+    sha256 : str, optional
+        The file's recorded sha256 (``graph.sha256``); when given, the bytes must match it.
 
     Returns
     -------
@@ -37,17 +35,10 @@ def read_edgelist(path: str | Path, n: int) -> EdgeList:
     Raises
     ------
     scoresim.core.errors.ScenarioError
-        If the file is missing or unreadable, holds no edge, has a line that is not exactly two
-        integers, or an id outside ``0..n-1``. The one-line message starts with
-        ``graph.path: `` and names the file and, where it applies, the line, e.g.
-        ``graph.path: edges.txt line 7: id 12000 out of range 0..9999``.
-
-    Notes
-    -----
-    Parsing uses numpy's C ``loadtxt``; only when it fails is the file scanned line by line
-    to find the first offending line. Unlike ``networkx.read_edgelist``, ids are not relabelled
-    (they are the node ids), extra columns (edge data) are an error, nodes without edges still
-    exist (``n`` is given), and self-loops are dropped.
+        If the file is missing or unreadable, holds no edge, has a line that is not two ids,
+        more distinct ids than ``n`` or bytes that differ from ``sha256``. The one-line message
+        names the field and the file and, where it applies, the line, e.g.
+        ``graph.path: edges.txt line 7: expected two ids, found 3``.
 
     Examples
     --------
@@ -59,49 +50,9 @@ def read_edgelist(path: str | Path, n: int) -> EdgeList:
     (array([0, 1], dtype=int32), array([3, 2], dtype=int32))
     """
     n = _check_n(n)
-    name = str(path)
-    where = f"graph.path: {name}"
-    p = Path(path)
-    if not p.is_file():
-        reason = "not a file" if p.exists() else "file not found"
-        raise ScenarioError(f"{where}: {reason}")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # "input contained no data"
-            data = np.loadtxt(p, dtype=np.int64, comments="#", ndmin=2, encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(f"{where}: cannot read: {exc.strerror or exc}") from None
-    except ValueError as exc:  # includes UnicodeDecodeError
-        raise _diagnose(p, where, n, exc) from None
-    if data.size == 0:
-        raise ScenarioError(f"{where}: no edges in file")
-    if data.shape[1] != 2 or data.min() < 0 or data.max() >= n:
-        raise _diagnose(p, where, n, None)
-    src, dst = canonical_edges(data[:, 0], data[:, 1])
+    edges = read_edge_file(path, sha256)
+    u, v, _ = edges.pairs(n)
+    src, dst = canonical_edges(u, v)
     if src.size == 0:
-        raise ScenarioError(f"{where}: no edges in file (only self-loops)")
+        raise ScenarioError(f"graph.path: {edges.name}: no edges in file (only self-loops)")
     return src, dst
-
-
-def _diagnose(path: Path, where: str, n: int, exc: Exception | None) -> ScenarioError:
-    """Error for the first bad line of ``path`` (slow, only used once parsing has failed)."""
-    with path.open("rb") as f:
-        for number, raw in enumerate(f, start=1):
-            fields = raw.split(b"#", 1)[0].split()
-            if not fields:
-                continue
-            if len(fields) != 2:
-                return ScenarioError(
-                    f"{where} line {number}: expected two integer ids, found {len(fields)} fields"
-                )
-            for field in fields:
-                if not _INT_TOKEN.fullmatch(field):
-                    text = field.decode("utf-8", "replace")[:40]
-                    return ScenarioError(f"{where} line {number}: not an integer id: {text!r}")
-                value = int(field)
-                if not 0 <= value < n:
-                    return ScenarioError(
-                        f"{where} line {number}: id {value} out of range 0..{n - 1}"
-                    )
-    detail = str(exc).splitlines()[0] if exc is not None else "unreadable edge list"
-    return ScenarioError(f"{where}: cannot parse: {detail}")
