@@ -147,7 +147,6 @@ def test_two_phases_may_not_keep_one_column() -> None:
 def test_its_state_reaches_every_file(users_file, tmp_path: Path) -> None:
     """agents.parquet (from the arrays and from Run.save) and the recorder's file carry the
     phase's column, as they carry the built-in ones."""
-    (tmp_path / "rec").mkdir()
     recorder = AgentRecorder(tmp_path / "rec", every=4)
     sim = Simulation(SMALL, extra_phases=[users_file.WORD_OF_SANCTIONS], observers=[recorder])
     run = sim.run()

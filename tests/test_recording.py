@@ -12,6 +12,7 @@ import pytest
 
 from scoresim import Scenario, Simulation
 from scoresim.cli import main
+from scoresim.core.errors import ScenarioError
 from scoresim.results.recording import AgentRecorder
 from scoresim.results.tables import AGENT_STEPS_TABLE
 
@@ -42,6 +43,20 @@ def test_recorded_steps_are_the_state_at_those_steps(tmp_path: Path) -> None:
         np.testing.assert_array_equal(rows["degree"].to_numpy(), degree)
     edges0 = pd.read_parquet(tmp_path / "edges_initial.parquet")
     np.testing.assert_array_equal(edges0[["src", "dst"]].to_numpy().T, initial)
+
+
+def test_the_recorder_creates_its_folder(tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "not" / "yet"
+    recorder = AgentRecorder(folder, every=3)
+    assert not folder.exists()  # nothing is written before the run starts
+    Simulation(SMALL, seed=3, observers=[recorder]).run()
+    recorder.close()
+    assert sorted(p.name for p in folder.iterdir()) == ["agent_steps.parquet",
+                                                        "edges_initial.parquet"]  # fmt: skip
+    (tmp_path / "file").write_text("")
+    blocked = AgentRecorder(tmp_path / "file" / "inside", every=3)
+    with pytest.raises(ScenarioError, match="inside: cannot create the folder"):
+        Simulation(SMALL, seed=3, observers=[blocked])
 
 
 def test_the_recorded_columns_are_those_the_agent_columns_define(tmp_path: Path) -> None:

@@ -163,3 +163,12 @@ def test_bundled_example_sweeps_are_valid(name: str) -> None:
     path = Path(__file__).parents[2] / "examples" / name
     spec = SweepSpec.load(path)
     assert len(spec.points()) == {"mandatory-date.toml": 32, "sobol.toml": 64}[name]
+
+
+def test_the_mandatory_date_example_varies_the_mandatory_date() -> None:
+    spec = SweepSpec.load(Path(__file__).parents[2] / "examples" / "mandatory-date.toml")
+    dates = {p.scenario.adoption.mandatory_step for p in spec.points()}
+    assert len(dates) >= 3 and all(isinstance(d, int) for d in dates)
+    steps = spec.points()[0].scenario.steps
+    assert all(p.scenario.mandatory_step == p.scenario.adoption.mandatory_step <= steps
+               for p in spec.points())  # every date falls inside the run  # fmt: skip

@@ -33,7 +33,7 @@ from typing import Any
 
 import pandas as pd
 
-from scoresim.core.errors import ScenarioError
+from scoresim.core.errors import ScenarioError, missing_extra
 from scoresim.scenario import Scenario
 
 BACKENDS = ("local", "ray")
@@ -195,7 +195,7 @@ def check_backend(workers: int, backend: str, address: str | None) -> None:
     if address and backend != "ray":
         raise ScenarioError("--address: only used with --backend ray")
     if backend == "ray" and importlib.util.find_spec("ray") is None:
-        raise ScenarioError("--backend ray: needs the ray extra (pip install 'scoresim[ray]')")
+        raise missing_extra("--backend ray", "ray", "ray")
 
 
 def check_address(address: str, timeout: float = 5.0) -> str:

@@ -42,7 +42,8 @@ def parse_record(text: str) -> int:
 
 class AgentRecorder:
     """Writes the agents' state every ``every`` steps into ``folder/agent_steps.parquet`` and
-    the initial graph into ``folder/edges_initial.parquet`` (call :meth:`close` at the end)."""
+    the initial graph into ``folder/edges_initial.parquet`` (call :meth:`close` at the end).
+    ``folder`` is created (with its parents) when the recording starts."""
 
     def __init__(self, folder: str | Path, every: int) -> None:
         self.folder, self.every = Path(folder), every
@@ -50,6 +51,11 @@ class AgentRecorder:
 
     def start(self, sim: SimulationState) -> None:
         """Before the first step: the graph at step 0."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise ScenarioError(f"{self.folder}: cannot create the folder ({reason})") from None
         g, meta = sim.society.graph, file_metadata(sim.scenario)
         write_edges(self.folder / "edges_initial.parquet", g.indptr, g.indices, meta)
 
