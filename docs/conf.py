@@ -28,7 +28,14 @@ extensions = [
     "scoresim_docs",  # the CLI and scenario-field references, generated from the code
 ]
 
-exclude_patterns = ["_build", "jupyter_execute", "Thumbs.db", ".DS_Store", "**/.ipynb_checkpoints"]
+exclude_patterns = [
+    "_build",
+    "jupyter_execute",
+    "Thumbs.db",
+    ".DS_Store",
+    "**/.ipynb_checkpoints",
+    "tutorials/educator-answers.md",
+]  # included by the educator's tutorial
 source_suffix = {".md": "myst-nb", ".rst": "restructuredtext"}
 root_doc = "index"
 

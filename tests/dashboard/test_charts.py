@@ -44,6 +44,24 @@ def advanced():
     c.close()
 
 
+def test_each_marker_names_the_system_it_belongs_to(tmp_path):
+    seed = Scenario.preset("seed").with_overrides({"population.agents": 200, "steps": 200,
+                                                   "adoption.mandatory_step": 156})  # fmt: skip
+    c = Controller(seed, scenario_root=tmp_path, sample_size=40)
+    try:
+        assert c.set_systems(["rongcheng", "defaulter-blacklist"]) is None
+        snap = c.snapshot()
+        marks = {m["xAxis"]: m for m in charts.event_series(snap)["markLine"]["data"]}
+        labels = {week: m["label"]["formatter"] for week, m in marks.items()}
+        assert labels == {118: "wk 118 · defaulter-blacklist", 156: "wk 156 · seed, rongcheng"}
+        assert "lineStyle" not in marks[156]  # two systems' week: the neutral colour
+        assert marks[118]["lineStyle"]["color"] == SYSTEMS["defaulter-blacklist"].colour
+        assert marks[118]["label"]["color"] == SYSTEMS["defaulter-blacklist"].colour
+        assert "(defaulter-blacklist)" in marks[118]["name"]
+    finally:
+        c.close()
+
+
 def _time_charts(snap):
     return [c for c in charts_for(snap) if c.key not in ("network", "scores")]
 
@@ -67,6 +85,8 @@ def test_time_charts_draw_each_system_in_its_colour_and_mark_the_events(advanced
         marks = events[0]["markLine"]["data"]
         assert [m["xAxis"] for m in marks] == [5]
         assert marks[0]["name"] == "week 5: enrolment becomes mandatory (seed)"
+        assert marks[0]["label"]["formatter"] == "wk 5 · seed"  # whose change, without hovering
+        assert marks[0]["lineStyle"]["color"] == SYSTEMS["seed"].colour
         assert events[0]["markLine"]["silent"] is False  # hovering it says what changed
     adoption = charts.adoption_chart(snap)
     by_name = {s["name"]: s for s in adoption["series"]}

@@ -208,18 +208,26 @@ def test_a_schedule_entry_is_an_event_saying_what_changed():
 
 
 # ------------------------------------------------------------------ run cap
-def test_the_run_cap_is_shared_and_says_busy(tmp_path):
+def test_the_run_cap_is_shared_and_queues_in_order(tmp_path):
     slots = RunSlots(1)
-    a, b = _controller(tmp_path, slots), _controller(tmp_path, slots)
+    a, b, c = (_controller(tmp_path, slots) for _ in range(3))
     try:
         a.set_pace(1)
         assert a.run() is None and slots.in_use == 1
-        refusal = b.run()
-        assert refusal is not None and refusal.startswith("busy") and "try again" in refusal
-        assert b.step() == refusal and b.status == Status.READY
-        assert b.snapshot().runs_in_use == 1 and b.snapshot().max_runs == 1
+        before = b.version
+        assert b.run() is None and c.step() is None  # no refusal: they wait in line
+        assert (b.status, c.status) == (Status.QUEUED, Status.QUEUED)
+        assert (b.worker.queue_position, c.worker.queue_position) == (1, 2)
+        snap = c.snapshot()
+        assert (snap.runs_in_use, snap.max_runs, snap.waiting, snap.queue_position) == (1, 1, 2, 2)
+        assert b.version > before  # every page's counter redraws when the line changes
+        assert b.snapshot().t == 0  # nothing ran while waiting
+        b.pause()  # leaving the line moves c up
+        assert b.status == Status.READY and c.worker.queue_position == 1
         a.pause()
-        assert slots.in_use == 0
+        _wait_for(lambda: c.status != Status.QUEUED)  # c's turn came by itself
+        assert c.wait_idle(60) and c.snapshot().t == 1 and slots.in_use == 0
+        assert a.snapshot().runs_in_use == 0 and a.snapshot().waiting == 0
         b.set_pace(None)
         assert b.step(2) is None
         assert b.wait_idle(60) and slots.in_use == 0  # a finished step gives its slot back
@@ -234,6 +242,23 @@ def test_the_run_cap_is_shared_and_says_busy(tmp_path):
     finally:
         a.close()
         b.close()
+        c.close()
+
+
+def test_a_page_that_goes_away_leaves_the_line(tmp_path):
+    slots = RunSlots(1)
+    a, b, c = (_controller(tmp_path, slots) for _ in range(3))
+    try:
+        a.set_pace(1)
+        assert a.run() is None and b.run() is None and c.run() is None
+        b.close()
+        assert c.worker.queue_position == 1 and slots.waiting == 1
+        a.reset()  # a's slot is free: c takes it
+        _wait_for(lambda: c.status == Status.RUNNING)
+        assert slots.in_use == 1 and slots.waiting == 0
+    finally:
+        for page in (a, b, c):
+            page.close()
 
 
 def test_close_lets_the_runs_go(tmp_path):

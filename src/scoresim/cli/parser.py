@@ -61,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     dash.add_argument("--scenarios", type=_folder, metavar="DIR",
                       help="folder scenario files may be loaded from (default: .)")  # fmt: skip
     dash.add_argument("--max-runs", type=_positive, default=4, metavar="N",
-                      help="simulations running at once over all viewers (default: 4)")  # fmt: skip
+                      help="simulations running at once over all viewers; more wait in line "
+                           "(default: 4)")  # fmt: skip
     dash.add_argument("--verbose", action="store_true", help="show the web server's logs")
     dash.set_defaults(func=multi.cmd_dashboard)
 

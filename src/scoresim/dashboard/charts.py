@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from scoresim.dashboard.snapshot import Snapshot, event_lines
+from scoresim.dashboard.snapshot import Snapshot, event_lines, event_systems
 from scoresim.describe.palette import EVENT_COLOUR
 
 SOLID, DASHED, DOTTED = "solid", "dashed", "dotted"
@@ -77,11 +77,26 @@ def frame(snap: Snapshot, title: str, y_name: str) -> dict[str, Any]:
 
 
 def event_series(snap: Snapshot) -> dict[str, Any]:
-    """An empty series carrying the event lines (and the week shown, while scrubbing)."""
-    marks: list[dict[str, Any]] = [
-        {"xAxis": step, "name": text, "label": {"formatter": f"wk {step}"}}
-        for step, text in event_lines(list(snap.events))
-    ]
+    """An empty series carrying the event lines (and the week shown, while scrubbing).
+
+    Each line is labelled with its week and the system (or systems) it belongs to, and drawn in
+    that system's colour when it is one system's; hovering it says what changed."""
+    events = list(snap.events)
+    systems = event_systems(events)
+    colours = {arm.name: arm.colour for arm in snap.arms}
+    marks: list[dict[str, Any]] = []
+    for step, text in event_lines(events):
+        names = systems[step]
+        mark: dict[str, Any] = {
+            "xAxis": step,
+            "name": text,
+            "label": {"formatter": f"wk {step} · {', '.join(names)}"},
+        }
+        if len(names) == 1 and names[0] in colours:
+            colour = colours[names[0]]
+            mark["lineStyle"] = {"color": colour}
+            mark["label"]["color"] = colour
+        marks.append(mark)  # fmt: skip
     if snap.scrubbing:
         marks.append(
             {

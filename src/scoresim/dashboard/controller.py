@@ -56,6 +56,8 @@ from scoresim.experiments.arms import same_society
 from scoresim.scenario import Scenario, preset_names
 from scoresim.scenario.versions import code_line
 
+#: The first system a page opens with (a link may name another).
+DEFAULT_SYSTEM = "seed"
 #: Systems side by side (besides the control).
 MAX_SYSTEMS = 4
 #: Agents in the network drawing.
@@ -70,7 +72,7 @@ class Controller(ScenarioEditor):
     Parameters
     ----------
     scenario : Scenario, optional
-        The first system (default: the ``seed`` preset).
+        The first system (default: the :data:`DEFAULT_SYSTEM` preset, as it ships).
     scenario_root : Path, optional
         The only folder from which scenario files (and edge lists) may be read by path.
     max_agents, max_steps : int
@@ -108,7 +110,7 @@ class Controller(ScenarioEditor):
         self.edit_version = 0
         self._current: tuple[ArmSpec, ...] | None = None  # the systems as now edited
         self._shown: tuple[ArmSpec, ...] | None = None  # the last valid systems
-        first = scenario or Scenario.preset("seed")
+        first = scenario or Scenario.preset(DEFAULT_SYSTEM)
         label, loaded = first.name, None
         if link:  # what a link names replaces the default before anything is built
             first, label, loaded = self._from_link(link.strip(), first)
@@ -118,8 +120,9 @@ class Controller(ScenarioEditor):
 
     @property
     def version(self) -> int:
-        """Grows with every change the page should show."""
-        return self.worker.version
+        """Grows with every change the page should show: its own, and the server's run slots
+        and line (the runs counter and the place in line)."""
+        return self.worker.version + self.worker.slots.version
 
     def _bump(self) -> None:
         self.edit_version += 1  # the sidebar's inputs redraw only when this changes
@@ -364,6 +367,8 @@ class Controller(ScenarioEditor):
                 [describe(s.name, preset=s.status != USER) for s in specs],
                 code_line([s.scenario for s in specs], commit=False),
             ),
+            waiting=worker.slots.waiting,
+            queue_position=worker.queue_position,
         )
 
     def _fallback_specs(self) -> tuple[ArmSpec, ...]:

@@ -13,6 +13,7 @@ import solara
 from scoresim.dashboard.controller import MAX_SYSTEMS, Controller
 from scoresim.dashboard.fields import GROUPS, FieldSpec
 from scoresim.dashboard.loading import MAX_FILE_BYTES
+from scoresim.dashboard.slots import queue_message
 from scoresim.dashboard.snapshot import Snapshot
 from scoresim.dashboard.worker import PACES, Status
 
@@ -137,8 +138,10 @@ def SystemsPicker(controller: Controller, version: int, on_change: Any) -> None:
 def RunControls(controller: Controller, snap: Snapshot, on_change: Any) -> None:  # noqa: N802
     """Run, pause, step and reset; the pace; the week shown; the step counter.
 
-    A refusal (busy, fix the fields, the horizon) shows until the next command; each gets a
-    number of its own (class ``refusal-N``), so a repeated one is seen to be new.
+    A refusal (fix the fields, the horizon) shows until the next command; each gets a number of
+    its own (class ``refusal-N``), so a repeated one is seen to be new. A run beyond the server's
+    cap waits in line and says its place (class ``queue``); the counter of runs going is the
+    server's at this redraw (a change of the slots or the line redraws every page).
     """
     (refusal, count), set_refusal = solara.use_state(("", 0))
 
@@ -158,7 +161,7 @@ def RunControls(controller: Controller, snap: Snapshot, on_change: Any) -> None:
         controller.scrub(int(week))
         on_change()
 
-    running = snap.status in (Status.RUNNING, Status.STEPPING)
+    running = snap.status in (Status.RUNNING, Status.STEPPING, Status.QUEUED)
     blocked = bool(controller.errors) or snap.status == Status.ERROR
     with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
         solara.Button("Run", icon_name="mdi-play", color="primary", on_click=act(controller.run),
@@ -185,15 +188,18 @@ def RunControls(controller: Controller, snap: Snapshot, on_change: Any) -> None:
     rate = f" · {snap.steps_per_second:.1f} steps/s" if snap.steps_per_second > 0 else ""
     solara.Text(f"Step {snap.latest} / {snap.horizon} · {snap.status.value}{rate}",
                 classes=["step-readout"], style={"font-weight": "bold"})  # fmt: skip
-    solara.Text(f"Runs going on this server: {snap.runs_in_use} of {snap.max_runs}", style=SMALL,
-                classes=["runs-readout"])  # fmt: skip
+    waiting = f", {snap.waiting} waiting" if snap.waiting else ""
+    solara.Text(f"Runs going on this server: {snap.runs_in_use} of {snap.max_runs}{waiting}",
+                style=SMALL, classes=["runs-readout"])  # fmt: skip
+    if snap.status == Status.QUEUED and snap.queue_position is not None:
+        solara.Info(queue_message(snap.queue_position, snap.max_runs), dense=True,
+                    classes=["queue"])  # fmt: skip
     if snap.pending:
         solara.Info("Changed parameters or systems apply at the next Reset.", dense=True)
     if snap.status == Status.ERROR:
         solara.Error(snap.message, dense=True, classes=["run-error"])
     elif refusal:
-        kind = "busy" if refusal.startswith("busy") else "refusal"
-        solara.Warning(refusal, dense=True, classes=[kind, f"refusal-{count}"])
+        solara.Warning(refusal, dense=True, classes=["refusal", f"refusal-{count}"])
     for message in controller.general_errors:
         if not message.startswith(tuple(controller.extras)):
             solara.Error(message, dense=True, classes=["field-error"])

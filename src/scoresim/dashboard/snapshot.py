@@ -62,6 +62,20 @@ def events_of(name: str, scenario: Scenario) -> list[Event]:
     return sorted(out, key=lambda e: e.step)
 
 
+def event_systems(events: list[Event]) -> dict[int, list[str]]:
+    """The systems with a change in each week, in the order of the page's systems.
+
+    >>> event_systems([Event(5, "seed", "x"), Event(9, "rongcheng", "y"), Event(5, "zhima", "z")])
+    {5: ['seed', 'zhima'], 9: ['rongcheng']}
+    """
+    out: dict[int, list[str]] = {}
+    for e in events:
+        names = out.setdefault(e.step, [])
+        if e.arm not in names:
+            names.append(e.arm)
+    return dict(sorted(out.items()))
+
+
 def event_lines(events: list[Event]) -> list[tuple[int, str]]:
     """One line per week with a change: ``(week, what changed and in which systems)``."""
     by_step: dict[int, dict[str, list[str]]] = {}
@@ -145,6 +159,8 @@ class Snapshot:
     runs_in_use: int
     max_runs: int
     figure_caveat: str = ""  # the line each exported PNG carries
+    waiting: int = 0  # pages in line for a run slot
+    queue_position: int | None = None  # this page's place in that line (1: next), None if not
 
     @property
     def scrubbing(self) -> bool:
@@ -239,7 +255,11 @@ def headline(arm: ArmView, control: ArmView | None) -> dict[str, float]:
     """
     if not arm.rows or control is None or not control.rows:
         return {}
-    row, ctl = arm.rows[-1], control.rows[-1]
+    return headline_numbers(arm.rows[-1], control.rows[-1])
+
+
+def headline_numbers(row: dict[str, float], ctl: dict[str, float]) -> dict[str, float]:
+    """:func:`headline` from a system's metrics row and the control's of the same week."""
     crit = ctl["critical_posts"]
     out = {
         "enrolled": row["adoption"],

@@ -9,7 +9,8 @@ the page reads only published weeks of the history, never the simulations being 
 Pace: while running, a step starts no sooner than ``1 / pace`` seconds after the previous one
 started (``pace=None``: as fast as the machine goes); the wait is a condition wait, so Pause and
 Reset cut it short. A run or step holds one of the server's run slots
-(:mod:`~scoresim.dashboard.slots`) until it stops.
+(:mod:`~scoresim.dashboard.slots`) until it stops; when none is free it waits in line
+(:attr:`Status.QUEUED`) and starts by itself once its turn comes.
 
 Examples
 --------
@@ -41,6 +42,8 @@ from scoresim.dashboard.slots import RunSlots
 #: The pace control's settings in weeks per second; ``None``: as fast as it runs.
 PACES: tuple[float | None, ...] = (1, 2, 5, 10, 20, 50, None)
 DEFAULT_PACE: float | None = 10
+#: Seconds between a waiting page's asks for a free run slot.
+QUEUE_POLL = 0.2
 
 
 class Status(StrEnum):
@@ -49,6 +52,7 @@ class Status(StrEnum):
     READY = "ready"  # step 0
     RUNNING = "running"  # advancing to the horizon in the background
     STEPPING = "stepping"  # advancing a given number of steps
+    QUEUED = "queued"  # asked to run or step, waiting in line for a free run slot
     PAUSED = "paused"  # between step 0 and the horizon
     DONE = "done"  # the horizon is reached
     ERROR = "error"  # building or stepping failed; the message says why
@@ -177,11 +181,10 @@ class Worker:
         return None
 
     def _order(self, running: bool, target: int) -> str | None:
-        """Take a run slot and hand the thread its orders (the caller holds the lock)."""
+        """Take a run slot, or a place in line, and hand the thread its orders (the caller
+        holds the lock)."""
         if not self._slot:
-            if not self.slots.try_acquire():
-                return self.slots.busy_message()
-            self._slot = True
+            self._slot = self.slots.claim(self)
         self._running = running
         self._target = target
         self._ensure_thread()
@@ -189,10 +192,14 @@ class Worker:
         return None
 
     def _settle(self) -> None:
-        """Give the run slot back once nothing is to be stepped; wake the thread and the page."""
-        if self._slot and not self._wants_steps():
-            self.slots.release()
-            self._slot = False
+        """Give the run slot (or the place in line) back once nothing is to be stepped; wake the
+        thread and the page."""
+        if not self._wants_steps():
+            if self._slot:
+                self.slots.release()
+                self._slot = False
+            else:
+                self.slots.leave(self)
         self.bump()
 
     def _ensure_thread(self) -> None:
@@ -225,6 +232,12 @@ class Worker:
                         job = "build"
                         break
                     if self._wants_steps() and self.published is not None:
+                        if not self._slot:  # in line: ask again a moment later
+                            self._slot = self.slots.claim(self)
+                            if not self._slot:
+                                self.cond.wait(QUEUE_POLL)
+                                continue
+                            self.bump()
                         wait = self._pace_wait()
                         if wait <= 0:
                             job = "step"
@@ -285,6 +298,8 @@ class Worker:
             p = self.published
             if self.error:
                 return Status.ERROR
+            if self._wants_steps() and not self._slot:
+                return Status.QUEUED
             if self._running:
                 return Status.RUNNING
             if self._target is not None:
@@ -294,6 +309,11 @@ class Worker:
             if p is not None and p.t > 0:
                 return Status.PAUSED
             return Status.READY
+
+    @property
+    def queue_position(self) -> int | None:
+        """This page's place in line for a run slot (1: next), None if it is not waiting."""
+        return self.slots.position(self)
 
     @property
     def specs(self) -> tuple[ArmSpec, ...] | None:
