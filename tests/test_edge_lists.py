@@ -214,3 +214,16 @@ def test_numbers_from_zero_with_none_missing_are_the_agents(tmp_path):
     assert sc.population.agents == 3 and Path(sc.graph.path).is_absolute()
     (tmp_path / "lessons" / "g.txt").write_text("0 1\n1 5\n")  # 2, 3, 4 missing: relabelled
     assert Scenario.load(tmp_path / "lessons" / "s.toml").population.agents == 3
+
+
+def test_a_compare_folder_keeps_the_edge_list_beside_its_scenarios(people, tmp_path, capsys):
+    out = tmp_path / "cmp"
+    args = ["compare", str(people), "--against", "control", "--replications", "2",
+            "--workers", "1", "--out", str(out)]  # fmt: skip
+    assert main(args) == 0, capsys.readouterr().err
+    copy = out / "edgelist.csv"  # the two-arm form keeps treatment.toml and control.toml on top
+    assert copy.read_bytes() == (people.parent / "friends.csv").read_bytes()
+    for name in ("treatment.toml", "control.toml"):
+        again = Scenario.load(out / name)  # from the folder, wherever it is
+        assert Path(again.graph.path) == copy and again.graph.sha256 == sha256_of(copy)
+        assert again.population.agents == 5

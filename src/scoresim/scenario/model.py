@@ -221,7 +221,7 @@ class Scenario(_Section):
     def timeline(self) -> list[tuple[int, Scenario]]:
         """The policy timeline resolved: ``(step, scenario in force from that step)`` pairs in
         step order, one per distinct step of ``schedule`` up to the horizon (empty without a
-        schedule); entries after the horizon are never applied (:meth:`after_horizon`). Each
+        schedule); entries after the horizon are never applied (``after_horizon``). Each
         scenario has no schedule of its own.
 
         Examples

@@ -12,7 +12,7 @@ from scoresim.society.generators.canonical import EdgeList, _check_n, canonical_
 def read_edgelist(path: str | Path, n: int, sha256: str = "") -> EdgeList:
     """Read an undirected graph on the nodes ``0..n-1`` from an edge-list file.
 
-    The file is read as :mod:`scoresim.scenario.edge_file` describes: one pair of ids a line,
+    The file is read as ``scoresim.scenario.edge_file`` describes: one pair of ids a line,
     separated by whitespace or a comma, ``#`` comments, blank lines and a header line skipped.
     Ids that are the integers ``0..n-1`` are the node numbers; any others are relabelled in
     first-seen order. Self-loops are dropped and an edge given more than once, in either
