@@ -5,7 +5,7 @@ Each card's scenario is made the way a page makes it (:class:`LessonEditor`: the
 fields, its parsing and checks, from the system a page opens with), run with its control to the
 horizon, and read as the page's headline cards read it at the last week
 (:func:`~scoresim.dashboard.snapshot.headline_numbers`,
-:func:`~scoresim.dashboard.catalogue.format_card`).
+:func:`~scoresim.dashboard.catalogue.card_text`, with its "too few" for a small group).
 Each card also says what the group should find, and :func:`check_expectations` holds the
 numbers to it. :func:`write_answer_key` writes the key the tutorial includes::
 
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from scoresim.dashboard.arms import control_for
 from scoresim.dashboard.catalogue import CARDS as HEADLINE_CARDS
-from scoresim.dashboard.catalogue import format_card
+from scoresim.dashboard.catalogue import card_text
 from scoresim.dashboard.controller import DEFAULT_SYSTEM
 from scoresim.dashboard.editor import ScenarioEditor
 from scoresim.dashboard.fields import MAX_AGENTS, MAX_STEPS
@@ -132,7 +132,9 @@ def final_rows(scenario: Scenario) -> tuple[dict[str, float], dict[str, float]]:
 
 def card_numbers(card: LessonCard, base: Scenario | None = None) -> Numbers:
     """The headline numbers a group reads at the last week of its card's run."""
-    return headline_numbers(*final_rows(card_scenario(card, base)))
+    scenario = card_scenario(card, base)
+    tiers = [tier.name for tier in scenario.tiers]
+    return headline_numbers(*final_rows(scenario), scenario.population.agents, tiers)
 
 
 def answer_key(base: Scenario | None = None,
@@ -163,7 +165,7 @@ def answer_key_text(scenario: Scenario, key: dict[str, Numbers],
         "|" + "---|" * len(head),
     ]
     for number, card in enumerate((NO_CHANGE, *cards)):
-        values = [format_card(c, key[card.title].get(c.key)) for c in shown]
+        values = [card_text(c, key[card.title]) for c in shown]
         label = f"{number} {card.title}" if number else card.title
         lines.append("| " + " | ".join([label, card.says, *values, card.expect]) + " |")
     return "\n".join(lines) + "\n"

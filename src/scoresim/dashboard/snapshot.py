@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -255,11 +256,13 @@ def headline(arm: ArmView, control: ArmView | None) -> dict[str, float]:
     """
     if not arm.rows or control is None or not control.rows:
         return {}
-    return headline_numbers(arm.rows[-1], control.rows[-1])
+    return headline_numbers(arm.rows[-1], control.rows[-1], arm.agents, arm.tier_names)
 
 
-def headline_numbers(row: dict[str, float], ctl: dict[str, float]) -> dict[str, float]:
-    """:func:`headline` from a system's metrics row and the control's of the same week."""
+def headline_numbers(row: dict[str, float], ctl: dict[str, float], agents: int,
+                     tier_names: Sequence[str]) -> dict[str, float]:  # fmt: skip
+    """:func:`headline` from a system's metrics row and the control's of the same week, in a
+    society of ``agents`` whose tiers are ``tier_names`` (lowest first)."""
     crit = ctl["critical_posts"]
     out = {
         "enrolled": row["adoption"],
@@ -273,10 +276,10 @@ def headline_numbers(row: dict[str, float], ctl: dict[str, float]) -> dict[str, 
         "employment_gap": row["employment_poor"] - ctl["employment"],
         "employment_poor": row["employment_poor"],
         "employment_control": ctl["employment"],
-        "agents": float(arm.agents),
-        "lowest_tier_agents": round(row.get(f"tier_{arm.tier_names[0]}", math.nan)
-                                    * row["adoption"] * arm.agents)
-        if arm.tier_names and row["adoption"] > 0 else 0.0,
+        "agents": float(agents),
+        "lowest_tier_agents": round(row.get(f"tier_{tier_names[0]}", math.nan)
+                                    * row["adoption"] * agents)
+        if tier_names and row["adoption"] > 0 else 0.0,
     }
     if "listed" in row:
         out["listed"] = row["listed"]
