@@ -292,7 +292,11 @@ def test_10_an_outcome_that_does_not_vary_has_undefined_indices(tmp_path: Path) 
     done = subprocess.run([SCORESIM, "sensitivity", str(db), "--out", str(out)],
                           capture_output=True, text=True, timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert done.stderr == ""  # SALib's divide-by-zero warning no longer leaks
+    # SALib's divide-by-zero warning no longer leaks; the one line left is scoresim's own
+    # warning that two base samples are too few for Sobol indices
+    lines = done.stderr.splitlines()
+    assert "RuntimeWarning" not in done.stderr
+    assert lines and all(line.startswith("scoresim: warning:") for line in lines), lines
     assert "edges: indices undefined (the outcome does not vary)" in done.stdout
     assert "crit: indices undefined" not in done.stdout
     table = pd.read_csv(out)

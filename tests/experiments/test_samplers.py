@@ -162,7 +162,7 @@ def test_cli_reports_a_bad_sweep_in_one_line_with_exit_2(
 def test_bundled_example_sweeps_are_valid(name: str) -> None:
     path = Path(__file__).parents[2] / "examples" / name
     spec = SweepSpec.load(path)
-    assert len(spec.points()) == {"mandatory-date.toml": 32, "sobol.toml": 64}[name]
+    assert len(spec.points()) == {"mandatory-date.toml": 32, "sobol.toml": 512}[name]
 
 
 def test_the_mandatory_date_example_varies_the_mandatory_date() -> None:
