@@ -123,10 +123,9 @@ def test_glossary_defines_every_metric_column_and_headline_effect() -> None:
     assert "tier_<name>" in names
     missing = sorted(c for c in columns if c not in names and not c.startswith("tier_"))
     assert not missing, f"metric columns missing from the glossary: {missing}"
-    source = (ROOT / "src" / "scoresim" / "experiments" / "effects.py").read_text()
-    effects = set(re.findall(r'add\(\s*"([^"]+)"', source))
-    loop = source[source.index("for effect, metric in") :]  # the T - C effects
-    effects |= set(re.findall(r'\("([a-z][a-z ,-]+)", "[a-z_]+"\)', loop[: loop.index(":")]))
+    from scoresim.experiments.headline_effects import HEADLINE_EFFECTS
+
+    effects = {e.name for e in HEADLINE_EFFECTS}
     assert {"chilling effect", "pluralistic ignorance", "isolated share"} <= effects
     assert "share ever listed" in effects
     missing = sorted(effects - names)

@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from scoresim.calibration.expression import parse
 from scoresim.calibration.spec import CalibrationSpec
 from scoresim.cli import main
 from scoresim.core.errors import ScenarioError
+from scoresim.experiments.outcomes import parse
 
 from .conftest import BASE, calibration, write
 
@@ -32,7 +32,14 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
      "targets.0.metric: unknown function 'exp'"),
     ("control column without a control", calibration(
         targets=_target(metric="1 - critical_posts / control.critical_posts")),
-     "targets.0.metric: 'control.critical_posts' needs a control scenario"),
+     "targets.0.metric: 'control.critical_posts' reads a paired control run"),
+    ("a reduced metric with a step", calibration(targets=_target(metric="mean(adoption, 1, 5)")),
+     "targets.0.step: the metric is already one number of a run"),
+    ("a series metric without step or window", calibration(targets=_target(step=None)),
+     "targets.0.step: give step = N or window = [A, B], or reduce the metric"),
+    ("a window of the metric beyond the run", calibration(
+        targets=_target(step=None, metric="mean(adoption, 15, 30)")),
+     "targets.0.metric: mean(): bad step 30, beyond the run's 20 steps"),
     ("low >= high", calibration(parameters={"adoption.innovation": {"low": 0.01, "high": 0.01}}),
      "parameters.adoption.innovation.low: must be below high"),
     ("log prior at zero", calibration(parameters={

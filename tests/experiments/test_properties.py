@@ -49,15 +49,18 @@ def test_outcome_reductions_match_numpy(x: np.ndarray, k: int) -> None:
     def same(got: float, want: float) -> bool:
         return (math.isnan(got) and math.isnan(want)) or math.isclose(got, want, abs_tol=1e-9)
 
-    assert same(Outcome("o", "m", "last").reduce(frame), x[-1])
-    assert same(Outcome("o", "m", "first").reduce(frame), x[0])
-    assert same(Outcome("o", "m", "change").reduce(frame), x[-1] - x[0])
+    def outcome(how: str | None, k: int | None = None) -> float:
+        return Outcome.of("o", "m", ["m"], how, k).reduce(frame)
+
+    assert same(outcome(None), x[-1]) and same(outcome("last"), x[-1])
+    assert same(outcome("first"), x[0])
+    assert same(outcome("change"), x[-1] - x[0])
     for how, fn in (("mean", np.mean), ("min", np.min), ("max", np.max), ("sum", np.sum)):
         want = float(fn(finite)) if finite.size else math.nan
-        assert same(Outcome("o", "m", how).reduce(frame), want)
+        assert same(outcome(how), want)
     tail = x[-k:][np.isfinite(x[-k:])]
     want = float(tail.mean()) if tail.size else math.nan
-    assert same(Outcome("o", "m", "mean_last", k).reduce(frame), want)
+    assert same(outcome("mean_last", k), want)
 
 
 @given(st.lists(st.floats(-10, 10, allow_nan=False), min_size=1, max_size=6, unique=True),

@@ -4,7 +4,8 @@
 (:mod:`.history`) or ABC-SMC (:mod:`.abc`) over simulations on the sweep engine's backends
 (:mod:`.evaluate`), keeps every simulation in a DuckDB file for resume (:mod:`.store`) and
 writes the posterior, the summaries, a posterior predictive check and the calibrated scenario
-(:mod:`.outputs`). Targets may be expressions of metric columns (:mod:`.expression`).
+(:mod:`.outputs`). Targets may be expressions of metric columns, in the outcome language of
+sweeps and comparisons (:mod:`scoresim.experiments.outcomes`).
 """
 
 from scoresim.calibration.run import CalibrationRun, calibrate, default_folder

@@ -66,8 +66,7 @@ def sim_seed(seed: int, stage: str, round_: int, index: int, replication: int) -
 def target_values(spec: CalibrationSpec, runs: dict[str, dict[str, np.ndarray]]) -> np.ndarray:
     """Every target's value (in file order) from one replication's per-arm series."""
     control = runs.get("control")
-    return np.array([t.reduce(t.expression.evaluate(runs["treatment"], control))
-                     for t in spec.targets])  # fmt: skip
+    return np.array([t.value(runs["treatment"], control) for t in spec.targets])
 
 
 class SimulationError(RuntimeError):

@@ -17,9 +17,10 @@ Fields (``*`` required)::
                    where the field is shared, the rule of ``scoresim compare``)
     [parameters]*  dotted path = { low, high [, scale = "linear" | "log"] }: uniform priors,
                    log-uniform with scale = "log"
-    [[targets]]*   name, metric (a column or expression, see calibration.expression),
-                   step = N or window = [A, B] (the mean over steps A..B), value and sd, or
-                   low and high (an interval, read as value +- 2 sd), source, held_out
+    [[targets]]*   name, metric (a column or expression, see experiments.outcomes),
+                   step = N or window = [A, B] (the mean over steps A..B; none when the
+                   metric is already one number, e.g. mean(x, A, B)), value and sd, or low
+                   and high (an interval, read as value +- 2 sd), source, held_out
     [budget]       waves, points (history); generations, particles, quantile, epsilon (abc);
                    max_simulations; checks (posterior-predictive draws); cutoff (history's
                    implausibility threshold, default 3)
@@ -33,12 +34,12 @@ from typing import Any
 
 import numpy as np
 
-from scoresim.calibration.expression import Expression, parse
 from scoresim.calibration.space import Prior, Space
 from scoresim.calibration.spec_file import BudgetModel, FileModel, PriorModel, TargetModel
 from scoresim.core.errors import ScenarioError
 from scoresim.core.streams import with_seed
 from scoresim.experiments.arms import same_society, split_overrides
+from scoresim.experiments.outcomes import Expression, parse
 from scoresim.experiments.spec import (
     base_scenario,
     check_value,
@@ -63,7 +64,8 @@ ENGINE = 2
 
 @dataclass(frozen=True)
 class Target:
-    """A validated target: an observed interval for a metric at a step or over a window.
+    """A validated target: an observed interval for a metric at a step or over a window
+    (``first`` to ``last``), or for a metric that is one number of a run (both 0).
 
     ``mean`` and ``sd`` are the observation's centre and standard deviation (an interval
     ``[low, high]`` is read as ``mean +- 2 sd``).
@@ -71,8 +73,10 @@ class Target:
     Examples
     --------
     >>> t = Target("a", parse("x", ["x"]), 2, 3, 0.5, 0.1)
-    >>> t.reduce(np.array([0.0, 0.4, 0.6])), t.low, t.high
+    >>> t.value({"x": np.array([0.0, 0.4, 0.6])}), t.low, t.high
     (0.5, 0.3, 0.7)
+    >>> Target("b", parse("max(x)", ["x"]), 0, 0, 0.5, 0.1).value({"x": np.array([0.2, 0.6])})
+    0.6
     """
 
     name: str
@@ -93,8 +97,16 @@ class Target:
     def high(self) -> float:
         return round(self.mean + 2 * self.sd, 12)
 
+    def value(self, series: dict[str, np.ndarray],
+              control: dict[str, np.ndarray] | None = None) -> float:  # fmt: skip
+        """The target quantity of one run's per-step series (and its control's)."""
+        if self.expression.reduced:
+            return float(self.expression.at_end(series, control))
+        return self.reduce(self.expression.evaluate(series, control))
+
     def reduce(self, values: np.ndarray) -> float:
-        """The target quantity of an expression's per-step values (steps 1..T)."""
+        """The target quantity of an expression's per-step values (steps 1..T): the mean over
+        the window, NaN if a step of it is."""
         window = values[self.first - 1 : self.last]
         finite = window[np.isfinite(window)]
         return float(finite.mean()) if finite.size == window.size and finite.size else np.nan
@@ -214,9 +226,16 @@ def _target(i: int, t: TargetModel, columns: list[str], control_columns: list[st
             steps: int) -> Target:  # fmt: skip
     where = f"targets.{i}"
     try:
-        expression = parse(t.metric, columns, control_columns)
+        expression = parse(t.metric, columns, control_columns, steps)
     except ScenarioError as exc:
         raise ScenarioError(f"{where}.metric: {exc} (target {t.name!r})") from None
+    timed = t.step is not None or t.window is not None
+    if expression.reduced and timed:
+        raise ScenarioError(f"{where}.{'step' if t.step is not None else 'window'}: the metric "
+                            f"is already one number of a run; drop it (target {t.name!r})")
+    if not expression.reduced and not timed:
+        raise ScenarioError(f"{where}.step: give step = N or window = [A, B], or reduce the "
+                            f"metric to one number, e.g. mean(x, A, B) (target {t.name!r})")
     first, last = (t.step, t.step) if t.step is not None else tuple(t.window or (0, 0))
     if last > steps:
         field = "step" if t.step is not None else "window"

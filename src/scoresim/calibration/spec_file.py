@@ -30,7 +30,7 @@ class PriorModel(InputModel):
 
 class TargetModel(InputModel):
     """An observed value (``value`` and ``sd``) or interval (``low`` and ``high``) of a metric at
-    a ``step`` or over a ``window``."""
+    a ``step`` or over a ``window`` (neither when the metric is one number of a run)."""
 
     name: Annotated[str, Field(min_length=1)]
     metric: str
@@ -48,8 +48,8 @@ class TargetModel(InputModel):
 
     @model_validator(mode="after")
     def _shape(self) -> TargetModel:
-        if (self.step is None) == (self.window is None):
-            raise ValueError("step: give step = N or window = [A, B] (one of them)")
+        if self.step is not None and self.window is not None:
+            raise ValueError("step: give step = N or window = [A, B], not both")
         if self.window is not None and self.window[0] > self.window[1]:
             raise ValueError(f"window: the first step must not follow the second {self.window}")
         point = self.value is not None or self.sd is not None

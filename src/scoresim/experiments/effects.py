@@ -6,17 +6,19 @@ estimated from the *paired* per-replication differences ``d_r = treatment_r - co
 the estimate is their mean and the 95% interval ``mean ± t(0.975, n-1) · sd(d) / sqrt(n)``.
 Pairs where either arm is NaN are dropped; with fewer than two pairs the interval is NaN.
 
-The headline effects (:func:`headline_table`) are the press account's outcomes (chilling,
-preference falsification, isolation, the poor tier's jobs, inequality) and, for an arm whose
-blacklist is on (model v2, the Supreme People's Court's list of judgment defaulters), the
-list's own measures: the share ever listed, travel denied per listed person, and the listed
-share's employment gap.
+The headline effects (:data:`~scoresim.experiments.headline_effects.HEADLINE_EFFECTS`, data:
+a name, an expression of the outcome language, how it is paired and the group it rests on)
+are the press account's outcomes (chilling, preference falsification, isolation, the poor
+tier's jobs, inequality) and, for an arm whose blacklist is on (model v2, the Supreme People's
+Court's list of judgment defaulters), the list's own measures: the share ever listed, travel
+denied per listed person, and the listed share's employment gap. ``compare --effect
+NAME=EXPR`` adds one (:func:`~scoresim.experiments.headline_effects.user_effect`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,17 +26,19 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from scoresim.core.errors import ScenarioError
+from scoresim.experiments.headline_effects import (
+    GROUPS,
+    HEADLINE_EFFECTS,
+    HeadlineEffect,
+    Series,
+)
+from scoresim.experiments.headline_effects import LAST_YEAR as LAST_YEAR
+from scoresim.experiments.outcomes import parse
 from scoresim.experiments.quantities import effect_quantity
-from scoresim.experiments.support import agents_of, support
+from scoresim.experiments.support import support
 
 LEVEL = 0.95
-
-#: Weeks over which the listed share's employment gap is averaged (the last year of a run).
-LAST_YEAR = 52
-
-#: Metric columns (model v2) the blacklist's headline measures need.
-BLACKLIST_COLUMNS = ("ever_listed", "listings", "travel_denied", "employment_listed",
-                     "employment")  # fmt: skip
 
 #: Columns of ``effects.parquet``.
 EFFECT_COLUMNS = ("step", "metric", "treatment_mean", "control_mean", "difference",
@@ -197,48 +201,33 @@ def blacklist_on(scenario: Any) -> bool:
     return False
 
 
+#: Conditions an arm must meet for an effect to be shown: name -> test of its scenario.
+CONDITIONS: dict[str, Callable[[Any], bool]] = {"blacklist": blacklist_on}
+
+
 def headline_table(
     runs: pd.DataFrame,
     level: float = LEVEL,
     blacklist: bool = False,
     agents: int | None = None,
     lowest_tier: str | None = None,
+    extra: Sequence[HeadlineEffect] = (),
 ) -> pd.DataFrame:
-    """The headline effects at the last step, each with its interval over replications and
-    its support (:mod:`~scoresim.experiments.support`).
+    """The headline effects (:data:`~scoresim.experiments.headline_effects.HEADLINE_EFFECTS`,
+    then ``extra``), each with its interval
+    over paired replications and its support (:mod:`~scoresim.experiments.support`).
 
-    Effects (each estimated from paired per-replication values at the last step):
-
-    - ``chilling effect``: ``1 - critical_posts(T) / critical_posts(C)``;
-    - ``falsification gap``, ``pluralistic ignorance``, ``isolated share``,
-      ``wealth Gini change``: difference ``T - C``;
-    - ``employment gap, poor tier``: ``employment_poor(T) - employment(C)``;
-    - ``score-dissent correlation``: the treatment's value (undefined in a control where
-      nobody enrols), a one-sample interval.
-
-    With ``blacklist`` (the treatment's blacklist is on) and the model v2 columns present, the
-    list's own measures follow, each the treatment's value (one-sample interval; the
-    ``control`` column holds the same quantity in the control):
-
-    - ``share ever listed``: ``ever_listed(T)`` at the last step;
-    - ``travel denied per listed person``: ``sum travel_denied(T) / sum listings(T)`` over all
-      steps (denied trips per listing; NaN if nobody was listed; denials by a score tier's
-      travel ban count too);
-    - ``employment gap, listed``: the mean over the last :data:`LAST_YEAR` steps (all steps in
-      a shorter run) of ``employment_listed(T) - employment(T)``, steps where nobody is
-      listed skipped. A year's mean rather than the last step: the listed are few, so one
-      week's share of them in work is noisy.
-
-    Without ``blacklist``, or on runs without those columns, these rows are left out.
+    ``blacklist`` says whether the treatment's blacklist is on (the effects ``only`` shown
+    then); an effect whose columns the runs lack is left out.
 
     Support: ``replications`` counts the replications with a defined value; ``min_agents`` is
-    the smallest group behind those values, from the treatment's last step: everyone
-    (``agents``) for the population-wide effects and the listed share; the enrolled
-    (``adoption x agents``) for the score-dissent correlation; the enrolled agents of the
-    lowest tier (``tier_<lowest_tier> x adoption x agents``; default: the first tier column)
-    for the poor tier's employment gap; the ever-listed for travel denied per listing; the
-    fewest listed in any week averaged for the listed share's employment gap. Without
-    ``agents`` it is NaN. Intervals are clipped to the effect's range
+    the smallest group behind those values (from the treatment): everyone
+    (``agents``) for the population-wide effects and the listed share; the enrolled for the
+    score-dissent correlation; the enrolled agents of the lowest tier (``tier_<lowest_tier>``;
+    default: the first tier column) for the poor tier's employment gap; the ever-listed for
+    travel denied per listing; the fewest listed in any week averaged for the listed share's
+    employment gap; unknown (empty) for an added effect or without ``agents``. Intervals are
+    clipped to the effect's range
     (:data:`~scoresim.experiments.quantities.EFFECT_QUANTITIES`). Nothing is suppressed here
     (:func:`~scoresim.experiments.support.suppress` does that).
 
@@ -258,88 +247,66 @@ def headline_table(
     >>> float(h.loc["chilling effect", "estimate"]), float(h.loc["isolated share", "estimate"])
     (0.5, -0.5)
     """
-    last = runs[runs["step"] == runs["step"].max()]
-    t = last[last["arm"] == "treatment"].set_index("replication").sort_index()
-    c = last[last["arm"] == "control"].set_index("replication").sort_index()
-    c = c.reindex(t.index)
-
-    def col(frame: pd.DataFrame, name: str) -> np.ndarray:
-        return frame[name].to_numpy(dtype=np.float64)
-
-    rows = []
-    n_agents = math.nan if agents is None else agents
-    everyone = np.full(len(t), n_agents)
-    enrolled = agents_of(col(t, "adoption"), n_agents) if "adoption" in t else everyone * np.nan
-
-    def add(effect: str, per_rep: np.ndarray, tr: np.ndarray, co: np.ndarray, text: str,
-            group: np.ndarray = everyone) -> None:  # fmt: skip
-        iv = mean_interval(per_rep, level)
-        bounded = effect_quantity(effect)
-        replications, fewest = support(per_rep, group)
-        rows.append({"effect": effect, "estimate": iv.estimate, "ci_low": bounded.clip(iv.low),
-                     "ci_high": bounded.clip(iv.high), "treatment": float(_nanmean(tr, 0)),
-                     "control": float(_nanmean(co, 0)), "replications": replications,
-                     "min_agents": fewest,
-                     "definition": text})  # fmt: skip
-
-    tc, cc = col(t, "critical_posts"), col(c, "critical_posts")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        chill = np.where(cc != 0, 1.0 - tc / np.where(cc != 0, cc, 1.0), np.nan)
-    add("chilling effect", chill, tc, cc, "1 - critical_posts(T)/critical_posts(C)")
-    for effect, metric in (("falsification gap", "falsification_gap"),
-                           ("pluralistic ignorance", "pluralistic_ignorance"),
-                           ("isolated share", "isolated")):  # fmt: skip
-        tv, cv = col(t, metric), col(c, metric)
-        add(effect, tv - cv, tv, cv, f"{metric}(T) - {metric}(C)")
-    tv, cv = col(t, "employment_poor"), col(c, "employment")
-    lowest = lowest_tier or next((c.removeprefix("tier_") for c in runs.columns
+    met = {"blacklist": blacklist}
+    columns = [c for c in runs.columns if c not in ("arm", "replication", "seed", "step")]
+    reps = sorted(set(runs.loc[runs["arm"] == "treatment", "replication"]))
+    steps = sorted(set(runs["step"]))
+    arms = {arm: _series(runs[runs["arm"] == arm], columns, reps, steps)
+            for arm in ("treatment", "control")}  # fmt: skip
+    n_agents = math.nan if agents is None else float(agents)
+    lowest = lowest_tier or next((c.removeprefix("tier_") for c in columns
                                   if c.startswith("tier_")), None)  # fmt: skip
-    poor = (enrolled * col(t, f"tier_{lowest}") if f"tier_{lowest}" in t
-            else everyone * np.nan)  # fmt: skip
-    add("employment gap, poor tier", tv - cv, tv, cv, "employment_poor(T) - employment(C)",
-        np.rint(poor))  # fmt: skip
-    tv, cv = col(t, "wealth_gini"), col(c, "wealth_gini")
-    add("wealth Gini change", tv - cv, tv, cv, "wealth_gini(T) - wealth_gini(C)")
-    tv, cv = col(t, "score_dissent_corr"), col(c, "score_dissent_corr")
-    add("score-dissent correlation", tv, tv, cv, "score_dissent_corr(T)", enrolled)
-    if blacklist and all(name in runs.columns for name in BLACKLIST_COLUMNS):
-        tv, cv = col(t, "ever_listed"), col(c, "ever_listed")
-        add("share ever listed", tv, tv, cv, "ever_listed(T)")
-        tv, cv = (_per_listing(runs, arm, t.index) for arm in ("treatment", "control"))
-        add("travel denied per listed person", tv, tv, cv,
-            "sum travel_denied(T) / sum listings(T), all weeks",
-            agents_of(col(t, "ever_listed"), n_agents))  # fmt: skip
-        tv, cv = (_listed_gap(runs, arm, t.index) for arm in ("treatment", "control"))
-        add("employment gap, listed", tv, tv, cv,
-            f"mean of employment_listed(T) - employment(T), last {LAST_YEAR} weeks",
-            _fewest_listed(runs, t.index, n_agents))  # fmt: skip
+    rows = []
+    for effect in (*HEADLINE_EFFECTS, *extra):
+        if effect.only and not met.get(effect.only, False):
+            continue
+        values = effect_values(effect, arms["treatment"], arms["control"], columns)
+        if values is None:
+            continue
+        per_rep, tr, co = values
+        iv = mean_interval(per_rep, level)
+        bounded = effect_quantity(effect.name)
+        replications, fewest = support(per_rep, _group(effect, arms["treatment"], n_agents,
+                                                       lowest, len(reps)))  # fmt: skip
+        rows.append({"effect": effect.name, "estimate": iv.estimate,
+                     "ci_low": bounded.clip(iv.low), "ci_high": bounded.clip(iv.high),
+                     "treatment": float(_nanmean(tr, 0)), "control": float(_nanmean(co, 0)),
+                     "replications": replications, "min_agents": fewest,
+                     "definition": effect.words})  # fmt: skip
     table = pd.DataFrame(rows, columns=list(HEADLINE_COLUMNS))
     table["min_agents"] = table["min_agents"].astype("Int64")  # a count; empty when unknown
     return table
 
 
-def _per_listing(runs: pd.DataFrame, arm: str, reps: pd.Index) -> np.ndarray:
-    """Per replication: all-step total of ``travel_denied`` over the total of ``listings``."""
-    sums = runs[runs["arm"] == arm].groupby("replication")[["travel_denied", "listings"]].sum()
-    sums = sums.astype(np.float64).reindex(reps)
-    denied, listed = sums["travel_denied"].to_numpy(), sums["listings"].to_numpy()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(listed > 0, denied / np.where(listed > 0, listed, 1.0), np.nan)
+def _group(effect: HeadlineEffect, treatment: Series, agents: float, lowest: str | None,
+           reps: int) -> np.ndarray:  # fmt: skip
+    """The sizes of the group each replication's value rests on (NaN where unknown)."""
+    try:
+        return GROUPS[effect.support](treatment, agents, lowest)
+    except KeyError:  # no group named, or a column the runs lack
+        return np.full(reps, np.nan)
 
 
-def _fewest_listed(runs: pd.DataFrame, reps: pd.Index, agents: float) -> np.ndarray:
-    """Per replication: the fewest listed agents in a week :func:`_listed_gap` averages."""
-    if "listed" not in runs.columns:
-        return np.full(len(reps), np.nan)
-    part = runs[(runs["arm"] == "treatment") & (runs["step"] > runs["step"].max() - LAST_YEAR)]
-    listed = pd.Series(agents_of(part["listed"], agents), index=part.index)
-    listed = listed[listed > 0]
-    fewest = listed.groupby(part.loc[listed.index, "replication"]).min()
-    return fewest.reindex(reps).to_numpy(dtype=np.float64)
+def effect_values(effect: HeadlineEffect, treatment: Series, control: Series,
+                  columns: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Per replication: the effect's paired value and the two shown quantities, from each
+    arm's ``column -> [replication, step]`` arrays; None if the runs lack its columns."""
+    try:
+        e = parse(effect.expression, columns, columns)
+        shown_t, shown_c = (parse(x, columns, columns) for x in effect.shown or (
+            effect.expression, effect.expression))  # fmt: skip
+    except ScenarioError:
+        return None
+    if effect.paired == "difference":
+        t, c = e.at_end(treatment, control), e.at_end(control, control)
+        return t - c, t, c
+    return e.at_end(treatment, control), shown_t.at_end(treatment, control), shown_c.at_end(
+        control, control)  # fmt: skip
 
 
-def _listed_gap(runs: pd.DataFrame, arm: str, reps: pd.Index) -> np.ndarray:
-    """Per replication: mean over the last year of ``employment_listed - employment``."""
-    part = runs[(runs["arm"] == arm) & (runs["step"] > runs["step"].max() - LAST_YEAR)]
-    gap = part["employment_listed"].astype(np.float64) - part["employment"].astype(np.float64)
-    return gap.groupby(part["replication"]).mean().reindex(reps).to_numpy(dtype=np.float64)
+def _series(frame: pd.DataFrame, columns: Sequence[str], reps: Sequence[int],
+            steps: Sequence[int]) -> Series:  # fmt: skip
+    """One arm's ``column -> [replication, step]`` arrays (NaN where a run is missing)."""
+    wide = _cube(frame, columns).reindex(
+        pd.MultiIndex.from_product([reps, steps], names=["replication", "step"]))
+    return {c: wide[c].to_numpy().reshape(len(reps), len(steps)) for c in columns}

@@ -17,8 +17,10 @@ Fields (``*`` required)::
     num_levels     morris: grid levels (default 4)
     [set]          fixed overrides of the base scenario, dotted field paths
     [parameters]*  dotted field path = { low, high [, levels] } or { values = [...] }
-    [outcomes]*    name = { metric, reduce [, k] }; reduce in last, first, mean, min, max, sum,
-                   mean_last (k steps), change (last - first)
+    [outcomes]*    name = "EXPR" or { metric = "EXPR" [, reduce [, k]] }: an expression of
+                   the outcome language (experiments.outcomes), read at the last step unless
+                   it is one number of a run (mean(x, 40, 52)); reduce, for a series, in last,
+                   first, mean, min, max, sum, mean_last (k steps), change (last - first)
 
 Every problem gets one line naming the field, raised as
 :class:`~scoresim.core.errors.ScenarioError`: first what the file may hold
@@ -30,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +42,7 @@ import pandas as pd
 
 from scoresim.core.errors import ScenarioError
 from scoresim.core.streams import with_seed
+from scoresim.experiments.outcomes import Expression, parse
 from scoresim.experiments.samplers import Parameter, design
 from scoresim.experiments.spec_file import OutcomeModel, ParameterModel, SweepFile
 from scoresim.metrics import metric_columns
@@ -47,45 +51,55 @@ from scoresim.scenario import Scenario, preset_names
 from scoresim.scenario.files import read_toml
 from scoresim.scenario.messages import validated
 
+#: A sweep file's ``reduce`` as an expression of the outcome language, ``{}`` the metric.
+REDUCE_AS = {
+    "last": "{}", "first": "({})[1]", "change": "last({0}) - ({0})[1]", "mean": "mean({})",
+    "min": "min({})", "max": "max({})", "sum": "sum({})", "mean_last": "mean({}, -{k}, -1)",
+}  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Outcome:
-    """A metric reduced over the steps of a run to one number.
+    """One number of a run: an expression of the outcome language
+    (:mod:`~scoresim.experiments.outcomes`), read at the last step if it is a series.
 
     Examples
     --------
     >>> m = pd.DataFrame({"step": [1, 2, 3], "x": [1.0, 4.0, 7.0]})
-    >>> Outcome("a", "x", "last").reduce(m), Outcome("b", "x", "mean_last", 2).reduce(m)
+    >>> Outcome.of("a", "x", ["x"]).reduce(m), Outcome.of("b", "x", ["x"], "mean_last", 2).reduce(m)
     (7.0, 5.5)
-    >>> Outcome("c", "x", "change").reduce(m)
-    6.0
-    """
+    >>> Outcome.of("c", "x", ["x"], "change").reduce(m), Outcome.of("d", "max(x, 1, 2)", ["x"]).reduce(m)
+    (6.0, 4.0)
+    """  # noqa: E501
 
     name: str
-    metric: str
-    reduce_: str
-    k: int | None = None
+    expression: Expression
+
+    @classmethod
+    def of(cls, name: str, metric: str, columns: Sequence[str], reduce: str | None = None,
+           k: int | None = None, steps: int | None = None) -> Outcome:  # fmt: skip
+        """An outcome from a sweep file's ``metric`` (an expression) and optional ``reduce``
+        (and ``k``); a problem is one line naming the field."""
+        where = f"outcomes.{name}"
+        try:
+            expression = parse(metric, columns, None, steps)
+        except ScenarioError as exc:
+            raise ScenarioError(f"{where}.metric: {exc}") from None
+        if reduce is None:
+            return cls(name, expression)
+        if expression.reduced:
+            raise ScenarioError(f"{where}.reduce: the metric is already one number of a run "
+                                f"({metric!r}); drop reduce")  # fmt: skip
+        text = REDUCE_AS[reduce].format(expression.text, k=k)
+        return cls(name, parse(text, columns, None))
 
     def reduce(self, metrics: pd.DataFrame) -> float:
-        """The outcome of a run's metrics table (NaN steps ignored by mean/min/max/sum)."""
-        x = metrics.sort_values("step")[self.metric].to_numpy(dtype=np.float64)
-        if x.size == 0:
+        """The outcome of a run's metrics table."""
+        ordered = metrics.sort_values("step")
+        series = {c: ordered[c].to_numpy(dtype=np.float64) for c in self.expression.columns}
+        if len(ordered) == 0:
             return math.nan
-        finite = x[np.isfinite(x)]
-        how = self.reduce_
-        if how == "last":
-            return float(x[-1])
-        if how == "first":
-            return float(x[0])
-        if how == "change":
-            return float(x[-1] - x[0])
-        if how == "mean_last":
-            tail = x[-int(self.k or 1) :]
-            tail = tail[np.isfinite(tail)]
-            return float(tail.mean()) if tail.size else math.nan
-        if finite.size == 0:
-            return math.nan
-        return float({"mean": np.mean, "min": np.min, "max": np.max, "sum": np.sum}[how](finite))
+        return float(self.expression.at_end(series))
 
 
 @dataclass(frozen=True)
@@ -146,7 +160,7 @@ class SweepSpec:
         base = with_set(given.get("scenario") or base_scenario(file.scenario, where), file.set_)
         parameters = tuple(_parameter(n, p, base, file.levels) for n, p in file.parameters.items())
         columns = metric_columns(Params.from_scenario(base))
-        outcomes = tuple(_outcome(n, o, columns) for n, o in file.outcomes.items())
+        outcomes = tuple(_outcome(n, o, columns, base.steps) for n, o in file.outcomes.items())
         # the definition keeps the file's tables as written, in the order stored since v1
         scalars = file.model_dump(exclude={"description", "set_", "parameters", "outcomes"})
         tables = {k: data.get(k, {}) for k in ("set", "parameters", "outcomes")}
@@ -268,7 +282,5 @@ def _parameter(name: str, spec: ParameterModel, base: Scenario, levels: int) -> 
     return param
 
 
-def _outcome(name: str, spec: OutcomeModel, columns: list[str]) -> Outcome:
-    if spec.metric not in columns or spec.metric == "step":
-        raise ScenarioError(f"outcomes.{name}.metric: unknown metric {spec.metric!r}")
-    return Outcome(name, spec.metric, spec.reduce, spec.k)
+def _outcome(name: str, spec: OutcomeModel, columns: list[str], steps: int) -> Outcome:
+    return Outcome.of(name, spec.metric, columns, spec.reduce, spec.k, steps)

@@ -124,10 +124,11 @@ class ParameterModel(InputModel):
 
 
 class OutcomeModel(InputModel):
-    """A metric reduced over a run's steps: ``{ metric, reduce [, k] }``."""
+    """An outcome: ``{ metric [, reduce [, k]] }``, the metric an expression of the outcome
+    language (its reduction over steps optional: the last step by default)."""
 
     metric: Text
-    reduce: Annotated[str, _one_of(REDUCTIONS)] = "last"
+    reduce: Annotated[str, _one_of(REDUCTIONS)] | None = None
     k: PositiveInteger | None = None
 
     @model_validator(mode="after")
@@ -139,14 +140,19 @@ class OutcomeModel(InputModel):
         return self
 
 
+def _as_table(value: Any) -> Any:
+    """An outcome given as its expression alone: ``name = "mean(x, 40, 52)"``."""
+    return {"metric": value} if isinstance(value, str) else value
+
+
 Parameters = Annotated[
     dict[str, Annotated[ParameterModel, _is("{ low = .., high = .. } or { values = [..] }",
                                             _table, shown=False)]],
     _is("a table", _table), _non_empty("name at least one field to vary"),
 ]  # fmt: skip
 Outcomes = Annotated[
-    dict[str, Annotated[OutcomeModel, _is("{ metric = .., reduce = .. }", _table,
-                                          shown=False)]],
+    dict[str, Annotated[OutcomeModel, _is("an expression or { metric = .., reduce = .. }",
+                                          _table, shown=False), BeforeValidator(_as_table)]],
     _is("a table", _table), _non_empty("name at least one outcome"),
 ]  # fmt: skip
 
