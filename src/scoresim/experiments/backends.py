@@ -16,119 +16,22 @@ parent that decides what to stop.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import importlib.util
-import multiprocessing
 import os
-import signal
 import socket
 import sys
-import time
-import traceback
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from multiprocessing.connection import Connection, wait
 from typing import Any
 
-import pandas as pd
-
 from scoresim.core.errors import ScenarioError, missing_extra
-from scoresim.scenario import Scenario
+from scoresim.experiments.tasks import RunOutput, RunTask, compute_run, one_line
+from scoresim.experiments.workers import RETRIES, WorkerPool
 
 BACKENDS = ("local", "ray")
 
 
-@dataclass(frozen=True)
-class RunTask:
-    """One simulation to compute.
-
-    ``keep_state`` asks for the final agents and edges too (only the metrics otherwise).
-    """
-
-    tag: Any
-    scenario: Scenario
-    seed: int
-    keep_state: bool = False
-
-
-@dataclass
-class RunOutput:
-    """What a worker sends back: metrics (and optionally final state), or an error."""
-
-    tag: Any
-    metrics: pd.DataFrame | None
-    agents: pd.DataFrame | None = None
-    edges: pd.DataFrame | None = None
-    started: dt.datetime | None = None
-    wall_seconds: float = 0.0
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-
-def compute_run(task: RunTask) -> RunOutput:
-    """Run one task to its horizon; any exception becomes ``RunOutput.error`` (one line).
-
-    Examples
-    --------
-    >>> from scoresim import Scenario
-    >>> sc = Scenario.preset("seed").with_overrides({"population.agents": 100, "steps": 2})
-    >>> out = compute_run(RunTask("a", sc, seed=3))
-    >>> out.ok, len(out.metrics)
-    (True, 2)
-    """
-    from scoresim.simulation import Simulation
-
-    started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    t0 = time.perf_counter()
-    try:
-        sim = Simulation(task.scenario, task.seed)
-        for _ in sim.steps():
-            pass
-        run = sim.result()
-    except Exception as exc:
-        return RunOutput(task.tag, None, started=started, wall_seconds=time.perf_counter() - t0,
-                         error=_one_line(exc))  # fmt: skip
-    return RunOutput(task.tag, run.metrics,
-                     agents=run.agents if task.keep_state else None,
-                     edges=run.edges if task.keep_state else None,
-                     started=started, wall_seconds=time.perf_counter() - t0)  # fmt: skip
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or "(no message)"
-    where = traceback.extract_tb(exc.__traceback__)
-    origin = f" [{os.path.basename(where[-1].filename)}:{where[-1].lineno}]" if where else ""
-    return f"{type(exc).__name__}: {text}{origin}"
-
-
-#: how many times a run whose worker process died is tried again
-RETRIES = 1
-
-
-def _init_worker() -> None:  # pragma: no cover - runs in worker processes
-    # a worker computes one run at a time: no thread pool of its own on a shared machine
-    try:
-        import numba
-
-        numba.set_num_threads(1)
-    except Exception:
-        pass
-
-
-def _worker_main(conn: Connection) -> None:  # pragma: no cover - runs in worker processes
-    """A worker process: receive a task, send its output, until told to stop (None) or the
-    parent is gone (the pipe closes)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _init_worker()
-    try:
-        while (task := conn.recv()) is not None:
-            conn.send(compute_run(task))
-    except (EOFError, OSError):  # the parent has gone: nobody is waiting for the result
-        pass
+#: Computes tasks on a backend: :func:`execute` bound to one, or a :func:`session`'s.
+Runner = Callable[[Iterable[RunTask]], Iterator[RunOutput]]
 
 
 def run_local(tasks: Iterable[RunTask], workers: int) -> Iterator[RunOutput]:
@@ -147,7 +50,7 @@ def run_local(tasks: Iterable[RunTask], workers: int) -> Iterator[RunOutput]:
         for task in tasks:
             yield compute_run(task)
         return
-    yield from _WorkerPool(workers).run(tasks)
+    yield from WorkerPool(workers).run(tasks)
 
 
 def run_ray(
@@ -239,120 +142,20 @@ def execute(
     raise ValueError(f"backend: must be one of {', '.join(BACKENDS)} (got {backend!r})")
 
 
-# --------------------------------------------------------------------------- pools
-class _Worker:
-    """One spawned worker process and the parent's end of its pipe."""
-
-    def __init__(self, context: Any) -> None:
-        self.conn, child = context.Pipe()
-        self.process = context.Process(target=_worker_main, args=(child,), daemon=True)
-        self.process.start()
-        child.close()
-        self.task: RunTask | None = None
-
-    def stop(self, wait_seconds: float) -> None:
-        """Ask an idle worker to leave, terminate a busy one, and make sure it is gone."""
-        if self.process.is_alive():
-            if self.task is None:
-                with contextlib.suppress(OSError):
-                    self.conn.send(None)
-            else:
-                self.process.terminate()
-            self.process.join(wait_seconds)
-            if self.process.is_alive():
-                self.process.kill()
-                self.process.join(wait_seconds)
-        self.conn.close()
-
-
-class _WorkerPool:
-    """``workers`` spawned processes, one task at a time each, fed over pipes.
-
-    Unlike a ``ProcessPoolExecutor``, whose every task fails when one worker dies, a death here
-    costs only the task that worker held (see the module docstring for what happens to it).
-    """
-
-    def __init__(self, workers: int, retries: int = RETRIES) -> None:
-        self.workers, self.retries = workers, retries
-        self.context = multiprocessing.get_context("spawn")
-
-    def run(self, tasks: Iterable[RunTask]) -> Iterator[RunOutput]:
-        pending = iter(tasks)
-        again: deque[RunTask] = deque()  # runs whose worker died, to be tried first
-        deaths: dict[int, int] = {}  # id(task) -> workers it has killed
-        pool: list[_Worker] = []
-
-        def assign() -> None:  # a task to every idle worker, and new workers up to the number
-            while len(pool) < self.workers or any(w.task is None for w in pool):
-                task = again.popleft() if again else next(pending, None)
-                if task is None:
-                    return
-                worker = next((w for w in pool if w.task is None), None)
-                if worker is None:
-                    worker = _Worker(self.context)
-                    pool.append(worker)
-                try:
-                    worker.conn.send(task)
-                except OSError:  # it died while idle: replace it, and keep the task
-                    worker.stop(1.0)
-                    pool.remove(worker)
-                    again.appendleft(task)
-                    continue
-                worker.task = task
-
+@contextlib.contextmanager
+def session(workers: int, backend: str = "local", address: str | None = None) -> Iterator[Runner]:
+    """:func:`execute` for several batches of tasks in a row, the local worker processes
+    started once for all of them (and stopped when the block ends, however it ends). A Ray
+    backend is set up for each batch."""
+    if backend == "local" and workers > 1:
+        pool = WorkerPool(workers, keep=True)
         try:
-            while True:
-                assign()
-                busy = [w for w in pool if w.task is not None]
-                if not busy:
-                    return
-                ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy]))
-                for worker in busy:
-                    task = worker.task
-                    assert task is not None
-                    if worker.conn in ready:
-                        try:
-                            output = worker.conn.recv()
-                        except (EOFError, OSError):
-                            output = None
-                        if output is not None:
-                            worker.task = None
-                            deaths.pop(id(task), None)
-                            yield output
-                            continue
-                    elif worker.process.sentinel not in ready:
-                        continue
-                    # the worker died with the task: drop it, and retry or fail the task
-                    worker.process.join(5.0)  # it has closed its pipe or exited: going
-                    worker.task = None
-                    worker.stop(1.0)
-                    code = worker.process.exitcode
-                    pool.remove(worker)
-                    deaths[id(task)] = deaths.get(id(task), 0) + 1
-                    if deaths[id(task)] <= self.retries:
-                        again.append(task)
-                    else:
-                        deaths.pop(id(task))
-                        yield RunOutput(task.tag, None, error=(
-                            f"worker failed: its process died ({_exit_reason(code)}), "
-                            f"{self.retries + 1} times in a row on this run"))  # fmt: skip
+            yield pool.run
         finally:
-            for worker in pool:
-                worker.stop(5.0)
+            pool.close()
+    else:
+        yield lambda tasks: execute(tasks, workers, backend, address)
 
-
-def _exit_reason(code: int | None) -> str:
-    """A process's exit code in words.
-
-    >>> _exit_reason(-9), _exit_reason(3)
-    ('killed by SIGKILL', 'exit status 3')
-    """
-    if code is not None and code < 0:
-        try:
-            return f"killed by {signal.Signals(-code).name}"
-        except ValueError:
-            return f"killed by signal {-code}"
-    return f"exit status {code}"
 
 
 class _RayPool:
@@ -397,7 +200,7 @@ def _bounded(tasks: Iterable[RunTask], workers: int, pool: Any) -> Iterator[RunO
                 try:
                     output = pool.result(handle)
                 except Exception as exc:  # a worker died, or the backend lost the task
-                    output = RunOutput(task.tag, None, error=f"worker failed: {_one_line(exc)}")
+                    output = RunOutput(task.tag, None, error=f"worker failed: {one_line(exc)}")
                 yield output
             fill()
     finally:

@@ -1,0 +1,83 @@
+"""One simulation as a task for a backend (:mod:`~scoresim.experiments.backends`): what a
+worker is sent, what it sends back, and how it computes it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from scoresim.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """One simulation to compute.
+
+    ``keep_state`` asks for the final agents and edges too (only the metrics otherwise).
+    """
+
+    tag: Any
+    scenario: Scenario
+    seed: int
+    keep_state: bool = False
+
+
+@dataclass
+class RunOutput:
+    """What a worker sends back: metrics (and optionally final state), or an error."""
+
+    tag: Any
+    metrics: pd.DataFrame | None
+    agents: pd.DataFrame | None = None
+    edges: pd.DataFrame | None = None
+    started: dt.datetime | None = None
+    wall_seconds: float = 0.0
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def compute_run(task: RunTask) -> RunOutput:
+    """Run one task to its horizon; any exception becomes ``RunOutput.error`` (one line).
+
+    Examples
+    --------
+    >>> from scoresim import Scenario
+    >>> sc = Scenario.preset("seed").with_overrides({"population.agents": 100, "steps": 2})
+    >>> out = compute_run(RunTask("a", sc, seed=3))
+    >>> out.ok, len(out.metrics)
+    (True, 2)
+    """
+    from scoresim.simulation import Simulation
+
+    started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    t0 = time.perf_counter()
+    try:
+        sim = Simulation(task.scenario, task.seed)
+        for _ in sim.steps():
+            pass
+        run = sim.result()
+    except Exception as exc:
+        return RunOutput(task.tag, None, started=started, wall_seconds=time.perf_counter() - t0,
+                         error=one_line(exc))  # fmt: skip
+    return RunOutput(task.tag, run.metrics,
+                     agents=run.agents if task.keep_state else None,
+                     edges=run.edges if task.keep_state else None,
+                     started=started, wall_seconds=time.perf_counter() - t0)  # fmt: skip
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception in one line: its type, message and where it was raised."""
+    text = " ".join(str(exc).split()) or "(no message)"
+    where = traceback.extract_tb(exc.__traceback__)
+    origin = f" [{os.path.basename(where[-1].filename)}:{where[-1].lineno}]" if where else ""
+    return f"{type(exc).__name__}: {text}{origin}"
+
