@@ -1,5 +1,5 @@
-"""The commands over many runs: compare, sweep, sensitivity, discover and calibrate; and the
-dashboard."""
+"""The commands over many runs: compare (and its effects), sweep, sensitivity, discover and
+calibrate; and the dashboard."""
 
 from __future__ import annotations
 
@@ -16,24 +16,32 @@ from scoresim.scenario import Scenario
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from scoresim.experiments.arms import resolve_arms
-    from scoresim.experiments.compare import compare, default_folder
-    from scoresim.experiments.console import RunProgress, print_comparison
+    from scoresim.experiments.compare import check_effects, compare, default_folder
+    from scoresim.experiments.console import RunProgress, print_comparison, print_precision
+    from scoresim.experiments.precision import BATCH, MAX_REPLICATIONS
 
     overrides = dict(parse_override(o) for o in args.set)
     arms = resolve_arms(args.scenario or ["seed"], args.against, overrides, args.seed)
+    check_effects(args.effect, arms)  # before any run: a bad expression is bad input
     out = Path(args.out) if args.out else default_folder(arms)
-    check_compare_memory([*arms.treatments, arms.control], args)
+    auto = args.replications == "auto"
+    most = (args.max_replications or MAX_REPLICATIONS) if auto else args.replications
+    check_compare_memory([*arms.treatments, arms.control], args, min(most, BATCH) if auto else most)
     try:
-        with RunProgress(arms.title, total=len(arms.labelled) * args.replications) as progress:
+        with RunProgress(arms.title, total=len(arms.labelled) * most) as progress:
             result = compare(arms, replications=args.replications, workers=args.workers,
                              on_run=lambda o: progress.update(o.ok), backend=args.backend,
-                             address=args.address, min_group=args.min_group)  # fmt: skip
+                             address=args.address, min_group=args.min_group,
+                             effects=args.effect, precision=args.precision,
+                             max_replications=args.max_replications)  # fmt: skip
     except RuntimeError as exc:
         print(f"scoresim: error: {exc}; no results written", file=sys.stderr)
         return 1
-    title = (f"{arms.title}: effects at week {arms.control.steps}, {args.replications} paired "
-             "replications (95% CI)")  # fmt: skip
+    title = (f"{arms.title}: effects at week {arms.control.steps}, {result.replications} "
+             "paired replications (95% CI)")  # fmt: skip
     print_comparison(result, title, fmt=args.table_format)
+    if result.precision is not None and args.table_format == "table":
+        print_precision(result.precision)
     result.save(out)
     # with --format csv or markdown, standard output holds the table alone
     print(f"results: {out} ({result.wall_seconds:.1f} s, {args.workers} workers)",
@@ -41,12 +49,30 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def check_compare_memory(arms: list[Scenario], args: argparse.Namespace) -> None:
+def cmd_effects(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from scoresim.experiments.console import print_frame
+    from scoresim.experiments.headline_effects import HEADLINE_EFFECTS
+
+    rows = [{"effect": e.name, "expression": e.expression, "paired": e.paired,
+             "shown": f"when the arm's {e.only} is on" if e.only else "always"}
+            for e in HEADLINE_EFFECTS]  # fmt: skip
+    print_frame(pd.DataFrame(rows), "Headline effects of 'scoresim compare', at the last week "
+                "(paired difference: E(T) - E(C) per seed; treatment: E read in the arm, "
+                "control.x in its control)")  # fmt: skip
+    print("add one: scoresim compare ... --effect 'NAME=EXPR' (an expression with control.x "
+          "is the effect itself; any other is read in both arms and differenced)")
+    return 0
+
+
+def check_compare_memory(arms: list[Scenario], args: argparse.Namespace,
+                         replications: int) -> None:  # fmt: skip
     """``compare`` runs up to ``--workers`` simulations at once: refuse it up front if they
     cannot fit (the compare command itself knows nothing of memory)."""
     from scoresim.society.resources import check_memory
 
-    runs = arms * args.replications
+    runs = arms * replications
     check_memory(runs, concurrent=min(args.workers, len(runs)), force=args.force)
 
 

@@ -71,7 +71,18 @@ def build_parser() -> argparse.ArgumentParser:
                      help="preset names or TOML files (default: seed); several are compared "
                           "with one control on the same seeds")  # fmt: skip
     cmp.add_argument("--against", default="control", help="the counterfactual (default: control)")
-    cmp.add_argument("--replications", type=_positive, default=5, help="seeds (default: 5)")
+    cmp.add_argument("--replications", type=_replications, default=5, metavar="R|auto",
+                     help="seeds (default: 5); auto: batches of 5 until every headline "
+                          "effect's 95%% half-width is below --precision")  # fmt: skip
+    cmp.add_argument("--precision", type=float, metavar="P",
+                     help="with --replications auto: the half-width to reach, in each "
+                          "effect's units")  # fmt: skip
+    cmp.add_argument("--max-replications", type=_positive, metavar="N",
+                     help="with --replications auto: stop at N replications (default: 100)")
+    cmp.add_argument("--effect", action="append", default=[], metavar="NAME=EXPR",
+                     help="add a headline effect, an outcome expression, e.g. 'late_chill=1 - "
+                          "mean(critical_posts, 30, 40) / mean(control.critical_posts, 30, "
+                          "40)' (see 'scoresim effects')")  # fmt: skip
     cmp.add_argument("--workers", type=_positive, default=1, help="processes (default: 1)")
     cmp.add_argument("--seed", type=int, help="first seed (default: the scenario's)")
     cmp.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
@@ -88,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_format(cmp)
     _add_force(cmp)
     cmp.set_defaults(func=multi.cmd_compare)
+
+    effects = sub.add_parser("effects", help="list the built-in headline effects of compare")
+    effects.set_defaults(func=multi.cmd_effects)
 
     sweep = sub.add_parser("sweep", help="run (or resume) a parameter sweep into DuckDB")
     sweep.add_argument("file", metavar="SWEEP.toml")
@@ -177,6 +191,15 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
     return value
+
+
+def _replications(text: str) -> int | str:
+    """An argparse type: a positive integer, or ``auto``."""
+    if text == "auto":
+        return text
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer or auto, got {text!r}")
+    return int(text)
 
 
 def _add_format(parser: argparse.ArgumentParser) -> None:

@@ -21,10 +21,18 @@ import pandas as pd
 
 from scoresim.core.errors import ScenarioError
 from scoresim.experiments.arms import Arms, ScenarioLike, check_arms, resolve_arms
-from scoresim.experiments.backends import RunOutput, RunTask, execute
+from scoresim.experiments.backends import Runner, RunOutput, RunTask, execute
 from scoresim.experiments.comparison import Comparison
 from scoresim.experiments.effects import blacklist_on, effects_table, headline_table
+from scoresim.experiments.headline_effects import HeadlineEffect, user_effect
+from scoresim.experiments.precision import (
+    MAX_REPLICATIONS,
+    PrecisionRule,
+    run_until_precise,
+)
 from scoresim.experiments.support import MIN_GROUP, suppress
+from scoresim.metrics import metric_columns as scenario_columns
+from scoresim.phases.params import Params
 from scoresim.results.run import Run
 from scoresim.scenario import Scenario
 
@@ -32,7 +40,7 @@ from scoresim.scenario import Scenario
 def compare(
     *scenarios: ScenarioLike | Arms,
     against: ScenarioLike = "control",
-    replications: int = 5,
+    replications: int | str = 5,
     seed: int | None = None,
     workers: int = 1,
     overrides: Mapping[str, Any] | None = None,
@@ -41,6 +49,9 @@ def compare(
     backend: str = "local",
     address: str | None = None,
     min_group: int = MIN_GROUP,
+    effects: Sequence[str | HeadlineEffect] = (),
+    precision: float | None = None,
+    max_replications: int | None = None,
 ) -> Comparison:
     """Run each scenario and the control for ``replications`` paired seeds; effects per arm.
 
@@ -52,8 +63,10 @@ def compare(
         :func:`~scoresim.experiments.arms.resolve_arms` made of them.
     against : str, Path or Scenario
         The counterfactual (default the ``control`` preset), put on the first arm's society.
-    replications : int
-        Number of seeds ``S, S + 1, ...``.
+    replications : int or str
+        Number of seeds ``S, S + 1, ...``; ``"auto"``: batches of them until every headline
+        effect's 95% half-width is below ``precision``, or ``max_replications`` (default 100)
+        are done (:class:`~scoresim.experiments.precision.PrecisionRule`).
     seed : int, optional
         The first seed ``S`` (default: the first arm's seed).
     workers : int
@@ -71,6 +84,11 @@ def compare(
     min_group : int
         The floor: a headline effect resting on fewer agents (or on fewer than 3 replications)
         is suppressed (:mod:`~scoresim.experiments.support`); default 30.
+    effects : sequence of str
+        Added headline effects, ``NAME=EXPR`` in the outcome language
+        (:func:`~scoresim.experiments.headline_effects.user_effect`).
+    precision, max_replications : float, int
+        The rule of ``replications="auto"``.
 
     Raises
     ------
@@ -98,24 +116,51 @@ def compare(
     else:
         given = [s for s in scenarios if not isinstance(s, Arms)] or ["seed"]
         arms = resolve_arms(given, against, overrides, seed)
-    if replications < 1:
-        raise ScenarioError(f"--replications: must be at least 1 (got {replications})")
+    rule = _rule(replications, precision, max_replications)
     if workers < 1:
         raise ScenarioError(f"--workers: must be at least 1 (got {workers})")
     if min_group < 0:
         raise ScenarioError(f"--min-group: must be at least 0 (got {min_group})")
     arms = arms.reseeded(arms.seed if seed is None else seed)
+    extra = check_effects(effects, arms)
     started = time.perf_counter()
-    runs, examples = run_arms(arms.labelled, replications, arms.seed, workers, on_run, backend,
-                              address)  # fmt: skip
-    effects, headline = arm_effects(runs, arms, min_group)
-    result = Comparison(arms=arms, replications=replications, runs=runs, effects=effects,
+    trace = None
+    if rule is None:
+        assert isinstance(replications, int)
+        runs, examples = run_arms(arms.labelled, replications, arms.seed, workers, on_run,
+                                  backend, address)  # fmt: skip
+    else:
+        runs, examples, trace = run_until_precise(
+            arms, rule, lambda r: arm_headlines(r, arms, extra, min_group), run_arms, workers,
+            on_run, backend, address)  # fmt: skip
+        replications = trace.replications
+    effects_, headline = arm_effects(runs, arms, min_group, extra)
+    result = Comparison(arms=arms, replications=int(replications), runs=runs, effects=effects_,
                         headline=headline, examples=examples,
                         wall_seconds=time.perf_counter() - started, workers=workers,
-                        min_group=min_group)  # fmt: skip
+                        min_group=min_group, added=extra, precision=trace)  # fmt: skip
     if out is not None:
         result.save(out)
     return result
+
+
+def _rule(replications: int | str, precision: float | None,
+          max_replications: int | None) -> PrecisionRule | None:  # fmt: skip
+    """The rule of ``--replications auto``, or None for a fixed number (checked)."""
+    if replications == "auto":
+        if precision is None:
+            raise ScenarioError("--precision: --replications auto needs it, e.g. "
+                                "--precision 0.01")  # fmt: skip
+        return PrecisionRule(precision, max_replications or MAX_REPLICATIONS)
+    for name, value in (("--precision", precision), ("--max-replications", max_replications)):
+        if value is not None:
+            raise ScenarioError(f"{name}: only with --replications auto")
+    if isinstance(replications, bool) or not isinstance(replications, int):
+        raise ScenarioError(f"--replications: must be a positive integer or auto "
+                            f"(got {replications!r})")  # fmt: skip
+    if replications < 1:
+        raise ScenarioError(f"--replications: must be at least 1 (got {replications})")
+    return None
 
 
 def default_folder(arms: Arms) -> Path:
@@ -133,17 +178,22 @@ def run_arms(
     on_run: Callable[[RunOutput], None] | None = None,
     backend: str = "local",
     address: str | None = None,
+    first: int = 0,
+    runner: Runner | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Run]]:
-    """Run every labelled scenario once per seed ``seed + r`` on the backend's workers.
+    """Run every labelled scenario once per seed ``seed + r``, ``r`` from ``first`` on, on the
+    backend's workers (or ``runner``'s, a :func:`~scoresim.experiments.backends.session`).
 
     Returns the runs table (``arm`` = the label, ``replication``, ``seed``, ``step``, the
     metrics; replications in order, the scenarios in the given order within each) and the run
-    of replication 0 of each label (with agents and edges).
+    of replication 0 of each label (with agents and edges; none if ``first`` is not 0).
     """
+    span = range(first, first + replications)
     tasks = [RunTask((label, r), sc, seed + r, keep_state=(r == 0))
-             for r in range(replications) for label, sc in scenarios]  # fmt: skip
+             for r in span for label, sc in scenarios]  # fmt: skip
     outputs: dict[tuple[str, int], RunOutput] = {}
-    for out in execute(tasks, workers, backend, address):
+    run = runner or (lambda tasks: execute(tasks, workers, backend, address))
+    for out in run(tasks):
         if on_run is not None:
             on_run(out)
         if not out.ok:
@@ -154,7 +204,7 @@ def run_arms(
             raise RuntimeError(f"{arm} replication {r} (seed {seed + r}) failed: {error}")
         outputs[out.tag] = out
     frames = []
-    for r in range(replications):
+    for r in span:
         for label, _ in scenarios:
             m = outputs[(label, r)].metrics
             assert m is not None
@@ -162,7 +212,7 @@ def run_arms(
     runs = pd.concat(frames, ignore_index=True)
     runs = runs[["arm", "replication", "seed", "step", *metric_columns(runs)]]
     examples = {}
-    for label, sc in scenarios:
+    for label, sc in scenarios if first == 0 else ():
         out = outputs[(label, 0)]
         assert out.metrics is not None and out.agents is not None and out.edges is not None
         examples[label] = Run(scenario=sc, metrics=out.metrics, agents=out.agents,
@@ -175,26 +225,56 @@ def metric_columns(runs: pd.DataFrame) -> list[str]:
     return [c for c in runs.columns if c not in ("arm", "replication", "seed", "step")]
 
 
-def arm_effects(runs: pd.DataFrame, arms: Arms,
-                min_group: int = MIN_GROUP) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
-    """The effects table and the headline effects of every arm against the control, the
-    headline with its support and the effects resting on too little suppressed.
+def arm_effects(runs: pd.DataFrame, arms: Arms, min_group: int = MIN_GROUP,
+                extra: Sequence[HeadlineEffect] = ()) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The effects table and the headline effects (the built-in ones, then ``extra``) of every
+    arm against the control, the headline with its support and the effects resting on too
+    little suppressed.
 
     One arm: the tables of :mod:`~scoresim.experiments.effects`; several: theirs per arm,
     one after the other, with an ``arm`` column first.
     """
     metrics = metric_columns(runs)
-    effects, headline = [], []
-    for label, treatment in zip(arms.labels, arms.treatments, strict=True):
-        pair = paired_runs(runs, label, arms.control_label)
-        effects.append(effects_table(pair, metrics))
-        table = headline_table(pair, blacklist=blacklist_on(treatment),
-                               agents=treatment.population.agents,
-                               lowest_tier=treatment.tiers[0].name)  # fmt: skip
-        headline.append(suppress(table, min_group))
+    effects = [effects_table(paired_runs(runs, label, arms.control_label), metrics)
+               for label in arms.labels]  # fmt: skip
+    headline = arm_headlines(runs, arms, extra, min_group)
     if arms.paired:
         return effects[0], headline[0]
     return _arm_first(effects, arms.labels), _arm_first(headline, arms.labels)
+
+
+def arm_headlines(runs: pd.DataFrame, arms: Arms, extra: Sequence[HeadlineEffect] = (),
+                  min_group: int = MIN_GROUP) -> list[pd.DataFrame]:  # fmt: skip
+    """The headline table of each arm against the control, in the order of the arms, as
+    shown: with its support, the effects resting on too little suppressed."""
+    tables = []
+    for label, treatment in zip(arms.labels, arms.treatments, strict=True):
+        table = headline_table(paired_runs(runs, label, arms.control_label),
+                               blacklist=blacklist_on(treatment),
+                               agents=treatment.population.agents,
+                               lowest_tier=treatment.tiers[0].name, extra=extra)  # fmt: skip
+        tables.append(suppress(table, min_group))
+    return tables
+
+
+def check_effects(texts: Sequence[str | HeadlineEffect], arms: Arms) -> tuple[HeadlineEffect, ...]:
+    """The added headline effects (``--effect NAME=EXPR``), each checked against the metric
+    columns that every arm and the control have and the run's length."""
+    scenarios = [sc for _, sc in arms.labelled]
+    columns = [c for c in columns_of(scenarios[0]) if all(c in columns_of(s) for s in scenarios)]
+    out: list[HeadlineEffect] = []
+    for text in texts:
+        effect = text if isinstance(text, HeadlineEffect) else user_effect(
+            text, columns, arms.control.steps)  # fmt: skip
+        if effect.name in {e.name for e in out}:
+            raise ScenarioError(f"--effect {effect.name}: given twice")
+        out.append(effect)
+    return tuple(out)
+
+
+def columns_of(scenario: Scenario) -> list[str]:
+    """The metric columns a run of ``scenario`` records."""
+    return scenario_columns(Params.from_scenario(scenario))
 
 
 def paired_runs(runs: pd.DataFrame, arm: str, control: str) -> pd.DataFrame:

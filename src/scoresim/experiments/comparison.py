@@ -3,7 +3,8 @@
 A compare folder is written under a temporary name and renamed when whole. It holds
 ``effects.parquet``, ``runs.parquet``, ``headline.csv``, ``compare.json``, the resolved
 scenarios and ``runs/<label>-<seed>/``, the run folders of the first replication (for the
-report). Its two forms:
+report); with ``--replications auto`` also ``precision.csv``, every headline effect's 95%
+half-width after every batch (:mod:`~scoresim.experiments.precision`). Its two forms:
 
 - one arm (a treatment and its control): runs labelled ``treatment``/``control``,
   ``treatment.toml`` and ``control.toml``, ``compare.json`` with ``treatment`` and ``control``;
@@ -23,7 +24,9 @@ from typing import Any
 import pandas as pd
 
 from scoresim.experiments.arms import Arms, slug
+from scoresim.experiments.headline_effects import HeadlineEffect
 from scoresim.experiments.headline_view import legend, text_rows
+from scoresim.experiments.precision import PrecisionTrace
 from scoresim.experiments.support import MIN_GROUP
 from scoresim.results.display import html_table
 from scoresim.results.folders import atomic_folder
@@ -47,6 +50,8 @@ class Comparison:
     wall_seconds: float = 0.0
     workers: int = 1
     min_group: int = MIN_GROUP
+    added: tuple[HeadlineEffect, ...] = ()
+    precision: PrecisionTrace | None = None
 
     @property
     def treatments(self) -> tuple[Scenario, ...]:
@@ -94,6 +99,8 @@ class Comparison:
                 file.write_text(keep_edge_list(sc, file.parent).to_toml())
             for label, run in self.examples.items():
                 run.save(tmp / _example(label, run))
+            if self.precision is not None:
+                self.precision.history.to_csv(tmp / "precision.csv", index=False)
             (tmp / "compare.json").write_text(json.dumps(self.summary(), indent=2) + "\n")
         return Path(folder)
 
@@ -111,6 +118,12 @@ class Comparison:
             form = {"treatment": entries["treatment"], "control": control}
         else:
             form = {"form": "arms", "arms": list(entries.values()), "control": control}
+        added = {}  # only when asked for: a fixed comparison's file keeps its bytes
+        if self.added:
+            added["effects_added"] = [{"name": e.name, "expression": e.expression,
+                                       "paired": e.paired} for e in self.added]  # fmt: skip
+        if self.precision is not None:
+            added["replications_by_precision"] = self.precision.summary()
         return {
             **code_identity(sc for _, sc in self.arms.labelled),
             "kind": "compare",
@@ -124,6 +137,7 @@ class Comparison:
             "overrides_shared": list(self.arms.shared),
             "overrides_treatment_only": list(self.arms.treatment_only),
             "examples": {label: _example(label, run) for label, run in self.examples.items()},
+            **added,
             "headline": json.loads(self.headline.to_json(orient="records")),
         }  # fmt: skip
 

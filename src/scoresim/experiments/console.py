@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from scoresim.results.display import html_number, html_table
 
 if TYPE_CHECKING:
     from scoresim.experiments.comparison import Comparison
+    from scoresim.experiments.precision import PrecisionTrace
 
 
 class RunProgress:
@@ -123,3 +125,16 @@ def frame_html(frame: pd.DataFrame) -> str:
     rows = [[html_number(v) if isinstance(v, float) else v for v in row]
             for row in frame.itertuples(index=False)]  # fmt: skip
     return html_table([str(c) for c in frame.columns], rows)
+
+
+def print_precision(trace: PrecisionTrace, console: Console | None = None) -> None:
+    """How ``--replications auto`` went: each effect's replications needed and last
+    half-width, then one line saying where the run stopped and why."""
+    console = console or Console()
+    table = trace.needed()
+    if set(table["arm"]) == {"treatment"}:
+        table = table.drop(columns="arm")
+    table = table.assign(needed=[("" if math.isnan(n) else str(int(n))) for n in table["needed"]])
+    print_frame(table, f"Replications by precision: each effect's 95% half-width against "
+                f"{trace.rule.precision:g}", console)  # fmt: skip
+    console.print(trace.verdict(), soft_wrap=True)

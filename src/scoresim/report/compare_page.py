@@ -24,6 +24,7 @@ from scoresim.experiments.headline_view import estimate_cell, legend, text_rows
 from scoresim.experiments.support import MIN_GROUP, support_text, with_support
 from scoresim.report import figures
 from scoresim.report.page import Page, figure_line, img, scenario_block, swatch, table
+from scoresim.report.precision import precision_section
 from scoresim.results.run import Run
 from scoresim.scenario.versions import code_line
 
@@ -134,6 +135,9 @@ def compare_page(folder: Path) -> Page:
     else:
         body = headline_list(cf)
     page.section("Headline effects", body + _note(_HEADLINE_NOTE + " " + legend(cf.min_group)))
+    precision = precision_section(folder, info, line, cf.colours)
+    if precision is not None:
+        page.section("Replications by precision", precision)
     series = figures.timeseries(cf.runs, colours=cf.colours)
     page.section("Key metrics over time", img(series, "time series", line) + _note(_BANDS_NOTE))
     page.section("Tier shares over time", _tier_section(cf))
