@@ -60,6 +60,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench.py
 	$(BIN)/python benchmarks/bench_presets.py --agents 1000000 --steps 20
 	$(BIN)/python benchmarks/bench_calibrate.py --agents 20000 --steps 180 --workers 2
+	$(BIN)/python benchmarks/bench_precision.py --agents 10000 --steps 104 --replications 20 --workers 2
 
 bench-large: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench.py --large
