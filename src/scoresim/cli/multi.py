@@ -42,6 +42,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     print_comparison(result, title, fmt=args.table_format)
     if result.precision is not None and args.table_format == "table":
         print_precision(result.precision)
+    elif result.precision is not None:  # standard output holds the table alone
+        print(result.precision.verdict(), file=sys.stderr)
     result.save(out)
     # with --format csv or markdown, standard output holds the table alone
     print(f"results: {out} ({result.wall_seconds:.1f} s, {args.workers} workers)",
