@@ -225,3 +225,15 @@ def test_scoresim_effects_lists_every_built_in_effect(capsys: pytest.CaptureFixt
     shown = capsys.readouterr().out
     for effect in HEADLINE_EFFECTS:
         assert effect.name in shown and effect.expression in shown, effect.name
+
+
+def test_sensitivity_over_time_reads_an_outcome_of_one_column_and_refuses_an_expression() -> None:
+    from scoresim.experiments.sensitivity_time import metric_of
+
+    outcomes = {"a": "critical_posts", "b": {"metric": "x / y"},
+                "c": {"metric": "adoption", "reduce": "mean"}}
+    info = {"definition": {"outcomes": outcomes}}
+    assert metric_of(info, "a") == "critical_posts" and metric_of(info, "c") == "adoption"
+    with pytest.raises(ScenarioError) as exc:
+        metric_of(info, "b")
+    assert str(exc.value).startswith("outcomes.b: --over-time needs an outcome that reduces one")

@@ -46,11 +46,12 @@ def metric_of(info: dict, outcome: str) -> str:
     """The metric column an outcome reduces, as the sweep file defines it; one line if it
     names none."""
     definition = info["definition"]["outcomes"].get(outcome)
-    metric = definition.get("metric") if isinstance(definition, dict) else None
-    if not isinstance(metric, str):
+    metric = definition.get("metric") if isinstance(definition, dict) else definition
+    if not isinstance(metric, str) or not metric.strip().isidentifier():
         raise ScenarioError(f"outcomes.{outcome}: --over-time needs an outcome that reduces one "
-                            "metric column (metric = ...)")  # fmt: skip
-    return metric
+                            f"metric column (metric = ...), not the expression "
+                            f"{metric!r}")  # fmt: skip
+    return metric.strip()
 
 
 def indices_over_time(db: Path, info: dict, design: Design, method: str,
