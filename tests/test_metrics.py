@@ -109,11 +109,15 @@ MODEL_V2_COLUMNS = [
     "listed", "ever_listed", "listings", "delistings", "offences", "offences_registered",
     "deeds_registered", "perk_share", "private_critics", "public_critics", "employment_listed",
 ]  # fmt: skip
+MODEL_V3_COLUMNS = [  # docs/model.md 7.5
+    "voice_private", "voice_expressed", "voice_posted", "climate_voice_corr", "bunching",
+    "low_tier_income_gap", "perk_income_gap",
+]  # fmt: skip
 
 
 def test_metric_columns_are_those_of_model_md():
     params = Params.from_scenario(Scenario.preset("seed"))
-    assert metric_columns(params) == MODEL_COLUMNS + MODEL_V2_COLUMNS
+    assert metric_columns(params) == MODEL_COLUMNS + MODEL_V2_COLUMNS + MODEL_V3_COLUMNS
 
 
 def test_simulation_rows_have_the_columns_in_order():
@@ -121,7 +125,7 @@ def test_simulation_rows_have_the_columns_in_order():
     sim = Simulation(sc, seed=3)
     for t in (1, 2, 3):
         row = sim.step()
-        assert list(row) == MODEL_COLUMNS + MODEL_V2_COLUMNS
+        assert list(row) == MODEL_COLUMNS + MODEL_V2_COLUMNS + MODEL_V3_COLUMNS
         assert row["step"] == t
         soc = sim.society
         assert row["adoption"] == pytest.approx(soc.enrolled.mean())
@@ -129,7 +133,7 @@ def test_simulation_rows_have_the_columns_in_order():
         tiers = [row[f"tier_{k}"] for k in ("poor", "fair", "good", "excellent")]
         assert sum(tiers) == pytest.approx(1.0)
     frame = sim.metrics
-    assert list(frame.columns) == MODEL_COLUMNS + MODEL_V2_COLUMNS
+    assert list(frame.columns) == MODEL_COLUMNS + MODEL_V2_COLUMNS + MODEL_V3_COLUMNS
     assert frame["step"].tolist() == [1, 2, 3]
 
 
@@ -231,7 +235,7 @@ def test_metrics_row_by_hand():
     assert sanctioned == [1, 2, 4, 6]
     assert poor == [1, 4] and expected["employment_poor"] == 0.5
     assert math.isnan(row["employment_listed"])
-    assert list(row) == MODEL_COLUMNS + MODEL_V2_COLUMNS
+    assert list(row) == MODEL_COLUMNS + MODEL_V2_COLUMNS + MODEL_V3_COLUMNS
     for key, value in expected.items():
         assert row[key] == pytest.approx(value, rel=1e-12, abs=1e-12), key
 

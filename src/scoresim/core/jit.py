@@ -23,6 +23,10 @@ from numba.extending import intrinsic
 #: Inputs with at least this many elements (agents or CSR entries) use the parallel flavour.
 PARALLEL_MIN_SIZE = 500_000
 
+#: A kernel that sums floats over agents splits them into this many fixed chunks, sums each in
+#: order and then the chunks in order: the bits do not depend on the number of threads.
+SUM_CHUNKS = 64
+
 
 class Kernel:
     """A function compiled twice; ``kernel(parallel, *args)`` picks the flavour."""

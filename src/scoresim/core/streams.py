@@ -67,6 +67,12 @@ def name_words(name: str) -> tuple[int, ...]:
     return tuple(int.from_bytes(digest[k : k + 4], "little") for k in range(0, 16, 4))
 
 
+def named_seed_sequence(seed: int, name: str) -> np.random.SeedSequence:
+    """The seed sequence of :func:`named_stream`, whose children (``spawn``) give a named
+    stream's own sub-streams (one per trait of model v3's population, for instance)."""
+    return np.random.SeedSequence(seed, spawn_key=(NAMED_STREAM_TAG, *name_words(name)))
+
+
 def named_stream(seed: int, name: str) -> np.random.Generator:
     """The stream of a name that is not among a run's built-in streams, from (seed, name) alone.
 
@@ -77,9 +83,7 @@ def named_stream(seed: int, name: str) -> np.random.Generator:
     >>> same, other
     (True, False)
     """
-    return np.random.default_rng(
-        np.random.SeedSequence(seed, spawn_key=(NAMED_STREAM_TAG, *name_words(name)))
-    )
+    return np.random.default_rng(named_seed_sequence(seed, name))
 
 
 def run_streams(

@@ -15,12 +15,12 @@ import numpy as np
 from numba import prange
 
 from scoresim.core.counter_rng import agent_key, poisson, step_key, uniform
-from scoresim.core.jit import kernel, use_threads
+from scoresim.core.jit import SUM_CHUNKS, kernel, use_threads
 from scoresim.phases.params import Params
 from scoresim.phases.phase import Phase
 from scoresim.phases.record import StepRecord
 from scoresim.scenario import Scenario
-from scoresim.society.agents import Society
+from scoresim.society.agents import Society, expressed_of
 from scoresim.society.tiers import TierTable, tier_of
 
 
@@ -60,49 +60,70 @@ def _draw(
 ):  # fmt: skip
     topic_cumulative = p.topic_cumulative
     n_topics = topic_cumulative.size
-    most = 0  # the largest count drawn, so the caller can check it fitted the arrays
-    for i in prange(dissent.size):
-        akey = agent_key(key, i)
-        reach = 1.0
-        if enrolled[i]:
-            reach = p.tier_reach[tier_of(score[i], p.tier_min)]
-        p_c = p.critical_propensity * dissent[i] * (1.0 - censor[i])
-        p_l = min(1.0 - p_c, p.loyal_propensity * (1.0 - dissent[i]) + gaming[i])
-        for k in range(n_topics):
-            critical[k, i] = 0
-        n_loyal = 0
-        lam = post_rate[i] * reach
-        n_posts, c = poisson(akey, 0, lam)
-        for _ in range(n_posts):
-            u = uniform(akey, c)
-            c += 1
-            if u < p_c:  # rare: the branch predicts well
-                k = 0
-                while k + 1 < n_topics and u >= p_c * topic_cumulative[k]:
-                    k += 1
-                critical[k, i] += 1
-            n_loyal += (u >= p_c) & (u < p_c + p_l)  # no branch: it would mispredict often
-        loyal[i] = n_loyal
-        neutral[i] = n_posts - n_loyal
-        for k in range(n_topics):
-            neutral[i] -= critical[k, i]
+    n = dissent.size
+    size = (n + SUM_CHUNKS - 1) // SUM_CHUNKS
+    voice = np.empty((SUM_CHUNKS, 3))  # every chunk writes its row
+    mosts = np.empty(SUM_CHUNKS, np.int64)
+    for chunk in prange(SUM_CHUNKS):
+        v_private = v_expressed = v_posted = 0.0
+        chunk_most = 0
+        for i in range(chunk * size, min(n, (chunk + 1) * size)):
+            akey = agent_key(key, i)
+            reach = 1.0
+            if enrolled[i]:
+                reach = p.tier_reach[tier_of(score[i], p.tier_min)]
+            p_c = p.critical_propensity * dissent[i] * (1.0 - censor[i])
+            e = expressed_of(dissent[i], censor[i])
+            v_private += post_rate[i] * dissent[i]
+            v_expressed += post_rate[i] * e
+            v_posted += post_rate[i] * reach * e
+            p_l = min(1.0 - p_c, p.loyal_propensity * (1.0 - dissent[i]) + gaming[i])
+            for k in range(n_topics):
+                critical[k, i] = 0
+            n_loyal = 0
+            lam = post_rate[i] * reach
+            n_posts, c = poisson(akey, 0, lam)
+            for _ in range(n_posts):
+                u = uniform(akey, c)
+                c += 1
+                if u < p_c:  # rare: the branch predicts well
+                    k = 0
+                    while k + 1 < n_topics and u >= p_c * topic_cumulative[k]:
+                        k += 1
+                    critical[k, i] += 1
+                n_loyal += (u >= p_c) & (u < p_c + p_l)  # no branch: it would mispredict often
+            loyal[i] = n_loyal
+            neutral[i] = n_posts - n_loyal
+            for k in range(n_topics):
+                neutral[i] -= critical[k, i]
 
-        p_u = import_taste[i] * (1.0 - buy_conform[i])
-        p_d = min(1.0 - p_u, p.desirable_share * (1.0 + p.desirable_conform_gain * buy_conform[i]))
-        n_buys, c = poisson(akey, c, buy_rate[i])
-        n_u = 0
-        n_d = 0
-        for _ in range(n_buys):
-            u = uniform(akey, c)
-            c += 1
-            n_u += u < p_u
-            n_d += (u >= p_u) & (u < p_u + p_d)
-        undesirable[i] = n_u
-        desirable[i] = n_d
-        groceries[i] = n_buys - n_u - n_d
-        biggest = max(n_posts, n_buys)
-        most = max(most, biggest)  # a two-argument max: the form numba reduces over threads
-    return most
+            p_u = import_taste[i] * (1.0 - buy_conform[i])
+            p_d = min(
+                1.0 - p_u, p.desirable_share * (1.0 + p.desirable_conform_gain * buy_conform[i])
+            )
+            n_buys, c = poisson(akey, c, buy_rate[i])
+            n_u = 0
+            n_d = 0
+            for _ in range(n_buys):
+                u = uniform(akey, c)
+                c += 1
+                n_u += u < p_u
+                n_d += (u >= p_u) & (u < p_u + p_d)
+            undesirable[i] = n_u
+            desirable[i] = n_d
+            groceries[i] = n_buys - n_u - n_d
+            chunk_most = max(chunk_most, max(n_posts, n_buys))
+        voice[chunk, 0], voice[chunk, 1], voice[chunk, 2] = v_private, v_expressed, v_posted
+        mosts[chunk] = chunk_most
+    # element by element: an array expression here would be a parallel region per chunk
+    most = 0  # the largest count drawn, so the caller can check it fitted the arrays
+    for chunk in range(SUM_CHUNKS):
+        most = max(most, mosts[chunk])
+    totals = np.zeros(3)
+    for k in range(3):
+        for chunk in range(SUM_CHUNKS):
+            totals[k] += voice[chunk, k]
+    return most, totals
 
 
 #: where the widest count width a step has needed so far is kept in ``Society.derived``
@@ -144,6 +165,10 @@ def activity(society: Society, params: Params, rng: np.random.Generator, rec: St
         Purchases by category.
     society.derived["activity.count_dtype"]
         The count width that has held every step's counts so far.
+    rec.voice_private, rec.voice_expressed, rec.voice_posted : float
+        Model v3 (7.5): the expected critical posts per capita from private dissent, from
+        expressed dissent, and from expressed dissent times reach (summed in fixed chunks of
+        agents, so the bits do not depend on the threads).
 
     Notes
     -----
@@ -155,7 +180,8 @@ def activity(society: Society, params: Params, rng: np.random.Generator, rec: St
 
     References
     ----------
-    1. docs/model.md, section 2.2 (and section 5 on the split of posts and purchases).
+    1. docs/model.md, section 2.2 (and section 5 on the split of posts and purchases; 7.5
+       for the voice sums).
     """
     p = params.bundle(ActivityParams)
     n, key, topics = society.n, step_key(rng), p.topic_cumulative.size
@@ -164,7 +190,7 @@ def activity(society: Society, params: Params, rng: np.random.Generator, rec: St
         rec.critical_by_topic = rec.empty("critical_by_topic", (topics, n), dtype)
         for name in ("loyal", "neutral", "desirable", "undesirable", "groceries"):
             setattr(rec, name, rec.empty(name, n, dtype))
-        most = _draw(
+        most, voice = _draw(
             use_threads(n), key, society.enrolled, society.score, society.dissent,
             society.censor, society.gaming, society.post_rate, society.import_taste,
             society.buy_conform, society.buy_rate,
@@ -175,6 +201,10 @@ def activity(society: Society, params: Params, rng: np.random.Generator, rec: St
             break
         dtype = count_dtype(most)
     society.derived[COUNT_WIDTH] = dtype
+    # 7.5: expected critical posts per capita, from private, expressed and reached dissent
+    rec.voice_private, rec.voice_expressed, rec.voice_posted = (
+        p.critical_propensity * float(v) / n for v in voice
+    )
 
 
 PHASE = Phase(name="activity", stream="activity", run=activity)

@@ -1,5 +1,5 @@
 """Phase 5, adaptation: risk, self-censorship, conformity, gaming, spiral of silence
-(docs/model.md 2.5).
+(docs/model.md 2.5 and, model v3, section 7).
 
 Enrolled agents learn from sanctions on themselves and their friends (an exponentially weighted
 risk), censor what they express, conform their purchases, and game the score with loyal posts.
@@ -7,23 +7,40 @@ Every agent's private opinion then moves towards a mix of the climate it perceiv
 expressed opinion of its friends) and its own initial view: the Friedkin-Johnsen (1990) model of
 opinion dynamics with stubbornness, coupled to Noelle-Neumann's (1974) spiral of silence through
 self-censorship. Neighbour quantities read the state at the start of the phase.
+
+Model v3 (each part off by default, :mod:`scoresim.phases.behaviour` holds its rules): each
+agent's own susceptibility and a confidence bound on the views it listens to (7.1), speech by a
+threshold on the support it sees (7.2), fear scaled by what one has to lose and backlash (7.3),
+and gaming as a best response to the next cut-off (7.4), in the order of 7.7.
 """
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
 from numba import prange
 
 from scoresim.core.buffers import reuse_or_empty
-from scoresim.core.jit import kernel, use_threads
+from scoresim.core.jit import SUM_CHUNKS, kernel, use_threads
+from scoresim.core.moments import NAN, pearson_of_sums
+from scoresim.phases.behaviour import (
+    CRITICAL,
+    backlash,
+    effective_fear,
+    opinion_update,
+    speaks,
+    support_of,
+    threshold_gaming,
+)
 from scoresim.phases.params import Params
 from scoresim.phases.phase import Phase
 from scoresim.phases.record import StepRecord
 from scoresim.scenario import Scenario
 from scoresim.society.agents import Society, expressed_of
 from scoresim.society.tiers import TierTable
+from scoresim.society.traits import COMMON_SUSCEPTIBILITY
 
 #: ``Society.derived`` key of the expressed-dissent snapshot, whose memory the metrics borrow
 SNAPSHOT = "adaptation.expressed"
@@ -52,11 +69,24 @@ class AdaptationParams(NamedTuple):
     gaming_public_weight: float  #: ``adaptation.gaming_public_weight``
     opinion_rate: float  #: ``adaptation.opinion_rate``
     climate_weight: float  #: ``adaptation.climate_weight``
+    # model v3 (docs/model.md section 7)
+    confidence: float  #: epsilon of 7.1, ``adaptation.confidence``
+    bounded: bool  #: whether the confidence bound excludes some views (``confidence < 1``)
+    stake_exponent: float  #: xi of 7.3, ``adaptation.stake_exponent``
+    income_scale: float  #: ``exp(-population.income_mu)``: a stake of 1 at the median income
+    backlash: float  #: beta of 7.3, ``adaptation.backlash``
+    #: whether agents speak by 7.2's threshold model (``expression.model = "threshold"``)
+    threshold_expression: bool
+    sanction_weight: float  #: kappa of 7.2, ``expression.sanction_weight``
+    conviction: float  #: omega of 7.2, ``expression.conviction``
+    #: whether gaming is 7.4's best response (``adaptation.gaming_model = "threshold"``)
+    threshold_gaming: bool
+    gaming_reach: float  #: ``adaptation.gaming_reach``
 
     @classmethod
     def of(cls, scenario: Scenario, tiers: TierTable) -> AdaptationParams:
         """The bundle of ``scenario``."""
-        ad, pur = scenario.adaptation, scenario.policy.purchases
+        ad, pur, ex = scenario.adaptation, scenario.policy.purchases, scenario.expression
         penalised = min(pur.desirable.delta, pur.undesirable.delta, pur.neutral.delta) < 0
         return cls(
             public_tier=tiers.public,
@@ -75,6 +105,16 @@ class AdaptationParams(NamedTuple):
             gaming_public_weight=ad.gaming_public_weight,
             opinion_rate=ad.opinion_rate,
             climate_weight=ad.climate_weight,
+            confidence=ad.confidence,
+            bounded=ad.confidence < 1.0,
+            stake_exponent=ad.stake_exponent,
+            income_scale=math.exp(-scenario.population.income_mu),
+            backlash=ad.backlash,
+            threshold_expression=ex.model == "threshold",
+            sanction_weight=ex.sanction_weight,
+            conviction=ex.conviction,
+            threshold_gaming=ad.gaming_model == "threshold",
+            gaming_reach=ad.gaming_reach,
         )
 
 
@@ -90,51 +130,123 @@ def _snapshot(dissent, censor, enrolled, tier, sanctioned, expressed, flags, p):
 
 @kernel
 def _adapt(
-    indptr, indices, enrolled, sanctioned, flags, expressed, fear, score, tier,
-    dissent, dissent0, risk, censor, buy_conform, gaming, climate, p,
+    indptr, indices, enrolled, sanctioned, flags, expressed, fear, employed, income, score, tier,
+    susceptibility, threshold, aware, dissent, dissent0, risk, censor, buy_conform, gaming,
+    climate, p,
 ):  # fmt: skip
+    """Every agent's adaptation in the order of docs/model.md 7.7, in fixed chunks of agents;
+    returns, per chunk, the sums and extremes of (support, 1 - censor) over the privately
+    critical, for ``climate_voice_corr`` (7.5)."""
     next_min = p.next_min
     risk_rate = p.risk_rate
-    opinion_rate = p.opinion_rate
-    climate_weight = p.climate_weight
+    eps = p.confidence
+    bounded = p.bounded
+    read_all_flags = p.backlash > 0.0  # backlash reads every agent's sanctioned friends
+    stake = p.stake_exponent != 0.0
+    heterogeneous = susceptibility.size > 0
+    some_unaware = aware.size > 0
     top = next_min.size - 1
-    for i in prange(dissent.size):
-        degree = indptr[i + 1] - indptr[i]
-        expressed_total = 0.0
-        if enrolled[i]:  # one walk over the friends reads both of their snapshots
-            n_sanctioned = 0
-            n_public = 0
+    n = dissent.size
+    size = (n + SUM_CHUNKS - 1) // SUM_CHUNKS
+    sums = np.empty((SUM_CHUNKS, 6))  # every chunk writes its row
+    extremes = np.empty((SUM_CHUNKS, 4))
+    for c in prange(SUM_CHUNKS):
+        count = 0
+        sx = sy = sxx = syy = sxy = 0.0
+        x_min = y_min = np.inf
+        x_max = y_max = -np.inf
+        for i in range(c * size, min(n, (c + 1) * size)):
+            d = dissent[i]
+            degree = indptr[i + 1] - indptr[i]
+            read_flags = enrolled[i] or read_all_flags
+            # the start-of-phase snapshot: one walk over the friends reads all of it
+            expressed_total = near_total = 0.0
+            n_near = n_critical = n_sanctioned = n_public = 0
             for q in range(indptr[i], indptr[i + 1]):
                 j = indices[q]
-                expressed_total += expressed[j]
-                bits = flags[j]
-                n_sanctioned += bits & 1
-                n_public += bits >> 1
-            f = fear[i]
+                e = expressed[j]
+                expressed_total += e
+                n_critical += e > CRITICAL
+                if bounded and abs(e - d) <= eps:
+                    near_total += e
+                    n_near += 1
+                if read_flags:
+                    bits = flags[j]
+                    n_sanctioned += bits & 1
+                    n_public += bits >> 1
             friends_sanctioned = n_sanctioned / degree if degree > 0 else 0.0
-            public_friends = n_public / degree if degree > 0 else 0.0
-            r = (1.0 - risk_rate) * risk[i] + risk_rate * (
-                p.risk_own_weight * sanctioned[i] + p.risk_friends_weight * friends_sanctioned
-            )
-            risk[i] = r
-            censor[i] += p.censor_rate * (
-                f * min(1.0, p.awareness + p.risk_sensitivity * r) - censor[i]
-            )
-            buy_conform[i] += p.conform_rate * (f * p.purchase_pressure - buy_conform[i])
-            gap = 0.0 if tier[i] == top else next_min[tier[i]] - score[i]
-            gaming[i] = min(
-                p.gaming_cap,
-                f * (p.gaming_gap_weight * gap / p.gaming_gap_scale
-                     + p.gaming_public_weight * public_friends),
-            )  # fmt: skip
-        else:
-            for q in range(indptr[i], indptr[i + 1]):
-                expressed_total += expressed[indices[q]]
-        c = expressed_total / degree if degree > 0 else dissent[i]
-        climate[i] = c
-        dissent[i] = (1.0 - opinion_rate) * dissent[i] + opinion_rate * (
-            climate_weight * c + (1.0 - climate_weight) * dissent0[i]
-        )
+            support = support_of(d, n_critical, degree)
+            f = fear[i]
+            f_eff = effective_fear(f, employed[i], income[i], p) if stake else f
+            if enrolled[i]:
+                public_friends = n_public / degree if degree > 0 else 0.0
+                r = (1.0 - risk_rate) * risk[i] + risk_rate * (
+                    p.risk_own_weight * sanctioned[i] + p.risk_friends_weight * friends_sanctioned
+                )
+                risk[i] = r
+                if not p.threshold_expression:
+                    censor[i] += p.censor_rate * (
+                        f_eff * min(1.0, p.awareness + p.risk_sensitivity * r) - censor[i]
+                    )
+                buy_conform[i] += p.conform_rate * (f * p.purchase_pressure - buy_conform[i])
+                gap = 0.0 if tier[i] == top else next_min[tier[i]] - score[i]
+                aware_i = (1.0 if aware[i] else 0.0) if some_unaware else 1.0
+                if p.threshold_gaming:
+                    gaming[i] = threshold_gaming(gap, aware_i, p)
+                else:
+                    g = min(
+                        p.gaming_cap,
+                        f * (p.gaming_gap_weight * gap / p.gaming_gap_scale
+                             + p.gaming_public_weight * public_friends),
+                    )  # fmt: skip
+                    gaming[i] = g * aware_i if some_unaware else g
+            if p.threshold_expression:  # every agent: the non-enrolled have risk 0
+                censor[i] = 0.0 if speaks(support, d, threshold[i], f_eff, risk[i], p) else 1.0
+            if d > CRITICAL:
+                y = 1.0 - censor[i]
+                count += 1
+                sx += support
+                sy += y
+                sxx += support * support
+                syy += y * y
+                sxy += support * y
+                x_min, x_max = min(x_min, support), max(x_max, support)
+                y_min, y_max = min(y_min, y), max(y_max, y)
+            climate_i = expressed_total / degree if degree > 0 else d
+            climate[i] = climate_i
+            pull = climate_i
+            if bounded:
+                pull = near_total / n_near if n_near > 0 else d
+            lam = susceptibility[i] if heterogeneous else COMMON_SUSCEPTIBILITY
+            updated = opinion_update(d, dissent0[i], pull, lam, p)
+            if read_all_flags:
+                updated = backlash(updated, friends_sanctioned, f_eff, p)
+            dissent[i] = updated
+        row = sums[c]
+        row[0], row[1], row[2], row[3], row[4], row[5] = count, sx, sy, sxx, syy, sxy
+        ext = extremes[c]
+        ext[0], ext[1], ext[2], ext[3] = x_min, -x_max, y_min, -y_max
+    # element by element: an array expression here would be a parallel region per chunk
+    total = np.empty(6)
+    lowest = np.empty(4)
+    for k in range(6):
+        acc = 0.0
+        for c in range(SUM_CHUNKS):
+            acc += sums[c, k]
+        total[k] = acc
+    for k in range(4):
+        low = np.inf
+        for c in range(SUM_CHUNKS):
+            low = min(low, extremes[c, k])
+        lowest[k] = low
+    return total, lowest
+
+
+def climate_voice_corr(total: np.ndarray, lowest: np.ndarray) -> float:
+    """7.5's ``climate_voice_corr`` from :func:`_adapt`'s sums: NaN when support or speech has
+    no variance among the privately critical (or fewer than two of them)."""
+    constant = lowest[0] == -lowest[1] or lowest[2] == -lowest[3]
+    return NAN if constant else pearson_of_sums(*total)
 
 
 def adaptation(society: Society, params: Params, rng: np.random.Generator, rec: StepRecord) -> None:
@@ -144,6 +256,10 @@ def adaptation(society: Society, params: Params, rng: np.random.Generator, rec: 
     -----
     society.enrolled, society.fear, society.score, society.tier, society.graph : arrays
         Who adapts, how fearful, how far from the next tier, and the friends.
+    society.employed, society.income : arrays
+        What one has to lose (model v3, 7.3; read only when ``stake_exponent > 0``).
+    society.susceptibility, society.threshold, society.aware : arrays
+        Model v3's traits (7.1, 7.2, 7.4), empty when their mechanism is off.
     society.dissent0 : float array
         Each agent's initial view, to which its stubbornness pulls.
     rec.sanctioned : bool array
@@ -152,13 +268,16 @@ def adaptation(society: Society, params: Params, rng: np.random.Generator, rec: 
     Writes
     ------
     society.risk, society.censor, society.buy_conform, society.gaming : float arrays
-        The perceived risk and the responses to it (enrolled agents only).
+        The perceived risk and the responses to it (enrolled agents only; with the threshold
+        model of expression, ``censor`` is ``1 - speak`` for every agent, 0 or 1).
     society.climate : float array
         The opinion climate each agent perceives: its friends' mean expressed dissent.
     society.dissent : float array
         Everyone's private dissent after the opinion update.
     society.derived["adaptation.expressed"], society.derived["adaptation.flags"] : arrays
         The snapshot the friends were read from (its memory is lent to the metrics).
+    rec.climate_voice_corr : float
+        7.5's correlation of support and speech among the privately critical.
 
     Notes
     -----
@@ -167,7 +286,9 @@ def adaptation(society: Society, params: Params, rng: np.random.Generator, rec: 
     fear and risk make of them. Private dissent then moves towards a mix of the climate and the
     initial view (the Friedkin-Johnsen model with stubbornness), coupled to the spiral of
     silence through self-censorship. Every neighbour term reads the state at the start of the
-    phase.
+    phase. Model v3's order (7.7): the snapshot (sanctioned friends, climate, support, the
+    friends within the confidence bound), risk, effective fear, censor or speak, purchases,
+    gaming, the private update, backlash; one walk over the friends reads the whole snapshot.
 
     References
     ----------
@@ -175,7 +296,23 @@ def adaptation(society: Society, params: Params, rng: np.random.Generator, rec: 
        Mathematical Sociology* 15(3-4), 193-206.
     2. Noelle-Neumann, E. (1974). The spiral of silence: a theory of public opinion. *Journal
        of Communication* 24(2), 43-51.
-    3. docs/model.md, section 2.5.
+    3. Friedkin, N. E. and Johnsen, E. C. (1999). Social influence networks and opinion
+       change. *Advances in Group Processes* 16, 1-29.
+    4. Deffuant, G., Neau, D., Amblard, F. and Weisbuch, G. (2000). Mixing beliefs among
+       interacting agents. *Advances in Complex Systems* 3, 87-98; Hegselmann, R. and Krause,
+       U. (2002). Opinion dynamics and bounded confidence. *JASSS* 5(3).
+    5. Granovetter, M. (1978). Threshold models of collective behavior. *American Journal of
+       Sociology* 83(6), 1420-1443; Kuran, T. (1989). Sparks and prairie fires. *Public
+       Choice* 61, 41-74; Kuran, T. (1995). *Private Truths, Public Lies*. Harvard.
+    6. Jiang, J. and Yang, D. L. (2016). Lying or believing? *Comparative Political Studies*
+       49(5), 600-634; Robinson, D. and Tannenberg, M. (2019). Self-censorship of regime
+       support in authoritarian states. *Research & Politics* 6(3); Pan, J. and Siegel, A. A.
+       (2020). How Saudi crackdowns fail to silence online dissent. *American Political
+       Science Review* 114(1), 109-125.
+    7. Hardt, M., Megiddo, N., Papadimitriou, C. and Wootters, M. (2016). Strategic
+       classification. *ITCS*; Kleinberg, J. and Raghavan, M. (2019). How do classifiers
+       induce agents to invest effort strategically? *EC*.
+    8. docs/model.md, section 2.5 (and section 7).
     """
     p, g = params.bundle(AdaptationParams), society.graph
     # the snapshot every neighbour reads, in the last step's memory when unshared (its own: in
@@ -186,11 +323,14 @@ def adaptation(society: Society, params: Params, rng: np.random.Generator, rec: 
         use_threads(society.n), society.dissent, society.censor, society.enrolled, society.tier,
         rec.sanctioned, expressed, flags, p,
     )  # fmt: skip
-    _adapt(
+    total, lowest = _adapt(
         g.parallel, g.indptr, g.indices, society.enrolled, rec.sanctioned, flags, expressed,
-        society.fear, society.score, society.tier, society.dissent, society.dissent0,
-        society.risk, society.censor, society.buy_conform, society.gaming, society.climate, p,
+        society.fear, society.employed, society.income, society.score, society.tier,
+        society.susceptibility, society.threshold, society.aware, society.dissent,
+        society.dissent0, society.risk, society.censor, society.buy_conform, society.gaming,
+        society.climate, p,
     )  # fmt: skip
+    rec.climate_voice_corr = climate_voice_corr(total, lowest)
     society.derived[SNAPSHOT], society.derived[FLAGS] = expressed, flags
 
 

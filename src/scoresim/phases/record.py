@@ -46,6 +46,13 @@ class StepRecord:
     delistings: int = 0
     edges_dropped: int = 0
     edges_added: int = 0
+    # model v3 (7.5): the activity phase's expected critical posts per capita, from private
+    # dissent, expressed dissent and expressed dissent times reach; and the adaptation phase's
+    # correlation of support and speech among the privately critical
+    voice_private: float = float("nan")
+    voice_expressed: float = float("nan")
+    voice_posted: float = float("nan")
+    climate_voice_corr: float = float("nan")
     #: the record of the step before, whose arrays this step may reuse (see :meth:`empty`)
     spare: StepRecord | None = field(default=None, repr=False)
 

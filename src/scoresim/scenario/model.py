@@ -46,6 +46,7 @@ from scoresim.scenario.sections import (
     Adoption,
     Blacklist,
     Economy,
+    Expression,
     Graph,
     Network,
     Policy,
@@ -73,6 +74,8 @@ class Scenario(_Section):
     economy: Economy
     adaptation: Adaptation
     network: Network
+    #: model v3 (7.2): how private views become speech, section 2.5's linear rule by default
+    expression: Expression = Expression()
     #: model v2 (6.3): the defaulter blacklist, off by default
     blacklist: Blacklist = Blacklist()
     #: model v2 (6.7): the policy timeline, none by default

@@ -4,9 +4,11 @@ from a step on.
 At step ``t`` a field holds the value of the entry with the largest ``step <= t`` that sets it
 (the later one in the list at equal steps), else its base value. So the scenario in force from
 step ``K`` is the base with every entry of step ``<= K`` applied in (step, list) order. What is
-drawn or fixed at step 0 (``population``, ``graph``, ``steps``, ``seed``) cannot be scheduled.
-An entry after the horizon (``step > steps``) is kept, validated like the others and never
-applied: a run shorter than a preset's timeline ends before the change (:func:`after_horizon`).
+drawn or fixed at step 0 (``population``, ``graph``, ``steps``, ``seed``, and model v3's
+``expression.model``, ``expression.threshold`` and ``adaptation.gaming_model``) cannot be
+scheduled. An entry after the horizon (``step > steps``) is kept, validated like the others
+and never applied: a run shorter than a preset's timeline ends before the change
+(:func:`after_horizon`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,32 @@ FIXED = {
     "name": "fixed for the run",
     "description": "fixed for the run",
 }
+#: fields below the top level that a schedule may not set (model v3, 7: traits are drawn at
+#: step 0 from them, or the model is chosen once), and why; a path under one is refused too
+FIXED_FIELDS = {
+    "expression.model": "the expression model is chosen for the run",
+    "expression.threshold": "the thresholds are drawn at step 0",
+    "adaptation.gaming_model": "the gaming model is chosen for the run",
+}
+
+
+def fixed_reason(path: str) -> str | None:
+    """Why ``path`` cannot be scheduled, or None if it can.
+
+    >>> fixed_reason("population.agents"), fixed_reason("expression.threshold.a")
+    ('drawn at step 0', 'the thresholds are drawn at step 0')
+    >>> fixed_reason("expression.conviction") is None
+    True
+    """
+    top = path.split(".")[0]
+    if top in FIXED:
+        return FIXED[top]
+    for field, reason in FIXED_FIELDS.items():
+        if path == field or path.startswith(field + "."):
+            return reason
+        if field.startswith(path + "."):  # a whole table that holds a fixed field
+            return f"it holds {field}: {reason}"
+    return None
 
 
 def scheduled_dicts(scenario: Any) -> list[tuple[int, dict[str, Any]]]:
@@ -77,9 +105,9 @@ def check_schedule(scenario: Any) -> None:
     probe = scenario.model_dump(mode="python")
     for i, entry in enumerate(scenario.schedule):
         for path in entry.set:
-            top = path.split(".")[0]
-            if top in FIXED:
-                raise ValueError(f"schedule.{i}.set.{path}: cannot be scheduled ({FIXED[top]})")
+            reason = fixed_reason(path)
+            if reason is not None:
+                raise ValueError(f"schedule.{i}.set.{path}: cannot be scheduled ({reason})")
             try:
                 set_path(probe, path, None)
             except ScenarioError as exc:

@@ -57,6 +57,22 @@ class Beta(_Section):
     b: Shape
 
 
+class Susceptibility(_Section):
+    """Model v3 (7.1): the Beta(a, b) of each agent's susceptibility to its friends' views
+    (Friedkin & Johnsen 1999); ``a = 0`` switches it off (every agent then has the common
+    ``adaptation.climate_weight``), which a Beta shape elsewhere may not be."""
+
+    a: Annotated[float, Field(ge=0.0, le=MAX_SHAPE)] = 0.0
+    b: Shape = 2.0
+
+    @field_validator("a")
+    @classmethod
+    def _off_or_shape(cls, value: float) -> float:
+        if 0.0 < value < MIN_SHAPE:
+            raise ValueError(f"must be 0 (off) or at least {MIN_SHAPE:g} (got {value!r})")
+        return value
+
+
 class Population(_Section):
     """docs/model.md section 1: the agents' initial state."""
 
@@ -74,6 +90,12 @@ class Population(_Section):
     #: model v2 (6.1): shapes of the Gamma(s, 1/s) offence propensity and civic traits (mean 1)
     propensity_shape: Shape = 2.0
     civic_shape: Shape = 2.0
+    #: model v3 (7.1): heterogeneous susceptibility, off by default, and the share of agents
+    #: who are not swayed at all (susceptibility 0)
+    susceptibility: Susceptibility = Susceptibility()
+    stubborn_share: Probability = 0.0
+    #: model v3 (7.4): the share of agents who know they are scored (Kostka 2019); 1 = all
+    aware_share: Probability = 1.0
 
 
 class Graph(_Section):
@@ -269,6 +291,28 @@ class Adaptation(_Section):
     gaming_public_weight: Factor
     opinion_rate: Probability
     climate_weight: Probability
+    #: model v3 (7.1): bounded confidence epsilon; 1 = every friend's view counts
+    confidence: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
+    #: model v3 (7.3): how fear scales with what one has to lose (0 = not at all), and how much
+    #: sanctions on friends raise one's dissent
+    stake_exponent: Factor = 0.0
+    backlash: Probability = 0.0
+    #: model v3 (7.4): gaming as section 2.5's heuristic or as a best response to the next
+    #: threshold, within ``gaming_reach`` points of it
+    gaming_model: Literal["heuristic", "threshold"] = "heuristic"
+    gaming_reach: Annotated[float, Field(gt=0.0, le=MAX_POINTS)] = 50.0
+
+
+class Expression(_Section):
+    """Model v3 (7.2): how private views become speech. ``linear``: section 2.5's gradual
+    self-censorship; ``threshold``: each agent speaks when the support it sees and the strength
+    of its view outweigh its threshold and the cost of a sanction (Granovetter 1978; Kuran 1989,
+    1995; Noelle-Neumann 1974)."""
+
+    model: Literal["linear", "threshold"] = "linear"
+    threshold: Beta = Beta(a=1.0, b=9.0)
+    sanction_weight: Factor = 2.0  # kappa: the cost of a sanction, times fear and risk
+    conviction: Factor = 0.5  # omega: how much a strongly held view needs less support
 
 
 class Network(_Section):

@@ -7,7 +7,8 @@ draw of that stream (one uniform per agent), so ``adoption.initial`` changes not
 Model v2 (section 6) adds state that only its mechanisms read: the offence propensity and civic
 traits (drawn after every v1 draw, and only when some record kind exists in the run's timeline)
 and the blacklist flags (only when the blacklist is enabled at some step). Otherwise these are
-empty arrays: a mechanism that is off costs no memory.
+empty arrays: a mechanism that is off costs no memory. Model v3's traits (section 7) likewise,
+from a stream of their own (:mod:`scoresim.society.traits`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from numba import njit
 from scoresim.scenario import Scenario
 from scoresim.society.graph import Graph
 from scoresim.society.tiers import TierTable
+from scoresim.society.traits import draw_traits
 
 
 @njit(inline="always", cache=True)
@@ -62,6 +64,11 @@ class Society:
     ever_listed: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     #: listed in the last consequences: the listing's score_delta is due at the next scoring
     listing_pending: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    # model v3 (section 7), empty when its mechanism is off (society.traits): lambda of 7.1
+    # (below 0: the current climate_weight), theta of 7.2, aware of 7.4
+    susceptibility: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    threshold: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    aware: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     #: what the phases keep between steps, by name: tallies derived from the state (each knows
     #: what it was derived from and is redone when that changes), memory to reuse, settings
     derived: dict[str, object] = field(default_factory=dict, repr=False)
@@ -108,12 +115,14 @@ class Society:
 
     @classmethod
     def from_draws(cls, scenario: Scenario, draws: dict[str, np.ndarray], graph: Graph) -> Society:
-        """Step 0 from the population's random draws (:func:`draw_population`) and the graph."""
+        """Step 0 from the population's random draws (:func:`draw_population`) and the graph;
+        model v3's traits (:func:`scoresim.society.traits.draw_traits`) from their own stream."""
         n = scenario.population.agents
         score = np.full(n, scenario.policy.score.base)
         zeros = np.zeros(n)
         return cls(
             **draws,
+            **draw_traits(scenario),
             dissent=draws["dissent0"].copy(),
             score=score,
             censor=zeros.copy(),

@@ -1,4 +1,5 @@
-"""Phase 7, metrics: one row per step with the columns of docs/model.md sections 3 and 6.5.
+"""Phase 7, metrics: one row per step with the columns of docs/model.md sections 3, 6.5 and
+7.5 (model v3's own, in :mod:`scoresim.metrics.behaviour`).
 
 Read from the end-of-step state. A metric undefined in a step (no enrolled, sanctioned or
 poor-tier agent; zero variance; zero total) is NaN. Model v2's columns are always written, 0
@@ -15,7 +16,10 @@ import numpy as np
 from numba import njit, prange
 
 from scoresim.core.buffers import SPARE_FLOATS, reuse_or_empty
+from scoresim.core.jit import SUM_CHUNKS as _CHUNKS
 from scoresim.core.jit import kernel, use_threads
+from scoresim.core.moments import pearson_of_sums
+from scoresim.metrics.behaviour import bunching, income_class, income_gaps, quintile_sizes
 from scoresim.phases.adaptation import SNAPSHOT
 from scoresim.phases.consequences import perk_tiers
 from scoresim.phases.params import Params
@@ -59,7 +63,7 @@ def metric_columns(params: Params) -> list[str]:
         "critical_posts", "loyal_posts", "imports", "sanctioned", "false_positive_only",
         "edges", "isolated", "score_assortativity", "employment", "employment_poor",
         "wealth_gini", "score_gini", "score_dissent_corr", "loans_denied", "travel_denied",
-        *V2_COLUMNS,
+        *V2_COLUMNS, *V3_COLUMNS,
     ]  # fmt: skip
 
 
@@ -67,6 +71,12 @@ def metric_columns(params: Params) -> list[str]:
 V2_COLUMNS = (
     "listed", "ever_listed", "listings", "delistings", "offences", "offences_registered",
     "deeds_registered", "perk_share", "private_critics", "public_critics", "employment_listed",
+)  # fmt: skip
+
+#: model v3's columns (section 7.5), after model v2's
+V3_COLUMNS = (
+    "voice_private", "voice_expressed", "voice_posted", "climate_voice_corr", "bunching",
+    "low_tier_income_gap", "perk_income_gap",
 )  # fmt: skip
 
 
@@ -114,9 +124,6 @@ def gini(x: np.ndarray) -> float:
     (0.0, 0.6666666666666666)
     """
     return gini_of_sorted(np.sort(x))
-
-
-_CHUNKS = 64  # fixed, so that sums do not depend on the number of threads
 
 
 @kernel
@@ -225,12 +232,8 @@ def _enrolled_correlations(
         var = sxx / m - mean * mean
         if var > 1e-9 * (sxx / m):  # else all edge ends are equal: only rounding is left
             assortativity = float((sxy / m - mean * mean) / var)
-    corr = NAN
     constant = lowest[0] == -lowest[1] or lowest[2] == -lowest[3]
-    if count >= 2 and not constant:
-        mx, my = ax / count, ay / count
-        cov = axy / count - mx * my
-        corr = float(cov / np.sqrt((axx / count - mx * mx) * (ayy / count - my * my)))
+    corr = NAN if constant else pearson_of_sums(count, ax, ay, axx, ayy, axy)
     return assortativity, corr
 
 
@@ -247,13 +250,24 @@ def _compress(mask: np.ndarray, x: np.ndarray, out: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def _tier_counts(tier: np.ndarray, enrolled: np.ndarray, tiers: int) -> np.ndarray:
-    """Enrolled agents per tier (``np.bincount`` would first widen the int8 tiers to int64)."""
+def _tier_counts(
+    tier: np.ndarray, enrolled: np.ndarray, tiers: int, income_class: np.ndarray, perk: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Enrolled agents per tier (``np.bincount`` would first widen the int8 tiers to int64),
+    and per income quintile (bottom, top): enrolled, enrolled in the lowest tier, with a perk."""
     counts = np.zeros(tiers, np.int64)
+    by_income = np.zeros((2, 3), np.int64)
     for i in range(tier.size):
         if enrolled[i]:
-            counts[tier[i]] += 1
-    return counts
+            t = tier[i]
+            counts[t] += 1
+            k = income_class[i]
+            if k != 0:
+                row = by_income[0 if k < 0 else 1]
+                row[0] += 1
+                row[1] += t == 0
+                row[2] += perk[t]
+    return counts, by_income
 
 
 def mean_and_sd(x: np.ndarray, scratch: np.ndarray) -> tuple[float, float]:
@@ -292,7 +306,10 @@ def metrics_row(society: Society, params: Params, rec: StepRecord) -> dict[str, 
     sorted_score = _sort(score_e, use_threads(n))
     if n_enrolled:
         row |= dict.fromkeys(["score_p10", "score_p50", "score_p90"], NAN)  # keeps column order
-        counts = _tier_counts(society.tier, enrolled, len(tiers.names))
+        classes = income_class(society)
+        counts, by_income = _tier_counts(
+            society.tier, enrolled, len(tiers.names), classes, perk_tiers(tiers)
+        )
         row |= {f"tier_{name}": counts[k] / n_enrolled for k, name in enumerate(tiers.names)}
     else:
         row |= dict.fromkeys(["score_mean", "score_sd", "score_p10", "score_p50", "score_p90"], NAN)
@@ -355,6 +372,17 @@ def metrics_row(society: Society, params: Params, rec: StepRecord) -> dict[str, 
         "public_critics": public_critics / n,
     }
     row |= {k: v2[k] for k in V2_COLUMNS}
+    row |= {
+        "voice_private": rec.voice_private,
+        "voice_expressed": rec.voice_expressed,
+        "voice_posted": rec.voice_posted,
+        "climate_voice_corr": rec.climate_voice_corr,
+        "bunching": bunching(score_sorted, params) if n_enrolled else NAN,
+    }
+    if n_enrolled:
+        row |= income_gaps(by_income, quintile_sizes(society, classes))
+    else:
+        row |= {"low_tier_income_gap": NAN, "perk_income_gap": NAN}
     return row
 
 
