@@ -3,6 +3,8 @@ complete-graph map computed from the drawn traits, with its hysteresis and its c
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -43,8 +45,9 @@ def step(soc, params, t):
     return soc.censor == 0.0
 
 
-@pytest.mark.parametrize("overrides", [{}, {"expression.conviction": 0.3,
-                                            "expression.sanction_weight": 3.0}])
+@pytest.mark.parametrize(
+    "overrides", [{}, {"expression.conviction": 0.3, "expression.sanction_weight": 3.0}]
+)
 def test_the_speaking_share_follows_the_complete_graph_map_exactly(overrides):
     soc, params = critical_society(overrides)
     speak = np.ones(N, bool)  # everyone speaks at step 0
@@ -65,7 +68,8 @@ def silence_everyone_then_lift(conviction):
     soc.risk[:] = 1.0
     soc.fear[:] = 1.0
     assert not step(soc, params, 1).any()
-    lifted = Params.from_scenario(params.scenario.with_overrides({"expression.sanction_weight": 0.0}))
+    free = params.scenario.with_overrides({"expression.sanction_weight": 0.0})
+    lifted = Params.from_scenario(free)
     return soc, lifted
 
 
@@ -88,7 +92,7 @@ def test_with_conviction_speech_restarts_from_the_most_convinced_and_cascades():
     assert 0 < first.mean() < 0.5
     assert shares[0] == first.mean()
     assert shares[-1] == 1.0  # the cascade carries everyone back (Kuran's "now out of never")
-    assert all(b >= a for a, b in zip(shares, shares[1:], strict=False))
+    assert all(b >= a for a, b in itertools.pairwise(shares))
 
 
 def test_an_isolated_agent_speaks_only_on_its_conviction():

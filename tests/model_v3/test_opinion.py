@@ -97,10 +97,18 @@ def test_the_traits_come_from_their_own_streams_and_only_when_on():
 
 def test_v3_traits_leave_the_v1_society_as_it_was():
     sc = Scenario.preset("seed").with_overrides({"population.agents": 400, "steps": 1})
-    on = sc.with_overrides({"population.susceptibility.a": 2.0, "expression.model": "threshold",
-                            "population.aware_share": 0.5, "population.stubborn_share": 0.1})
-    a, b = simulate(sc.with_overrides({"adoption.initial": 0.0})), simulate(
-        on.with_overrides({"adoption.initial": 0.0}))
+    on = sc.with_overrides(
+        {
+            "population.susceptibility.a": 2.0,
+            "expression.model": "threshold",
+            "population.aware_share": 0.5,
+            "population.stubborn_share": 0.1,
+        }
+    )
+    a, b = (
+        simulate(sc.with_overrides({"adoption.initial": 0.0})),
+        simulate(on.with_overrides({"adoption.initial": 0.0})),
+    )
     for column in ("dissent0", "fear", "employed", "degree"):
         np.testing.assert_array_equal(a.agents[column], b.agents[column])
     np.testing.assert_array_equal(a.edges.to_numpy(), b.edges.to_numpy())

@@ -119,10 +119,12 @@ def _draw(
     most = 0  # the largest count drawn, so the caller can check it fitted the arrays
     for chunk in range(SUM_CHUNKS):
         most = max(most, mosts[chunk])
-    totals = np.zeros(3)
+    totals = np.empty(3)
     for k in range(3):
+        acc = 0.0
         for chunk in range(SUM_CHUNKS):
-            totals[k] += voice[chunk, k]
+            acc += voice[chunk, k]
+        totals[k] = acc
     return most, totals
 
 

@@ -48,12 +48,12 @@ def draw_traits(scenario: Scenario) -> dict[str, np.ndarray]:
     Examples
     --------
     >>> from scoresim import Scenario
-    >>> sc = Scenario.preset("seed").with_overrides({"population.agents": 5})
+    >>> sc = Scenario.preset("seed").with_overrides({"population.agents": 5, "graph.degree": 2})
     >>> {k: v.size for k, v in draw_traits(sc).items()}
     {'susceptibility': 0, 'threshold': 0, 'aware': 0}
     >>> on = sc.with_overrides({"population.stubborn_share": 0.5})
     >>> draw_traits(on)["susceptibility"].tolist()
-    [0.0, 0.0, -1.0, 0.0, -1.0]
+    [-1.0, 0.0, -1.0, 0.0, -1.0]
     """
     n, p = scenario.population.agents, scenario.population
     streams = dict(zip(TRAITS, named_seed_sequence(scenario.seed, TRAITS_STREAM).spawn(3),
