@@ -127,6 +127,36 @@ METRICS: dict[str, Entry] = _entries(
      "half.", "Compare with public critics: the difference is hidden criticism."),
     ("public_critics", "Public critics", "Share of agents whose expressed dissent is above one "
      "half.", "Below private critics when criticism goes underground."),
+    ("voice_private", "Voice, private",
+     "Critical posts per person to expect this step if everyone posted what they privately "
+     "think, at their usual rate.",
+     "Lower than the control: people have stopped thinking critically (private drift)."),
+    ("voice_expressed", "Voice, expressed",
+     "Critical posts per person to expect this step from what people say, before the tiers "
+     "change how far their posts reach.",
+     "Below voice, private: people keep criticism to themselves (self-censorship)."),
+    ("voice_posted", "Voice, posted",
+     "Critical posts per person to expect this step, with each tier's reach: the expected "
+     "value of critical posts.",
+     "Below voice, expressed: the low tiers' throttled reach silences them further."),
+    ("climate_voice_corr", "Climate and voice",
+     "Among the privately critical, the correlation of the support they see among friends "
+     "and whether they speak. Undefined when nobody keeps quiet (always in a control without "
+     "the threshold model).",
+     "Positive: critics speak where they see support and fall silent where they do not, the "
+     "spiral of silence."),
+    ("bunching", "Bunching at cut-offs",
+     "Enrolled agents just above the tier cut-offs over those just below, minus 1 (windows "
+     "of a fiftieth of the score range). It also carries the slope of the score "
+     "distribution: compare two arms of one system.",
+     "Higher than the other arm: people push their scores just over the thresholds."),
+    ("low_tier_income_gap", "Lowest tier, poor minus rich",
+     "Share in the lowest tier among enrolled agents of the bottom income fifth, minus the "
+     "same among the top fifth.",
+     "Positive: the poor end up in the lowest tier more often than the rich."),
+    ("perk_income_gap", "Perks, poor minus rich",
+     "Share with a perk in the bottom income fifth minus the share in the top fifth.",
+     "Negative: the score's perks go to the rich."),
 )  # fmt: skip
 
 #: Headline effects: a scored society against its control at one step (T: scored, C: control).
@@ -155,6 +185,21 @@ EFFECTS: dict[str, Entry] = _entries(
      "Correlation of score and private dissent in the scored society (the control scores "
      "nobody).",
      "Negative: critics end up with lower scores."),
+    ("self-censorship effect", "Self-censorship",
+     "How much more of their private criticism people keep to themselves than in the control: "
+     "1 - (voice expressed / voice private) (T) / (the same) (C).",
+     "Positive: scoring makes people hide criticism they hold; what a survey of "
+     "self-censorship measures."),
+    ("throttling effect", "Throttling",
+     "The part of what people say that the tiers' reach keeps from being posted: 1 - voice "
+     "posted / voice expressed (T).",
+     "Positive: low-tier accounts are throttled; 0 when every tier has full reach."),
+    ("private drift", "Private drift",
+     "How much less critical people privately are than in the control: 1 - voice private (T) "
+     "/ voice private (C).",
+     "Positive: scoring changed minds, not just speech. Negative: backlash made people more "
+     "critical. With the other two it makes up the expected chilling effect: 1 - (1 - "
+     "self-censorship)(1 - throttling)(1 - drift)."),
     ("share ever listed", "Ever blacklisted",
      "Share of agents put on the blacklist at least once by the last week (a system with a "
      "blacklist).",

@@ -92,7 +92,8 @@ GROUPS: dict[str, Callable[[Series, float, str | None], np.ndarray]] = {
 }  # fmt: skip
 
 #: The built-in headline effects, in the order of ``headline.csv``. The press account's
-#: outcomes, then, for an arm whose blacklist is on (model v2), the list's own measures.
+#: outcomes, model v3's three channels of the chilling effect (left out of runs without the
+#: voice columns), then, for an arm whose blacklist is on (model v2), the list's own measures.
 HEADLINE_EFFECTS: tuple[HeadlineEffect, ...] = (
     HeadlineEffect("chilling effect", "1 - critical_posts / control.critical_posts",
                    "treatment", "1 - critical_posts(T)/critical_posts(C)",
@@ -106,6 +107,21 @@ HEADLINE_EFFECTS: tuple[HeadlineEffect, ...] = (
     HeadlineEffect("wealth Gini change", "wealth_gini", support="everyone"),
     HeadlineEffect("score-dissent correlation", "score_dissent_corr", "treatment",
                    "score_dissent_corr(T)", support="enrolled"),
+    # model v3 (7.5): the chilling effect's three channels, against a control whose reach is 1;
+    # replication by replication 1 - voice_posted(T)/voice_posted(C) = 1 - (1-s)(1-t)(1-d)
+    HeadlineEffect("self-censorship effect",
+                   "1 - (voice_expressed / voice_private)"
+                   " / (control.voice_expressed / control.voice_private)", "treatment",
+                   "1 - (voice_expressed/voice_private)(T) / (voice_expressed/voice_private)(C)",
+                   shown=("voice_expressed / voice_private", "voice_expressed / voice_private"),
+                   support="everyone"),
+    HeadlineEffect("throttling effect", "1 - voice_posted / voice_expressed", "treatment",
+                   "1 - voice_posted(T)/voice_expressed(T)",
+                   shown=("voice_posted / voice_expressed", "voice_posted / voice_expressed"),
+                   support="everyone"),
+    HeadlineEffect("private drift", "1 - voice_private / control.voice_private", "treatment",
+                   "1 - voice_private(T)/voice_private(C)",
+                   shown=("voice_private", "voice_private"), support="everyone"),
     HeadlineEffect("share ever listed", "ever_listed", "treatment", "ever_listed(T)",
                    only="blacklist", support="everyone"),
     HeadlineEffect("travel denied per listed person", "sum(travel_denied) / sum(listings)",
