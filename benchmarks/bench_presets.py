@@ -9,7 +9,12 @@ metrics walk their friends), so each is held against ``seed`` in the same regime
 (``seed (all enrolled)``: the mandatory date at step 1), ``defaulter-blacklist`` (nobody
 scored) against ``seed`` in its first weeks (5% enrolled). Both ratios are printed.
 (That ``seed`` itself, with model v2 off, steps within 3% of model v1 was measured against the
-v1 commit; see benchmarks/README.md.) Verdicts are printed last.
+v1 commit; see benchmarks/README.md.) Model v3 (issue 19): ``seed`` with every v3 mechanism
+on (:data:`V3_MECHANISMS`: threshold expression, heterogeneous susceptibility with stubborn
+agents, bounded confidence, stake, backlash, threshold gaming) steps within 1.3x of ``seed``
+(model v1) in the same regime. (That ``seed`` with the v3 mechanisms off steps within 2% of
+the code before them was measured once, interleaved A/B at 10^6; see benchmarks/README.md.)
+Verdicts are printed last.
 
     python benchmarks/bench_presets.py --agents 1000000 --steps 20
 """
@@ -22,10 +27,18 @@ import time
 from scoresim import Scenario, Simulation
 
 ALL_ENROLLED = "seed (all enrolled)"
-PRESETS = ("seed", ALL_ENROLLED, "zhima-2015", "rongcheng", "defaulter-blacklist", "control")
+V3 = "seed (v3 mechanisms)"
+#: every mechanism of model v3 (docs/model.md section 7) switched on in ``seed``
+V3_MECHANISMS = {
+    "expression.model": "threshold", "population.susceptibility": {"a": 2.0, "b": 2.0},
+    "population.stubborn_share": 0.1, "adaptation.confidence": 0.4,
+    "adaptation.stake_exponent": 1.0, "adaptation.backlash": 0.2,
+    "adaptation.gaming_model": "threshold",
+}  # fmt: skip
+PRESETS = ("seed", ALL_ENROLLED, V3, "zhima-2015", "rongcheng", "defaulter-blacklist", "control")
 #: the target ratio, and the seed regime each preset is held against
 TARGET_RATIO = 1.3
-REFERENCE = {"rongcheng": ALL_ENROLLED, "defaulter-blacklist": "seed"}
+REFERENCE = {"rongcheng": ALL_ENROLLED, "defaulter-blacklist": "seed", V3: "seed"}
 
 
 def step_seconds(name: str, agents: int, steps: int, warmup: int) -> float:
@@ -33,6 +46,8 @@ def step_seconds(name: str, agents: int, steps: int, warmup: int) -> float:
     changes = {"population.agents": agents, "steps": warmup + steps, "schedule": []}
     if name == ALL_ENROLLED:
         name, changes = "seed", {**changes, "adoption.mandatory_step": 1}
+    if name == V3:
+        name, changes = "seed", {**changes, **V3_MECHANISMS}
     scenario = Scenario.preset(name).with_overrides(changes)
     sim = Simulation(scenario)
     for _ in sim.steps(warmup):

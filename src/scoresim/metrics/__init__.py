@@ -18,8 +18,8 @@ from numba import njit, prange
 from scoresim.core.buffers import SPARE_FLOATS, reuse_or_empty
 from scoresim.core.jit import SUM_CHUNKS as _CHUNKS
 from scoresim.core.jit import kernel, use_threads
-from scoresim.core.moments import pearson_of_sums
-from scoresim.metrics.behaviour import bunching, income_class, income_gaps, quintile_sizes
+from scoresim.core.moments import pearson_of_sums, percentiles_of_sorted
+from scoresim.metrics.behaviour import bunching, income_cuts, income_gaps
 from scoresim.phases.adaptation import SNAPSHOT
 from scoresim.phases.consequences import perk_tiers
 from scoresim.phases.params import Params
@@ -78,23 +78,6 @@ V3_COLUMNS = (
     "voice_private", "voice_expressed", "voice_posted", "climate_voice_corr", "bunching",
     "low_tier_income_gap", "perk_income_gap",
 )  # fmt: skip
-
-
-def percentiles_of_sorted(x: np.ndarray, qs: tuple[float, ...]) -> list[float]:
-    """Percentiles of an ascending array, linearly interpolated (numpy's default method).
-
-    Examples
-    --------
-    >>> percentiles_of_sorted(np.array([1.0, 2.0, 3.0, 4.0]), (10, 50, 90))
-    [1.3, 2.5, 3.7]
-    """
-    out = []
-    for q in qs:
-        h = (x.size - 1) * q / 100.0
-        lo = int(np.floor(h))
-        hi = min(lo + 1, x.size - 1)
-        out.append(float(x[lo] + (h - lo) * (x[hi] - x[lo])))
-    return out
 
 
 @njit(cache=True)
@@ -251,19 +234,21 @@ def _compress(mask: np.ndarray, x: np.ndarray, out: np.ndarray) -> np.ndarray:
 
 @njit(cache=True, nogil=True)
 def _tier_counts(
-    tier: np.ndarray, enrolled: np.ndarray, tiers: int, income_class: np.ndarray, perk: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+    tier: np.ndarray, enrolled: np.ndarray, tiers: int, income: np.ndarray,
+    cuts: tuple[float, float, int, int], perk: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Enrolled agents per tier (``np.bincount`` would first widen the int8 tiers to int64),
     and per income quintile (bottom, top): enrolled, enrolled in the lowest tier, with a perk."""
     counts = np.zeros(tiers, np.int64)
     by_income = np.zeros((2, 3), np.int64)
+    low, high = cuts[0], cuts[1]
     for i in range(tier.size):
         if enrolled[i]:
             t = tier[i]
             counts[t] += 1
-            k = income_class[i]
-            if k != 0:
-                row = by_income[0 if k < 0 else 1]
+            x = income[i]
+            if x <= low or x >= high:
+                row = by_income[0 if x <= low else 1]
                 row[0] += 1
                 row[1] += t == 0
                 row[2] += perk[t]
@@ -298,6 +283,7 @@ def metrics_row(society: Society, params: Params, rec: StepRecord) -> dict[str, 
     if n_enrolled:
         mean, sd = mean_and_sd(score_e, spare)
         row |= {"score_mean": mean, "score_sd": sd}
+        cuts = income_cuts(society, spare)  # made once, in the spare memory before the wealth
 
     # the two sorts take longest: numpy releases the GIL, so they run in helper threads while
     # this one goes on with the compiled passes; the percentiles are filled in at the end
@@ -306,9 +292,8 @@ def metrics_row(society: Society, params: Params, rec: StepRecord) -> dict[str, 
     sorted_score = _sort(score_e, use_threads(n))
     if n_enrolled:
         row |= dict.fromkeys(["score_p10", "score_p50", "score_p90"], NAN)  # keeps column order
-        classes = income_class(society)
         counts, by_income = _tier_counts(
-            society.tier, enrolled, len(tiers.names), classes, perk_tiers(tiers)
+            society.tier, enrolled, len(tiers.names), society.income, cuts, perk_tiers(tiers)
         )
         row |= {f"tier_{name}": counts[k] / n_enrolled for k, name in enumerate(tiers.names)}
     else:
@@ -380,7 +365,7 @@ def metrics_row(society: Society, params: Params, rec: StepRecord) -> dict[str, 
         "bunching": bunching(score_sorted, params) if n_enrolled else NAN,
     }
     if n_enrolled:
-        row |= income_gaps(by_income, quintile_sizes(society, classes))
+        row |= income_gaps(by_income, cuts)
     else:
         row |= {"low_tier_income_gap": NAN, "perk_income_gap": NAN}
     return row

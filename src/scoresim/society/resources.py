@@ -29,6 +29,7 @@ from pathlib import Path
 
 from scoresim.core.errors import ScenarioError
 from scoresim.scenario import Scenario
+from scoresim.society.traits import trait_bytes
 
 #: interpreter, numpy, numba, pydantic and the loaded kernels
 FIXED_BYTES = 200 * 2**20
@@ -59,6 +60,7 @@ def estimate_bytes(scenario: Scenario) -> int:
     agents = scenario.population.agents
     topics = len(scenario.policy.posts.critical_topics)
     per_agent = BYTES_PER_AGENT + max(0, topics - 2)  # one count byte per extra topic
+    per_agent += sum(trait_bytes(scenario).values())  # model v3's traits, when drawn
     return int(FIXED_BYTES + agents * per_agent + expected_edges(scenario) * BYTES_PER_EDGE)
 
 

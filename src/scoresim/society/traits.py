@@ -35,6 +35,20 @@ def susceptibility_on(scenario: Scenario) -> bool:
     return p.susceptibility.a > 0.0 or p.stubborn_share > 0.0
 
 
+def trait_bytes(scenario: Scenario) -> dict[str, int]:
+    """Bytes per agent of each trait :func:`draw_traits` draws for ``scenario`` (0 when off).
+
+    >>> from scoresim import Scenario
+    >>> trait_bytes(Scenario.preset("seed").with_overrides({"expression.model": "threshold"}))
+    {'susceptibility': 0, 'threshold': 8, 'aware': 0}
+    """
+    return {
+        "susceptibility": 8 if susceptibility_on(scenario) else 0,
+        "threshold": 8 if scenario.expression.model == "threshold" else 0,
+        "aware": 1 if scenario.population.aware_share < 1.0 else 0,
+    }
+
+
 def draw_traits(scenario: Scenario) -> dict[str, np.ndarray]:
     """Model v3's traits of ``scenario``'s society by name, each empty when its mechanism is off.
 
@@ -59,16 +73,17 @@ def draw_traits(scenario: Scenario) -> dict[str, np.ndarray]:
     streams = dict(zip(TRAITS, named_seed_sequence(scenario.seed, TRAITS_STREAM).spawn(3),
                        strict=True))  # fmt: skip
     out = {"susceptibility": np.zeros(0), "threshold": np.zeros(0), "aware": np.zeros(0, bool)}
-    if susceptibility_on(scenario):
+    on = trait_bytes(scenario)
+    if on["susceptibility"]:
         rng = np.random.default_rng(streams["susceptibility"])
         stubborn = rng.random(n) < p.stubborn_share
         s = p.susceptibility
         lam = rng.beta(s.a, s.b, n) if s.a > 0.0 else np.full(n, COMMON_SUSCEPTIBILITY)
         lam[stubborn] = 0.0
         out["susceptibility"] = lam
-    if scenario.expression.model == "threshold":
+    if on["threshold"]:
         t = scenario.expression.threshold
         out["threshold"] = np.random.default_rng(streams["threshold"]).beta(t.a, t.b, n)
-    if p.aware_share < 1.0:
+    if on["aware"]:
         out["aware"] = np.random.default_rng(streams["aware"]).random(n) < p.aware_share
     return out
