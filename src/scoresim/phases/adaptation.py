@@ -20,7 +20,7 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from numba import prange
+from numba import njit, prange
 
 from scoresim.core.buffers import reuse_or_empty
 from scoresim.core.jit import SUM_CHUNKS, kernel, use_threads
@@ -120,12 +120,39 @@ class AdaptationParams(NamedTuple):
 
 @kernel
 def _snapshot(dissent, censor, enrolled, tier, sanctioned, expressed, flags, p):
-    """Expressed dissent, and a friend's flags in one byte: sanctioned + 2 * public."""
+    """Expressed dissent, and each agent's flags in one byte: sanctioned + 2 * public + 4 *
+    critical (``dissent > 0.5`` at the start of the phase, which 7.5's ``climate_voice_corr``
+    reads after the update)."""
     public_tier = p.public_tier
     for i in prange(dissent.size):
-        expressed[i] = expressed_of(dissent[i], censor[i])
+        d = dissent[i]
+        expressed[i] = expressed_of(d, censor[i])
         public = enrolled[i] and public_tier[tier[i]]
-        flags[i] = (1 if sanctioned[i] else 0) + (2 if public else 0)
+        flags[i] = (1 if sanctioned[i] else 0) + (2 if public else 0) + (4 if d > CRITICAL else 0)
+
+
+@njit(inline="always", cache=True)
+def _walk(indices, expressed, flags, lo, hi, d, eps, bounded, read_flags, count_support):  # type: ignore[no-untyped-def]
+    """One agent's walk over its friends ``indices[lo:hi]``: the sum of their expressed views,
+    that of the views within ``eps`` of ``d`` and their number (``bounded``), the number
+    expressing a critical view (``count_support``), the numbers sanctioned and shown
+    (``read_flags``). Called with constant switches, it compiles to the walk each case needs."""
+    expressed_total = near_total = 0.0
+    n_near = n_critical = n_sanctioned = n_public = 0
+    for q in range(lo, hi):
+        j = indices[q]
+        e = expressed[j]
+        expressed_total += e
+        if count_support:
+            n_critical += e > CRITICAL
+        if bounded and abs(e - d) <= eps:
+            near_total += e
+            n_near += 1
+        if read_flags:
+            bits = flags[j]
+            n_sanctioned += bits & 1
+            n_public += (bits >> 1) & 1
+    return expressed_total, near_total, n_near, n_critical, n_sanctioned, n_public
 
 
 @kernel
@@ -134,19 +161,89 @@ def _adapt(
     susceptibility, threshold, aware, dissent, dissent0, risk, censor, buy_conform, gaming,
     climate, p,
 ):  # fmt: skip
-    """Every agent's adaptation in the order of docs/model.md 7.7, in fixed chunks of agents;
-    returns, per chunk, the sums and extremes of (support, 1 - censor) over the privately
-    critical, for ``climate_voice_corr`` (7.5)."""
+    """Every agent's adaptation in the order of docs/model.md 7.7."""
     next_min = p.next_min
     risk_rate = p.risk_rate
+    opinion_rate = p.opinion_rate
     eps = p.confidence
     bounded = p.bounded
+    speech = p.threshold_expression  # every agent counts its support
     read_all_flags = p.backlash > 0.0  # backlash reads every agent's sanctioned friends
     stake = p.stake_exponent != 0.0
     heterogeneous = susceptibility.size > 0
     some_unaware = aware.size > 0
     top = next_min.size - 1
-    n = dissent.size
+    for i in prange(dissent.size):
+        d = dissent[i]
+        degree = indptr[i + 1] - indptr[i]
+        # the start-of-phase snapshot: one walk over the friends reads what this agent needs
+        # of it; each call compiles to a walk of its own (its switches are constants)
+        lo, hi = indptr[i], indptr[i + 1]
+        if bounded or speech or read_all_flags:  # model v3
+            walk = _walk(indices, expressed, flags, lo, hi, d, eps, bounded, True, True)
+            expressed_total, near_total, n_near, n_critical, n_sanctioned, n_public = walk
+        else:
+            expressed_total = near_total = 0.0
+            n_near = n_critical = n_sanctioned = n_public = 0
+            if enrolled[i]:
+                for q in range(lo, hi):
+                    j = indices[q]
+                    expressed_total += expressed[j]
+                    bits = flags[j]
+                    n_sanctioned += bits & 1
+                    n_public += (bits >> 1) & 1
+            else:
+                for q in range(lo, hi):
+                    expressed_total += expressed[indices[q]]
+        friends_sanctioned = n_sanctioned / degree if degree > 0 else 0.0
+        f = fear[i]
+        f_eff = effective_fear(f, employed[i], income[i], p) if stake else f
+        if enrolled[i]:
+            public_friends = n_public / degree if degree > 0 else 0.0
+            r = (1.0 - risk_rate) * risk[i] + risk_rate * (
+                p.risk_own_weight * sanctioned[i] + p.risk_friends_weight * friends_sanctioned
+            )
+            risk[i] = r
+            if not speech:
+                censor[i] += p.censor_rate * (
+                    f_eff * min(1.0, p.awareness + p.risk_sensitivity * r) - censor[i]
+                )
+            buy_conform[i] += p.conform_rate * (f * p.purchase_pressure - buy_conform[i])
+            gap = 0.0 if tier[i] == top else next_min[tier[i]] - score[i]
+            aware_i = (1.0 if aware[i] else 0.0) if some_unaware else 1.0
+            if p.threshold_gaming:
+                gaming[i] = threshold_gaming(gap, aware_i, p)
+            else:
+                g = min(
+                    p.gaming_cap,
+                    f * (p.gaming_gap_weight * gap / p.gaming_gap_scale
+                         + p.gaming_public_weight * public_friends),
+                )  # fmt: skip
+                gaming[i] = g * aware_i if some_unaware else g
+        if speech:  # every agent: the non-enrolled have risk 0
+            support = support_of(d > CRITICAL, n_critical, degree)
+            censor[i] = 0.0 if speaks(support, d, threshold[i], f_eff, risk[i], p) else 1.0
+        c = expressed_total / degree if degree > 0 else d
+        climate[i] = c
+        if bounded or heterogeneous or read_all_flags:  # model v3
+            pull = (near_total / n_near if n_near > 0 else d) if bounded else c
+            lam = susceptibility[i] if heterogeneous else COMMON_SUSCEPTIBILITY
+            updated = opinion_update(d, dissent0[i], pull, lam, p)
+            if read_all_flags:
+                updated = backlash(updated, friends_sanctioned, f_eff, p)
+            dissent[i] = updated
+        else:  # section 2.5, in the same arithmetic as opinion_update
+            dissent[i] = (1.0 - opinion_rate) * d + opinion_rate * (
+                p.climate_weight * c + (1.0 - p.climate_weight) * dissent0[i]
+            )
+
+
+@kernel
+def _climate_voice(indptr, indices, flags, expressed, censor):
+    """Sums and extremes of (support, 1 - censor) over the agents that were critical at the
+    start of the phase (the flag bit 4), in fixed chunks of agents, for 7.5's
+    ``climate_voice_corr``: support from the start-of-phase snapshot, censor after the update."""
+    n = flags.size
     size = (n + SUM_CHUNKS - 1) // SUM_CHUNKS
     sums = np.empty((SUM_CHUNKS, 6))  # every chunk writes its row
     extremes = np.empty((SUM_CHUNKS, 4))
@@ -156,72 +253,21 @@ def _adapt(
         x_min = y_min = np.inf
         x_max = y_max = -np.inf
         for i in range(c * size, min(n, (c + 1) * size)):
-            d = dissent[i]
-            degree = indptr[i + 1] - indptr[i]
-            read_flags = enrolled[i] or read_all_flags
-            # the start-of-phase snapshot: one walk over the friends reads all of it
-            expressed_total = near_total = 0.0
-            n_near = n_critical = n_sanctioned = n_public = 0
+            if not flags[i] & 4:
+                continue
+            n_critical = 0
             for q in range(indptr[i], indptr[i + 1]):
-                j = indices[q]
-                e = expressed[j]
-                expressed_total += e
-                n_critical += e > CRITICAL
-                if bounded and abs(e - d) <= eps:
-                    near_total += e
-                    n_near += 1
-                if read_flags:
-                    bits = flags[j]
-                    n_sanctioned += bits & 1
-                    n_public += bits >> 1
-            friends_sanctioned = n_sanctioned / degree if degree > 0 else 0.0
-            support = support_of(d, n_critical, degree)
-            f = fear[i]
-            f_eff = effective_fear(f, employed[i], income[i], p) if stake else f
-            if enrolled[i]:
-                public_friends = n_public / degree if degree > 0 else 0.0
-                r = (1.0 - risk_rate) * risk[i] + risk_rate * (
-                    p.risk_own_weight * sanctioned[i] + p.risk_friends_weight * friends_sanctioned
-                )
-                risk[i] = r
-                if not p.threshold_expression:
-                    censor[i] += p.censor_rate * (
-                        f_eff * min(1.0, p.awareness + p.risk_sensitivity * r) - censor[i]
-                    )
-                buy_conform[i] += p.conform_rate * (f * p.purchase_pressure - buy_conform[i])
-                gap = 0.0 if tier[i] == top else next_min[tier[i]] - score[i]
-                aware_i = (1.0 if aware[i] else 0.0) if some_unaware else 1.0
-                if p.threshold_gaming:
-                    gaming[i] = threshold_gaming(gap, aware_i, p)
-                else:
-                    g = min(
-                        p.gaming_cap,
-                        f * (p.gaming_gap_weight * gap / p.gaming_gap_scale
-                             + p.gaming_public_weight * public_friends),
-                    )  # fmt: skip
-                    gaming[i] = g * aware_i if some_unaware else g
-            if p.threshold_expression:  # every agent: the non-enrolled have risk 0
-                censor[i] = 0.0 if speaks(support, d, threshold[i], f_eff, risk[i], p) else 1.0
-            if d > CRITICAL:
-                y = 1.0 - censor[i]
-                count += 1
-                sx += support
-                sy += y
-                sxx += support * support
-                syy += y * y
-                sxy += support * y
-                x_min, x_max = min(x_min, support), max(x_max, support)
-                y_min, y_max = min(y_min, y), max(y_max, y)
-            climate_i = expressed_total / degree if degree > 0 else d
-            climate[i] = climate_i
-            pull = climate_i
-            if bounded:
-                pull = near_total / n_near if n_near > 0 else d
-            lam = susceptibility[i] if heterogeneous else COMMON_SUSCEPTIBILITY
-            updated = opinion_update(d, dissent0[i], pull, lam, p)
-            if read_all_flags:
-                updated = backlash(updated, friends_sanctioned, f_eff, p)
-            dissent[i] = updated
+                n_critical += expressed[indices[q]] > CRITICAL
+            x = support_of(True, n_critical, indptr[i + 1] - indptr[i])
+            y = 1.0 - censor[i]
+            count += 1
+            sx += x
+            sy += y
+            sxx += x * x
+            syy += y * y
+            sxy += x * y
+            x_min, x_max = min(x_min, x), max(x_max, x)
+            y_min, y_max = min(y_min, y), max(y_max, y)
         row = sums[c]
         row[0], row[1], row[2], row[3], row[4], row[5] = count, sx, sy, sxx, syy, sxy
         ext = extremes[c]
@@ -243,8 +289,8 @@ def _adapt(
 
 
 def climate_voice_corr(total: np.ndarray, lowest: np.ndarray) -> float:
-    """7.5's ``climate_voice_corr`` from :func:`_adapt`'s sums: NaN when support or speech has
-    no variance among the privately critical (or fewer than two of them)."""
+    """7.5's ``climate_voice_corr`` from :func:`_climate_voice`'s sums: NaN when support or
+    speech has no variance among the privately critical (or fewer than two of them)."""
     constant = lowest[0] == -lowest[1] or lowest[2] == -lowest[3]
     return NAN if constant else pearson_of_sums(*total)
 
@@ -323,12 +369,15 @@ def adaptation(society: Society, params: Params, rng: np.random.Generator, rec: 
         use_threads(society.n), society.dissent, society.censor, society.enrolled, society.tier,
         rec.sanctioned, expressed, flags, p,
     )  # fmt: skip
-    total, lowest = _adapt(
+    _adapt(
         g.parallel, g.indptr, g.indices, society.enrolled, rec.sanctioned, flags, expressed,
         society.fear, society.employed, society.income, society.score, society.tier,
         society.susceptibility, society.threshold, society.aware, society.dissent,
         society.dissent0, society.risk, society.censor, society.buy_conform, society.gaming,
         society.climate, p,
+    )  # fmt: skip
+    total, lowest = _climate_voice(
+        g.parallel, g.indptr, g.indices, flags, expressed, society.censor
     )  # fmt: skip
     rec.climate_voice_corr = climate_voice_corr(total, lowest)
     society.derived[SNAPSHOT], society.derived[FLAGS] = expressed, flags

@@ -32,17 +32,18 @@ def effective_fear(fear: float, employed: bool, income: float, p: Any) -> float:
 
 
 @njit(inline="always", cache=True)
-def support_of(dissent: float, n_critical: int, degree: int) -> float:
-    """The share of friends whose expressed view is on one's own side (7.2): with ``dissent >
-    0.5`` the share of friends expressing more than 0.5, else the share expressing at most 0.5
-    (silence counts as not critical); 0 for an isolated agent.
+def support_of(critical: bool, n_critical: int, degree: int) -> float:
+    """The share of friends whose expressed view is on one's own side (7.2), from the number
+    ``n_critical`` of friends expressing more than 0.5: for a critic (``dissent > 0.5``) that
+    share, else the share expressing at most 0.5 (silence counts as not critical); 0 for an
+    isolated agent.
 
     Noelle-Neumann (1974): the perceived climate of opinion, where a majority view finds
     support and a minority view little.
     """
     if degree == 0:
         return 0.0
-    if dissent > CRITICAL:
+    if critical:
         return n_critical / degree
     return (degree - n_critical) / degree
 

@@ -122,8 +122,10 @@ class ExtraPhase:
             made = initial(society, rng) if callable(initial) else np.full(society.n, initial)
             array = np.ascontiguousarray(made, dtype=np.dtype(dtype))
             if array.shape != (society.n,):
-                raise ValueError(f"extra_phases: {self.name!r}: state {column!r} must have one "
-                                 f"value per agent ({society.n}), got shape {array.shape}")
+                raise ValueError(
+                    f"extra_phases: {self.name!r}: state {column!r} must have one "
+                    f"value per agent ({society.n}), got shape {array.shape}"
+                )
             out[column] = array
         return out
 
