@@ -39,10 +39,12 @@ def test_each_voice_against_its_definition():
         assert got == pytest.approx((soc.post_rate * gamma * x).sum() / n, rel=1e-13)
 
 
-def test_climate_voice_corr_against_numpy_on_a_hand_made_society():
+@pytest.mark.parametrize("model", ["linear", "threshold"])
+def test_climate_voice_corr_against_numpy_on_a_hand_made_society(model):
     n = 400
     soc, params = society(n, random_edges(n, 1600, np.random.default_rng(2)),
-                          {"adoption.initial": 0.6}, seed=3)  # fmt: skip
+                          {"adoption.initial": 0.6, "expression.model": model},
+                          seed=3)  # fmt: skip
     rng = np.random.default_rng(9)
     soc.dissent[:] = rng.uniform(0, 1, n)
     soc.censor[:] = rng.uniform(0, 1, n) * (rng.uniform(0, 1, n) < 0.5)

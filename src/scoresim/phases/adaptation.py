@@ -45,6 +45,7 @@ from scoresim.society.traits import COMMON_SUSCEPTIBILITY
 #: ``Society.derived`` key of the expressed-dissent snapshot, whose memory the metrics borrow
 SNAPSHOT = "adaptation.expressed"
 FLAGS = "adaptation.flags"  #: and of the friends' flags
+SUPPORTS = "adaptation.supports"  #: and of the supports the threshold model counts (7.2)
 
 
 class AdaptationParams(NamedTuple):
@@ -159,9 +160,10 @@ def _walk(indices, expressed, flags, lo, hi, d, eps, bounded, read_flags, count_
 def _adapt(
     indptr, indices, enrolled, sanctioned, flags, expressed, fear, employed, income, score, tier,
     susceptibility, threshold, aware, dissent, dissent0, risk, censor, buy_conform, gaming,
-    climate, p,
+    climate, supports, p,
 ):  # fmt: skip
-    """Every agent's adaptation in the order of docs/model.md 7.7."""
+    """Every agent's adaptation in the order of docs/model.md 7.7 (with the threshold model,
+    each agent's support is kept in ``supports``)."""
     next_min = p.next_min
     risk_rate = p.risk_rate
     opinion_rate = p.opinion_rate
@@ -222,6 +224,7 @@ def _adapt(
                 gaming[i] = g * aware_i if some_unaware else g
         if speech:  # every agent: the non-enrolled have risk 0
             support = support_of(d > CRITICAL, n_critical, degree)
+            supports[i] = support  # for climate_voice_corr: no second walk
             censor[i] = 0.0 if speaks(support, d, threshold[i], f_eff, risk[i], p) else 1.0
         c = expressed_total / degree if degree > 0 else d
         climate[i] = c
@@ -239,10 +242,12 @@ def _adapt(
 
 
 @kernel
-def _climate_voice(indptr, indices, flags, expressed, censor):
+def _climate_voice(indptr, indices, flags, expressed, censor, supports):
     """Sums and extremes of (support, 1 - censor) over the agents that were critical at the
     start of the phase (the flag bit 4), in fixed chunks of agents, for 7.5's
-    ``climate_voice_corr``: support from the start-of-phase snapshot, censor after the update."""
+    ``climate_voice_corr``: support from the start-of-phase snapshot (counted again here, or
+    kept by the threshold model in ``supports``), censor after the update."""
+    kept = supports.size > 0
     n = flags.size
     size = (n + SUM_CHUNKS - 1) // SUM_CHUNKS
     sums = np.empty((SUM_CHUNKS, 6))  # every chunk writes its row
@@ -255,10 +260,13 @@ def _climate_voice(indptr, indices, flags, expressed, censor):
         for i in range(c * size, min(n, (c + 1) * size)):
             if not flags[i] & 4:
                 continue
-            n_critical = 0
-            for q in range(indptr[i], indptr[i + 1]):
-                n_critical += expressed[indices[q]] > CRITICAL
-            x = support_of(True, n_critical, indptr[i + 1] - indptr[i])
+            if kept:
+                x = supports[i]
+            else:
+                n_critical = 0
+                for q in range(indptr[i], indptr[i + 1]):
+                    n_critical += expressed[indices[q]] > CRITICAL
+                x = support_of(True, n_critical, indptr[i + 1] - indptr[i])
             y = 1.0 - censor[i]
             count += 1
             sx += x
@@ -365,6 +373,10 @@ def adaptation(society: Society, params: Params, rng: np.random.Generator, rec: 
     # the spare score array it costs this phase a fifth more time on this machine, for 8 MB)
     expressed = reuse_or_empty(society.derived, SNAPSHOT, society.n, np.float64)
     flags = reuse_or_empty(society.derived, FLAGS, society.n, np.uint8)
+    supports = (
+        reuse_or_empty(society.derived, SUPPORTS, society.n, np.float64)
+        if p.threshold_expression else np.zeros(0)
+    )  # fmt: skip
     _snapshot(
         use_threads(society.n), society.dissent, society.censor, society.enrolled, society.tier,
         rec.sanctioned, expressed, flags, p,
@@ -374,11 +386,13 @@ def adaptation(society: Society, params: Params, rng: np.random.Generator, rec: 
         society.fear, society.employed, society.income, society.score, society.tier,
         society.susceptibility, society.threshold, society.aware, society.dissent,
         society.dissent0, society.risk, society.censor, society.buy_conform, society.gaming,
-        society.climate, p,
+        society.climate, supports, p,
     )  # fmt: skip
     total, lowest = _climate_voice(
-        g.parallel, g.indptr, g.indices, flags, expressed, society.censor
+        g.parallel, g.indptr, g.indices, flags, expressed, society.censor, supports
     )  # fmt: skip
+    if supports.size:
+        society.derived[SUPPORTS] = supports
     rec.climate_voice_corr = climate_voice_corr(total, lowest)
     society.derived[SNAPSHOT], society.derived[FLAGS] = expressed, flags
 
