@@ -199,7 +199,9 @@ def _adapt(
                     expressed_total += expressed[indices[q]]
         friends_sanctioned = n_sanctioned / degree if degree > 0 else 0.0
         f = fear[i]
-        f_eff = effective_fear(f, employed[i], income[i], p) if stake else f
+        # 7.3's effective fear, made only where a term uses it (a power of the stake costs):
+        # below 0 until then; a term it multiplies by zero is skipped, which is exact
+        f_eff = -1.0 if stake else f
         if enrolled[i]:
             public_friends = n_public / degree if degree > 0 else 0.0
             r = (1.0 - risk_rate) * risk[i] + risk_rate * (
@@ -207,6 +209,8 @@ def _adapt(
             )
             risk[i] = r
             if not speech:
+                if f_eff < 0.0:
+                    f_eff = effective_fear(f, employed[i], income[i], p)
                 censor[i] += p.censor_rate * (
                     f_eff * min(1.0, p.awareness + p.risk_sensitivity * r) - censor[i]
                 )
@@ -225,14 +229,20 @@ def _adapt(
         if speech:  # every agent: the non-enrolled have risk 0
             support = support_of(d > CRITICAL, n_critical, degree)
             supports[i] = support  # for climate_voice_corr: no second walk
-            censor[i] = 0.0 if speaks(support, d, threshold[i], f_eff, risk[i], p) else 1.0
+            r_i = risk[i]
+            if r_i > 0.0 and f_eff < 0.0:
+                f_eff = effective_fear(f, employed[i], income[i], p)
+            cost_fear = f_eff if r_i > 0.0 else 0.0
+            censor[i] = 0.0 if speaks(support, d, threshold[i], cost_fear, r_i, p) else 1.0
         c = expressed_total / degree if degree > 0 else d
         climate[i] = c
         if bounded or heterogeneous or read_all_flags:  # model v3
             pull = (near_total / n_near if n_near > 0 else d) if bounded else c
             lam = susceptibility[i] if heterogeneous else COMMON_SUSCEPTIBILITY
             updated = opinion_update(d, dissent0[i], pull, lam, p)
-            if read_all_flags:
+            if read_all_flags and friends_sanctioned > 0.0:
+                if f_eff < 0.0:
+                    f_eff = effective_fear(f, employed[i], income[i], p)
                 updated = backlash(updated, friends_sanctioned, f_eff, p)
             dissent[i] = updated
         else:  # section 2.5, in the same arithmetic as opinion_update
