@@ -22,7 +22,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
-from scoresim.core.buffers import reuse_or_empty
+from scoresim.core.buffers import SPARE_FLOATS, reuse_or_empty
 from scoresim.core.jit import SUM_CHUNKS, kernel, use_threads
 from scoresim.core.moments import NAN, pearson_of_sums
 from scoresim.phases.behaviour import (
@@ -45,7 +45,6 @@ from scoresim.society.traits import COMMON_SUSCEPTIBILITY
 #: ``Society.derived`` key of the expressed-dissent snapshot, whose memory the metrics borrow
 SNAPSHOT = "adaptation.expressed"
 FLAGS = "adaptation.flags"  #: and of the friends' flags
-SUPPORTS = "adaptation.supports"  #: and of the supports the threshold model counts (7.2)
 
 
 class AdaptationParams(NamedTuple):
@@ -162,8 +161,8 @@ def _adapt(
     susceptibility, threshold, aware, dissent, dissent0, risk, censor, buy_conform, gaming,
     climate, supports, p,
 ):  # fmt: skip
-    """Every agent's adaptation in the order of docs/model.md 7.7 (with the threshold model,
-    each agent's support is kept in ``supports``)."""
+    """Every agent's adaptation in the order of docs/model.md 7.7; the support of each critic
+    (of every agent, with the threshold model) is kept in ``supports``."""
     next_min = p.next_min
     risk_rate = p.risk_rate
     opinion_rate = p.opinion_rate
@@ -181,10 +180,17 @@ def _adapt(
         # the start-of-phase snapshot: one walk over the friends reads what this agent needs
         # of it; each call compiles to a walk of its own (its switches are constants)
         lo, hi = indptr[i], indptr[i + 1]
+        critic = d > CRITICAL
         if bounded or speech or read_all_flags:  # model v3
             walk = _walk(indices, expressed, flags, lo, hi, d, eps, bounded, True, True)
             expressed_total, near_total, n_near, n_critical, n_sanctioned, n_public = walk
-        else:
+        elif critic:  # its support is 7.5's climate_voice_corr's
+            if enrolled[i]:
+                walk = _walk(indices, expressed, flags, lo, hi, d, eps, False, True, True)
+            else:
+                walk = _walk(indices, expressed, flags, lo, hi, d, eps, False, False, True)
+            expressed_total, near_total, n_near, n_critical, n_sanctioned, n_public = walk
+        else:  # model v1's two walks, as they were
             expressed_total = near_total = 0.0
             n_near = n_critical = n_sanctioned = n_public = 0
             if enrolled[i]:
@@ -197,20 +203,21 @@ def _adapt(
             else:
                 for q in range(lo, hi):
                     expressed_total += expressed[indices[q]]
+        if critic or speech:
+            supports[i] = support_of(critic, n_critical, degree)
         friends_sanctioned = n_sanctioned / degree if degree > 0 else 0.0
-        f = fear[i]
         # 7.3's effective fear, made only where a term uses it (a power of the stake costs):
         # below 0 until then; a term it multiplies by zero is skipped, which is exact
-        f_eff = -1.0 if stake else f
+        f_eff = -1.0
         if enrolled[i]:
+            f = fear[i]
             public_friends = n_public / degree if degree > 0 else 0.0
             r = (1.0 - risk_rate) * risk[i] + risk_rate * (
                 p.risk_own_weight * sanctioned[i] + p.risk_friends_weight * friends_sanctioned
             )
             risk[i] = r
             if not speech:
-                if f_eff < 0.0:
-                    f_eff = effective_fear(f, employed[i], income[i], p)
+                f_eff = effective_fear(f, employed[i], income[i], p) if stake else f
                 censor[i] += p.censor_rate * (
                     f_eff * min(1.0, p.awareness + p.risk_sensitivity * r) - censor[i]
                 )
@@ -227,11 +234,10 @@ def _adapt(
                 )  # fmt: skip
                 gaming[i] = g * aware_i if some_unaware else g
         if speech:  # every agent: the non-enrolled have risk 0
-            support = support_of(d > CRITICAL, n_critical, degree)
-            supports[i] = support  # for climate_voice_corr: no second walk
+            support = supports[i]
             r_i = risk[i]
             if r_i > 0.0 and f_eff < 0.0:
-                f_eff = effective_fear(f, employed[i], income[i], p)
+                f_eff = effective_fear(fear[i], employed[i], income[i], p)
             cost_fear = f_eff if r_i > 0.0 else 0.0
             censor[i] = 0.0 if speaks(support, d, threshold[i], cost_fear, r_i, p) else 1.0
         c = expressed_total / degree if degree > 0 else d
@@ -242,7 +248,7 @@ def _adapt(
             updated = opinion_update(d, dissent0[i], pull, lam, p)
             if read_all_flags and friends_sanctioned > 0.0:
                 if f_eff < 0.0:
-                    f_eff = effective_fear(f, employed[i], income[i], p)
+                    f_eff = effective_fear(fear[i], employed[i], income[i], p)
                 updated = backlash(updated, friends_sanctioned, f_eff, p)
             dissent[i] = updated
         else:  # section 2.5, in the same arithmetic as opinion_update
@@ -252,12 +258,11 @@ def _adapt(
 
 
 @kernel
-def _climate_voice(indptr, indices, flags, expressed, censor, supports):
+def _climate_voice(flags, censor, supports):
     """Sums and extremes of (support, 1 - censor) over the agents that were critical at the
     start of the phase (the flag bit 4), in fixed chunks of agents, for 7.5's
-    ``climate_voice_corr``: support from the start-of-phase snapshot (counted again here, or
-    kept by the threshold model in ``supports``), censor after the update."""
-    kept = supports.size > 0
+    ``climate_voice_corr``: support as the main loop counted it from the start-of-phase
+    snapshot, censor after the update."""
     n = flags.size
     size = (n + SUM_CHUNKS - 1) // SUM_CHUNKS
     sums = np.empty((SUM_CHUNKS, 6))  # every chunk writes its row
@@ -270,13 +275,7 @@ def _climate_voice(indptr, indices, flags, expressed, censor, supports):
         for i in range(c * size, min(n, (c + 1) * size)):
             if not flags[i] & 4:
                 continue
-            if kept:
-                x = supports[i]
-            else:
-                n_critical = 0
-                for q in range(indptr[i], indptr[i + 1]):
-                    n_critical += expressed[indices[q]] > CRITICAL
-                x = support_of(True, n_critical, indptr[i + 1] - indptr[i])
+            x = supports[i]
             y = 1.0 - censor[i]
             count += 1
             sx += x
@@ -383,10 +382,8 @@ def adaptation(society: Society, params: Params, rng: np.random.Generator, rec: 
     # the spare score array it costs this phase a fifth more time on this machine, for 8 MB)
     expressed = reuse_or_empty(society.derived, SNAPSHOT, society.n, np.float64)
     flags = reuse_or_empty(society.derived, FLAGS, society.n, np.uint8)
-    supports = (
-        reuse_or_empty(society.derived, SUPPORTS, society.n, np.float64)
-        if p.threshold_expression else np.zeros(0)
-    )  # fmt: skip
+    # the critics' supports go into the spare floats, free from scoring to the metrics
+    supports = reuse_or_empty(society.derived, SPARE_FLOATS, society.n, np.float64)
     _snapshot(
         use_threads(society.n), society.dissent, society.censor, society.enrolled, society.tier,
         rec.sanctioned, expressed, flags, p,
@@ -398,11 +395,8 @@ def adaptation(society: Society, params: Params, rng: np.random.Generator, rec: 
         society.dissent0, society.risk, society.censor, society.buy_conform, society.gaming,
         society.climate, supports, p,
     )  # fmt: skip
-    total, lowest = _climate_voice(
-        g.parallel, g.indptr, g.indices, flags, expressed, society.censor, supports
-    )  # fmt: skip
-    if supports.size:
-        society.derived[SUPPORTS] = supports
+    total, lowest = _climate_voice(use_threads(society.n), flags, society.censor, supports)
+    society.derived[SPARE_FLOATS] = supports
     rec.climate_voice_corr = climate_voice_corr(total, lowest)
     society.derived[SNAPSHOT], society.derived[FLAGS] = expressed, flags
 
