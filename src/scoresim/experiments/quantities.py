@@ -76,6 +76,10 @@ EFFECT_QUANTITIES: dict[str, Quantity] = {
     "share ever listed": SHARE,
     "travel denied per listed person": COUNT,
     "employment gap, listed": SHARE_DIFFERENCE,
+    # model v3 (7.5): each 1 - a ratio of two non-negative values, at most 1
+    "self-censorship effect": Quantity("%", -math.inf, 1.0),
+    "throttling effect": Quantity("%", -math.inf, 1.0),
+    "private drift": Quantity("%", -math.inf, 1.0),
 }
 
 _SHARES = ("adoption", "sanctioned", "false_positive_only", "isolated", "employment",
@@ -84,7 +88,7 @@ _SHARES = ("adoption", "sanctioned", "false_positive_only", "isolated", "employm
 _UNIT = ("dissent_mean", "expressed_mean", "falsification_gap", "wealth_gini", "score_gini")
 _COUNTS = ("critical_posts", "loyal_posts", "imports", "edges", "loans_denied", "travel_denied",
            "listings", "delistings", "offences", "offences_registered", "deeds_registered",
-           "score_sd")  # fmt: skip
+           "score_sd", "voice_private", "voice_expressed", "voice_posted")  # fmt: skip
 
 #: The per-step metrics (columns of ``metrics.parquet``); ``tier_<name>`` are shares too.
 METRIC_QUANTITIES: dict[str, Quantity] = {
@@ -94,6 +98,10 @@ METRIC_QUANTITIES: dict[str, Quantity] = {
     "pluralistic_ignorance": CORRELATION,  # perceived minus actual dissent: in [-1, 1]
     "score_dissent_corr": CORRELATION,
     "score_assortativity": CORRELATION,
+    "climate_voice_corr": CORRELATION,
+    "bunching": Quantity("", -1.0, math.inf),  # a ratio of two counts minus 1
+    "low_tier_income_gap": SHARE_DIFFERENCE,
+    "perk_income_gap": SHARE_DIFFERENCE,
 }
 
 
