@@ -131,7 +131,8 @@ def test_the_single_run_report_says_effects_need_a_control(pages: dict[str, Path
 #: The unit each headline effect is shown in (the report's and the issue's: % for shares and
 #: relative changes, pp for differences of shares).
 UNITS = {"chilling effect": "%", "isolated share": " pp", "employment gap, poor tier": " pp",
-         "share ever listed": "%", "employment gap, listed": " pp"}  # fmt: skip
+         "share ever listed": "%", "employment gap, listed": " pp",
+         "self-censorship effect": "%", "throttling effect": "%", "private drift": "%"}  # fmt: skip
 _NUMBER = r"[+-]?[\d,]+(?:\.\d+)?"
 
 

@@ -88,7 +88,7 @@ def test_effects_and_headline_agree_with_the_per_replication_runs(compare_dir: P
     assert len(effects) == 12 * effects["metric"].nunique()
     headline = pd.read_csv(compare_dir / "headline.csv")
     assert list(headline.columns) == list(HEADLINE_COLUMNS)
-    assert len(headline) == 7 and headline["replications"].eq(3).all()
+    assert len(headline) == 10 and headline["replications"].eq(3).all()  # 7, and v3's channels
     assert headline.set_index("effect").loc["falsification gap", "min_agents"] == 300
     gap = headline.set_index("effect").loc["falsification gap"]
     assert gap["estimate"] == pytest.approx(iv.estimate)
