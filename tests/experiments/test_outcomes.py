@@ -168,7 +168,8 @@ def test_sweep_outcome_errors(outcomes: dict, message: str) -> None:
 def test_built_in_effects_are_data_with_checked_expressions() -> None:
     columns = ["critical_posts", "falsification_gap", "pluralistic_ignorance", "isolated",
                "employment", "employment_poor", "wealth_gini", "score_dissent_corr",
-               "ever_listed", "travel_denied", "listings", "employment_listed"]  # fmt: skip
+               "ever_listed", "travel_denied", "listings", "employment_listed",
+               "voice_private", "voice_expressed", "voice_posted"]  # fmt: skip
     for effect in HEADLINE_EFFECTS:
         e = parse(effect.expression, columns, columns)
         assert effect.paired in ("difference", "treatment")

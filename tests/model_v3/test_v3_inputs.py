@@ -33,8 +33,6 @@ BAD = {
                                 "adaptation.stake_exponent:"),
     "gaming reach 0": ("[adaptation]\ngaming_reach = 0.0\n", "adaptation.gaming_reach:"),
     "aware share above 1": ("[population]\naware_share = 1.5\n", "population.aware_share:"),
-    "susceptibility a tiny": ("[population]\nsusceptibility = { a = 1e-6, b = 2.0 }\n",
-                              "population.susceptibility.a:"),
     "threshold b 0": ("[expression]\nthreshold = { a = 1.0, b = 0.0 }\n",
                       "expression.threshold.b:"),
     "unknown expression field": ("[expression]\nvolume = 3\n", "expression.volume:"),

@@ -65,13 +65,6 @@ class Susceptibility(_Section):
     a: Annotated[float, Field(ge=0.0, le=MAX_SHAPE)] = 0.0
     b: Shape = 2.0
 
-    @field_validator("a")
-    @classmethod
-    def _off_or_shape(cls, value: float) -> float:
-        if 0.0 < value < MIN_SHAPE:
-            raise ValueError(f"must be 0 (off) or at least {MIN_SHAPE:g} (got {value!r})")
-        return value
-
 
 class Population(_Section):
     """docs/model.md section 1: the agents' initial state."""
