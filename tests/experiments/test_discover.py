@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 from tests.experiments.synthetic_sweep import NAMES, make_sweep
 
+from scoresim import ScenarioError
 from scoresim.cli import main
 from scoresim.experiments.discovery import discover
 
@@ -71,7 +72,8 @@ def test_the_command_prints_the_box_and_writes_its_files(
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--outcome", "chill", "--where", "> 0.3"],
-     "--outcome 'chill': not an outcome of this sweep (its outcomes: y, z)"),
+     "--outcome 'chill': not an outcome of this sweep (its outcomes: y, z) nor an "
+     "expression of its metrics"),
     (["--outcome", "y", "--where", "above 0.3"],
      "--where 'above 0.3': expected a comparison (>, >=, <, <=) and a number"),
     (["--outcome", "y", "--where", "> 0.9"], "--where '> 0.9': no run has y > 0.9"),
@@ -96,3 +98,27 @@ def test_a_coverage_out_of_range_is_refused_by_the_parser(
     assert stop.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--min-coverage: expected a number in (0, 1], got '2'" in err[0]
+
+
+def test_an_expression_of_the_stored_metrics_is_an_outcome(tmp_path: Path) -> None:
+    """``--outcome`` takes the outcome language over the sweep's per-step metrics: the same
+    expression as a sweep outcome and as a discover outcome finds the same runs and box."""
+    from scoresim.experiments.sweep import run_sweep
+
+    text = "mean(critical_posts, 2, 4) / max(critical_posts)"
+    spec = {"name": "expr", "sampler": "lhs", "samples": 16,
+            "set": {"population.agents": 200, "steps": 4},
+            "parameters": {"policy.detect.critical": {"low": 0.0, "high": 1.0},
+                           "adaptation.awareness": {"low": 0.0, "high": 1.0}},
+            "outcomes": {"ratio": {"metric": text}}}  # fmt: skip
+    db = tmp_path / "expr.duckdb"
+    values = run_sweep(spec, db).to_frame()["ratio"]
+    where = f"> {float(np.median(values)):.17g}"
+    stored = discover(db, "ratio", where)
+    computed = discover(db, text, where)
+    assert computed.of_interest == 8 and computed.runs == 16
+    assert computed.of_interest == stored.of_interest
+    pd.testing.assert_frame_equal(computed.box_frame(), stored.box_frame())
+    with pytest.raises(ScenarioError, match=r"not an outcome of this sweep \(its outcomes: "
+                       r"ratio\) nor an expression of its metrics \(unknown metric column"):
+        discover(db, "mean(critical_postz)", "> 0.9")

@@ -28,8 +28,10 @@ from scoresim.core.errors import ScenarioError
 from scoresim.core.progress import format_value
 from scoresim.experiments.console import frame_html
 from scoresim.experiments.database import read_sweep
+from scoresim.experiments.outcomes import parse
 from scoresim.experiments.prim import MIN_COVERAGE, Prim, prim
 from scoresim.experiments.sensitivity import applied_values, write_table
+from scoresim.experiments.spec import Outcome
 
 if TYPE_CHECKING:
     from scoresim.experiments.sweep import SweepReport
@@ -153,7 +155,9 @@ def discover(sweep: str | Path | SweepReport, outcome: str, where: str,
         A finished sweep (any sampler): its database, or what
         :func:`~scoresim.experiments.sweep.run_sweep` returned.
     outcome : str
-        One of the sweep's outcomes.
+        One of the sweep's outcomes, or an expression of the outcome language over its stored
+        per-step metrics (``"mean(critical_posts, -52, -1)"``; a series is read at its last
+        step).
     where : str
         The runs of interest: a comparison and a number, ``"> 0.3"``.
     min_coverage : float
@@ -183,10 +187,11 @@ def discover(sweep: str | Path | SweepReport, outcome: str, where: str,
     comparison, threshold = parse_where(where)
     data = read_sweep(db)
     info, runs, design = data["info"], data["runs"], data["design"]
+    runs = runs[runs["status"] == "done"].copy()
     if outcome not in info["outcomes"]:
-        raise ScenarioError(f"--outcome {outcome!r}: not an outcome of this sweep (its "
-                            f"outcomes: {', '.join(info['outcomes'])})")  # fmt: skip
-    done = runs[(runs["status"] == "done") & np.isfinite(runs[outcome].astype(float))]
+        metrics = read_sweep(db, metrics=True)["metrics"]
+        runs[outcome] = _expression_values(outcome, info["outcomes"], runs, metrics)
+    done = runs[np.isfinite(runs[outcome].astype(float))]
     if done.empty:
         raise ScenarioError(f"{db}: no finished run with a value of {outcome!r}")
     rows = design.drop_duplicates("run_key").set_index("run_key").loc[done["run_key"]]
@@ -200,6 +205,24 @@ def discover(sweep: str | Path | SweepReport, outcome: str, where: str,
     found = prim(X, y, names, min_coverage=min_coverage)
     levels = _levels(info, rows)
     return Discovery(outcome, (comparison, threshold), int(y.size), int(y.sum()), found, levels)
+
+
+def _expression_values(text: str, outcomes: list[str], runs: pd.DataFrame,
+                       metrics: pd.DataFrame) -> np.ndarray:  # fmt: skip
+    """Per finished run, one number of an outcome expression over the stored per-step metrics
+    (the outcome language of :mod:`~scoresim.experiments.outcomes`: a series is read at its
+    last step, as a sweep's own outcomes are)."""
+    columns = [c for c in metrics.columns if c not in ("run_key", "step")]
+    try:
+        outcome = Outcome(text, parse(text, columns))
+    except ScenarioError as exc:
+        raise ScenarioError(f"--outcome {text!r}: not an outcome of this sweep (its outcomes: "
+                            f"{', '.join(outcomes)}) nor an expression of its metrics "
+                            f"({exc})") from None  # fmt: skip
+    by_run = dict(tuple(metrics.groupby("run_key", sort=False)))
+    empty = metrics.iloc[:0]
+    return np.array([outcome.reduce(by_run.get(key, empty)) for key in runs["run_key"]],
+                    dtype=np.float64)  # fmt: skip
 
 
 def _levels(info: dict, rows: pd.DataFrame) -> dict[str, list]:
