@@ -53,6 +53,8 @@ METRIC_COLUMNS = [
     *("listed", "ever_listed", "listings", "delistings", "offences", "offences_registered",
       "deeds_registered", "perk_share", "private_critics", "public_critics",
       "employment_listed"),  # model v2
+    *("voice_private", "voice_expressed", "voice_posted", "climate_voice_corr", "bunching",
+      "low_tier_income_gap", "perk_income_gap"),  # model v3
 ]
 AGENT_COLUMNS = [
     "id",
