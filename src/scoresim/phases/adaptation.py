@@ -24,7 +24,7 @@ from numba import njit, prange
 
 from scoresim.core.buffers import SPARE_FLOATS, reuse_or_empty
 from scoresim.core.jit import SUM_CHUNKS, kernel, use_threads
-from scoresim.core.moments import NAN, pearson_of_sums
+from scoresim.core.moments import COMOMENTS, merge_comoments, pearson_of_comoments
 from scoresim.phases.behaviour import (
     CRITICAL,
     backlash,
@@ -259,57 +259,50 @@ def _adapt(
 
 @kernel
 def _climate_voice(flags, censor, supports):
-    """Sums and extremes of (support, 1 - censor) over the agents that were critical at the
-    start of the phase (the flag bit 4), in fixed chunks of agents, for 7.5's
-    ``climate_voice_corr``: support as the main loop counted it from the start-of-phase
-    snapshot, censor after the update."""
+    """Centred co-moments of (support, 1 - censor) over the agents that were critical at the
+    start of the phase (the flag bit 4), for 7.5's ``climate_voice_corr``: support as the main
+    loop counted it from the start-of-phase snapshot, censor after the update.
+
+    Welford's update within each of the fixed chunks of agents, then the chunks merged in
+    order (:func:`~scoresim.core.moments.merge_comoments`): no sum of squares cancels when
+    speech is nearly constant, and the bits do not depend on the number of threads. The pairs
+    are taken relative to the first critic's, so that the chunks' means keep the digits in
+    which nearly equal values differ (a mean near 1 would round them away)."""
     n = flags.size
+    first = 0
+    while first < n and not flags[first] & 4:
+        first += 1
+    if first == n:  # no critic: a count of 0
+        return np.zeros(COMOMENTS)
+    x0, y0 = supports[first], 1.0 - censor[first]
     size = (n + SUM_CHUNKS - 1) // SUM_CHUNKS
-    sums = np.empty((SUM_CHUNKS, 6))  # every chunk writes its row
-    extremes = np.empty((SUM_CHUNKS, 4))
+    rows = np.empty((SUM_CHUNKS, COMOMENTS))  # every chunk writes its row
     for c in prange(SUM_CHUNKS):
         count = 0
-        sx = sy = sxx = syy = sxy = 0.0
-        x_min = y_min = np.inf
-        x_max = y_max = -np.inf
-        for i in range(c * size, min(n, (c + 1) * size)):
+        mx = my = cxx = cyy = cxy = 0.0
+        for i in range(max(first, c * size), min(n, (c + 1) * size)):
             if not flags[i] & 4:
                 continue
-            x = supports[i]
-            y = 1.0 - censor[i]
+            x = supports[i] - x0
+            y = (1.0 - censor[i]) - y0
             count += 1
-            sx += x
-            sy += y
-            sxx += x * x
-            syy += y * y
-            sxy += x * y
-            x_min, x_max = min(x_min, x), max(x_max, x)
-            y_min, y_max = min(y_min, y), max(y_max, y)
-        row = sums[c]
-        row[0], row[1], row[2], row[3], row[4], row[5] = count, sx, sy, sxx, syy, sxy
-        ext = extremes[c]
-        ext[0], ext[1], ext[2], ext[3] = x_min, -x_max, y_min, -y_max
-    # element by element: an array expression here would be a parallel region per chunk
-    total = np.empty(6)
-    lowest = np.empty(4)
-    for k in range(6):
-        acc = 0.0
-        for c in range(SUM_CHUNKS):
-            acc += sums[c, k]
-        total[k] = acc
-    for k in range(4):
-        low = np.inf
-        for c in range(SUM_CHUNKS):
-            low = min(low, extremes[c, k])
-        lowest[k] = low
-    return total, lowest
+            dx, dy = x - mx, y - my
+            mx += dx / count
+            my += dy / count
+            ey = y - my
+            cxx += dx * (x - mx)
+            cyy += dy * ey
+            cxy += dx * ey
+        row = rows[c]
+        row[0], row[1], row[2], row[3], row[4], row[5] = count, mx, my, cxx, cyy, cxy
+    return merge_comoments(rows)
 
 
-def climate_voice_corr(total: np.ndarray, lowest: np.ndarray) -> float:
-    """7.5's ``climate_voice_corr`` from :func:`_climate_voice`'s sums: NaN when support or
-    speech has no variance among the privately critical (or fewer than two of them)."""
-    constant = lowest[0] == -lowest[1] or lowest[2] == -lowest[3]
-    return NAN if constant else pearson_of_sums(*total)
+def climate_voice_corr(comoments: np.ndarray) -> float:
+    """7.5's ``climate_voice_corr`` from :func:`_climate_voice`'s co-moments: NaN when support
+    or speech has no variance among the privately critical (or fewer than two of them)."""
+    count, _, _, cxx, cyy, cxy = comoments
+    return pearson_of_comoments(count, cxx, cyy, cxy)
 
 
 def adaptation(society: Society, params: Params, rng: np.random.Generator, rec: StepRecord) -> None:
@@ -395,9 +388,9 @@ def adaptation(society: Society, params: Params, rng: np.random.Generator, rec: 
         society.dissent0, society.risk, society.censor, society.buy_conform, society.gaming,
         society.climate, supports, p,
     )  # fmt: skip
-    total, lowest = _climate_voice(use_threads(society.n), flags, society.censor, supports)
+    comoments = _climate_voice(use_threads(society.n), flags, society.censor, supports)
     society.derived[SPARE_FLOATS] = supports
-    rec.climate_voice_corr = climate_voice_corr(total, lowest)
+    rec.climate_voice_corr = climate_voice_corr(comoments)
     society.derived[SNAPSHOT], society.derived[FLAGS] = expressed, flags
 
 
