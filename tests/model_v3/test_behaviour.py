@@ -38,18 +38,47 @@ def test_backlash_and_the_stake_by_hand():
     rng = np.random.default_rng(4)
     soc.censor[:] = rng.uniform(0, 1, n) * soc.enrolled
     sanctioned = soc.enrolled & (rng.uniform(0, 1, n) < 0.3)
+    soc.risk[:] = rng.uniform(0, 0.2, n) * soc.enrolled
+    soc.buy_conform[:] = rng.uniform(0, 1, n) * soc.enrolled
+    soc.score[:] = rng.uniform(350, 950, n)
+    soc.tier[:] = np.searchsorted(params.tiers.min_score, soc.score, "right") - 1
     d, x0, lam = soc.dissent.copy(), soc.dissent0, soc.susceptibility
+    c0, b0, risk0 = soc.censor.copy(), soc.buy_conform.copy(), soc.risk.copy()
     expressed, nbrs, rate = d * (1 - soc.censor), neighbours(soc), 0.01
+    shown = soc.enrolled & params.tiers.public[soc.tier]
     adaptation(soc, params, np.random.default_rng(0), record(n, sanctioned=sanctioned))
     stake = soc.employed * soc.income  # income_mu = 0: a stake of 1 at the median
     f = np.minimum(1.0, soc.fear * stake)
+    ad = params.scenario.adaptation
+    next_min = np.append(params.tiers.min_score[1:], np.inf)
     for i in range(n):
         m = np.mean(expressed[nbrs[i]]) if nbrs[i] else d[i]
         shared = np.mean(sanctioned[nbrs[i]]) if nbrs[i] else 0.0
         private = (1 - rate) * d[i] + rate * (lam[i] * m + (1 - lam[i]) * x0[i])
         expected = private + 0.6 * shared * (1 - f[i]) * (1 - private)
         assert soc.dissent[i] == pytest.approx(expected, abs=1e-15), i
+        if not soc.enrolled[i]:
+            continue
+        # 7.3: f in the censor target (2.5); fear itself in purchases and gaming
+        r = (1 - ad.risk_rate) * risk0[i] + ad.risk_rate * (
+            ad.risk_own_weight * sanctioned[i] + ad.risk_friends_weight * shared
+        )
+        target = f[i] * min(1.0, ad.awareness + ad.risk_sensitivity * r)
+        assert soc.censor[i] == pytest.approx(c0[i] + ad.censor_rate * (target - c0[i]),
+                                              abs=1e-15), i  # fmt: skip
+        penalised = 1.0  # the seed's undesirable purchase costs points: P = 1
+        assert soc.buy_conform[i] == pytest.approx(
+            b0[i] + ad.conform_rate * (soc.fear[i] * penalised - b0[i]), abs=1e-15
+        ), i
+        gap = 0.0 if np.isinf(next_min[soc.tier[i]]) else next_min[soc.tier[i]] - soc.score[i]
+        public = np.mean(shown[nbrs[i]]) if nbrs[i] else 0.0
+        gaming = min(ad.gaming_cap, soc.fear[i] * (
+            ad.gaming_gap_weight * gap / ad.gaming_gap_scale + ad.gaming_public_weight * public))
+        assert soc.gaming[i] == pytest.approx(gaming, abs=1e-15), i
     assert (soc.dissent > d + 1e-3).any()  # some were pushed up by their friends' sanctions
+    # the rules tell f from fear only where the two differ, and nobody is at a cap there
+    differ = soc.enrolled & (np.abs(f - soc.fear) > 0.05)
+    assert differ.sum() > 20 and (soc.gaming[differ] < ad.gaming_cap).sum() > 5
 
 
 @st.composite

@@ -30,13 +30,16 @@ def critical_society(overrides, seed=3):
 
 def complete_graph_map(speak, soc, params):
     """``r' = 1[(S - s_i)/(N - 1) + omega |d_i - 0.5| >= theta_i + c_i]`` with ``S`` the number
-    expressing more than 0.5 and ``c_i = kappa * fear_i * risk_i`` (7.2)."""
-    ex = params.scenario.expression
+    expressing more than 0.5 and ``c_i = kappa * f_i * risk_i`` (7.2), ``f`` 7.3's effective
+    fear ``min(1, fear * (employed * income / exp(income_mu)) ** xi)``, fear itself at xi = 0."""
+    ex, xi = params.scenario.expression, params.scenario.adaptation.stake_exponent
     d = soc.dissent
     expressed = d * speak
     s = (expressed > 0.5).astype(np.int64)
     support = (s.sum() - s) / (N - 1)
-    cost = soc.threshold + ex.sanction_weight * soc.fear * soc.risk
+    stake = soc.employed * soc.income / np.exp(params.scenario.population.income_mu)
+    f = np.minimum(1.0, soc.fear * stake**xi) if xi > 0 else soc.fear
+    cost = soc.threshold + ex.sanction_weight * f * soc.risk
     return support + ex.conviction * np.abs(d - 0.5) >= cost
 
 
@@ -46,8 +49,11 @@ def step(soc, params, t):
 
 
 @pytest.mark.parametrize(
-    "overrides", [{}, {"expression.conviction": 0.3, "expression.sanction_weight": 3.0}]
-)
+    "overrides",
+    [{}, {"expression.conviction": 0.3, "expression.sanction_weight": 3.0},
+     {"expression.conviction": 0.3, "expression.sanction_weight": 3.0,
+      "adaptation.stake_exponent": 1.5, "population.income_mu": 0.4}],
+)  # fmt: skip
 def test_the_speaking_share_follows_the_complete_graph_map_exactly(overrides):
     soc, params = critical_society(overrides)
     speak = np.ones(N, bool)  # everyone speaks at step 0
