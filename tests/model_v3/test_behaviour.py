@@ -72,8 +72,8 @@ def test_backlash_and_the_stake_by_hand():
         ), i
         gap = 0.0 if np.isinf(next_min[soc.tier[i]]) else next_min[soc.tier[i]] - soc.score[i]
         public = np.mean(shown[nbrs[i]]) if nbrs[i] else 0.0
-        gaming = min(ad.gaming_cap, soc.fear[i] * (
-            ad.gaming_gap_weight * gap / ad.gaming_gap_scale + ad.gaming_public_weight * public))
+        drive = ad.gaming_gap_weight * gap / ad.gaming_gap_scale + ad.gaming_public_weight * public
+        gaming = min(ad.gaming_cap, soc.fear[i] * drive)
         assert soc.gaming[i] == pytest.approx(gaming, abs=1e-15), i
     assert (soc.dissent > d + 1e-3).any()  # some were pushed up by their friends' sanctions
     # the rules tell f from fear only where the two differ, and nobody is at a cap there

@@ -5,6 +5,8 @@ data (hypothesis); the chunks merged by Chan et al.'s update against the moments
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -93,7 +95,7 @@ def test_climate_voice_corr_against_numpy_on_random_data(n, seed, zero_share, sc
 def test_merged_chunks_have_the_moments_of_the_whole(xy, cuts):
     edges = [0, *sorted(c for c in cuts if c <= len(xy)), len(xy)]
     rows = np.zeros((len(edges) - 1, 6))
-    for r, (lo, hi) in enumerate(zip(edges, edges[1:], strict=False)):
+    for r, (lo, hi) in enumerate(itertools.pairwise(edges)):
         part = xy[lo:hi]
         if len(part):
             d = part - part.mean(axis=0)

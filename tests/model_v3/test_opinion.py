@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from scoresim import Scenario, simulate
-from scoresim.simulation import Simulation
 from scoresim.phases.adaptation import adaptation
+from scoresim.simulation import Simulation
 from scoresim.society.traits import COMMON_SUSCEPTIBILITY, draw_traits
 
 from .helpers import neighbours, random_edges, record, society
