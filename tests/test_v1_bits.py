@@ -1,7 +1,9 @@
-"""``seed`` and ``control`` keep their model v1 bits through model v2 (docs/model.md section 6).
+"""``seed-v1`` and ``control-v1`` keep the model v1 bits through models v2 and v3 (docs/model.md
+sections 6 and 7.6).
 
-The digests in ``tests/fingerprints/v1.json`` were stored before model v2 was written; every v1
-metric column, agent column and the edge list must still hash to them.
+The digests in ``tests/fingerprints/v1.json`` were stored before model v2 was written, from the
+presets then named ``seed`` and ``control``; every v1 metric column, agent column and the edge
+list must still hash to them.
 """
 
 from __future__ import annotations

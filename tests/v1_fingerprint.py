@@ -1,8 +1,11 @@
 """Fingerprints of model v1 runs: SHA-256 of every v1 metric column, agent column and the edges.
 
 ``tests/fingerprints/v1.json`` was written by this module (``python tests/v1_fingerprint.py``)
-at commit 0235304, before model v2 (docs/model.md section 6) was added; ``test_v1_bits.py`` checks
-that ``seed`` and ``control`` still give exactly those bits.
+at commit 0235304, before model v2 (docs/model.md section 6) was added, from the presets then named
+``seed`` and ``control``; ``test_v1_bits.py`` checks that ``seed-v1`` and ``control-v1`` (the
+press account and its control on the v1 society, docs/model.md section 7.6) still give exactly
+those bits. The labels keep their original names (``seed-ws``, ...), so the stored file is
+unchanged.
 """
 
 from __future__ import annotations
@@ -31,16 +34,17 @@ V1_AGENTS = ("id", "dissent0", "dissent", "expressed", "fear", "censor", "buy_co
 
 #: (label, preset, overrides): both v1 presets on three graph kinds, mandatory date in the run
 CASES = (
-    ("seed-ws", "seed", {"population.agents": 3000, "steps": 60, "adoption.mandatory_step": 30}),
-    ("seed-ba", "seed", {"population.agents": 3000, "steps": 60, "adoption.mandatory_step": 30,
-                         "graph.kind": "barabasi_albert"}),
-    ("seed-sbm", "seed", {"population.agents": 2000, "steps": 40, "graph.kind": "sbm",
-                          "seed": 5}),
-    ("seed-default-40", "seed", {"population.agents": 2000, "steps": 40, "seed": 3}),
-    ("seed-preset", "seed", {}),  # the preset as it ships: 10,000 agents, 312 weeks
-    ("control-ws", "control", {"population.agents": 3000, "steps": 60}),
-    ("control-ba", "control", {"population.agents": 2000, "steps": 40,
-                               "graph.kind": "barabasi_albert", "seed": 2}),
+    ("seed-ws", "seed-v1", {"population.agents": 3000, "steps": 60,
+                            "adoption.mandatory_step": 30}),
+    ("seed-ba", "seed-v1", {"population.agents": 3000, "steps": 60, "adoption.mandatory_step": 30,
+                            "graph.kind": "barabasi_albert"}),
+    ("seed-sbm", "seed-v1", {"population.agents": 2000, "steps": 40, "graph.kind": "sbm",
+                             "seed": 5}),
+    ("seed-default-40", "seed-v1", {"population.agents": 2000, "steps": 40, "seed": 3}),
+    ("seed-preset", "seed-v1", {}),  # the preset as it ships: 10,000 agents, 312 weeks
+    ("control-ws", "control-v1", {"population.agents": 3000, "steps": 60}),
+    ("control-ba", "control-v1", {"population.agents": 2000, "steps": 40,
+                                  "graph.kind": "barabasi_albert", "seed": 2}),
 )  # fmt: skip
 
 

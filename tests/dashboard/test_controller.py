@@ -257,6 +257,7 @@ def test_choose_starts_over_from_a_preset_or_a_loaded_file(controller, tmp_path)
     controller.choose("nope")
     assert "unknown scenario" in controller.load_message and controller.base_label == "mine"
     assert "control" not in controller.library()  # the control always runs
+    assert "control-v1" not in controller.library() and "seed-v1" in controller.library()
 
 
 def test_downloads_hold_the_scenario_and_both_runs_metrics(controller):

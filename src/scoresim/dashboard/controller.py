@@ -130,8 +130,10 @@ class Controller(ScenarioEditor):
 
     # ------------------------------------------------------------------ systems
     def library(self) -> list[str]:
-        """What the selectors offer: the presets (the control is always run) and loaded files."""
-        return [n for n in preset_names() if n != CONTROL] + list(self.loaded)
+        """What the selectors offer: the presets but the controls (the control is always run)
+        and loaded files."""
+        systems = [n for n in preset_names() if describe(n).status != COUNTERFACTUAL]
+        return systems + list(self.loaded)
 
     def lookup(self, name: str) -> Scenario:
         """A preset or a loaded scenario by its label."""

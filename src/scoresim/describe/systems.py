@@ -10,7 +10,9 @@ points; never mandatory): hypothetical. ``zhima-2015``, ``rongcheng`` and
 ``defaulter-blacklist`` follow the published rules of Sesame Credit (2015), Rongcheng's
 municipal points and the Supreme People's Court's list of judgment defaulters (since 2013);
 where a source gives no number the preset marks its value as assumed. ``control`` is the
-counterfactual: the same society with no scoring.
+counterfactual: the same society with no scoring. ``seed-v1`` and ``control-v1`` are the press
+account and its control on the model v1 society (docs/model.md sections 1-5, the docked
+reference), whatever society ``seed`` uses (docs/model.md 7.6).
 
 A scenario that is not a bundled preset (a user's file, or a preset the user edited) is "a user
 scenario", coloured from :data:`~scoresim.describe.palette.FURTHER_COLOURS`.
@@ -39,6 +41,12 @@ DOCUMENTED: SystemStatus = "documented"
 COUNTERFACTUAL: SystemStatus = "counterfactual"
 USER: SystemStatus = "user scenario"
 
+#: The societies a bundled preset's citizens live in (docs/model.md 7.6).
+V1_SOCIETY = "model v1 (docs/model.md sections 1-5: linear self-censorship, one susceptibility)"
+DEFAULT_SOCIETY = 'seed\'s (base = "seed"), today ' + V1_SOCIETY
+#: The presets that put the press account and its control on a named society (7.6).
+SOCIETY_PRESETS: tuple[str, ...] = ("seed-v1", "control-v1")
+
 #: How the dashboard's cards name a status beside a system's name (the report shows the status).
 STATUS_LABELS: dict[SystemStatus, str] = {
     HYPOTHETICAL: "hypothetical",
@@ -61,6 +69,7 @@ class System:
     covered: str  # who is covered
     opt_in: str  # opt-in or not
     basis: str  # what the preset follows
+    society: str = ""  # whose behaviour its citizens follow (docs/model.md 7.6)
 
 
 #: The bundled systems, keyed by preset name, in the order of the docs' side-by-side table.
@@ -80,6 +89,7 @@ SYSTEMS: dict[str, System] = {
             opt_in="opt-in, then mandatory",
             basis="press coverage of December 2015, contradicted by the fact-checks and by "
             "Ant Financial",
+            society=DEFAULT_SOCIETY,
         ),
         System(
             name="zhima-2015",
@@ -93,6 +103,7 @@ SYSTEMS: dict[str, System] = {
             covered="users who sign up",
             opt_in="opt-in, never mandatory",
             basis="Ant Financial's published bands (350-950) and perk thresholds",
+            society=DEFAULT_SOCIETY,
         ),
         System(
             name="rongcheng",
@@ -107,6 +118,7 @@ SYSTEMS: dict[str, System] = {
             covered="every resident, registered from the start",
             opt_in="not opt-in",
             basis="the city's published grades (AAA to D, base 1000 points) and point values",
+            society=DEFAULT_SOCIETY,
         ),
         System(
             name="defaulter-blacklist",
@@ -119,6 +131,7 @@ SYSTEMS: dict[str, System] = {
             covered="anyone with an unfulfilled court judgment",
             opt_in="not opt-in",
             basis="the Court's list since 2013 (6.73 M listed by February 2017)",
+            society=DEFAULT_SOCIETY,
         ),
         System(
             name="control",
@@ -130,6 +143,31 @@ SYSTEMS: dict[str, System] = {
             covered="nobody",
             opt_in="(none)",
             basis="the same society as the other arms, with every score term off",
+            society=DEFAULT_SOCIETY,
+        ),
+        System(
+            name="seed-v1",
+            title="the 2015 press account on the model v1 society",
+            status=HYPOTHETICAL,
+            colour="#ff9896",
+            scored="as seed",
+            follows="as seed",
+            covered="as seed",
+            opt_in="as seed",
+            basis="as seed; the docked reference of docs/model.md sections 1-5",
+            society=V1_SOCIETY,
+        ),
+        System(
+            name="control-v1",
+            title="no scoring, on the model v1 society (the counterfactual of seed-v1)",
+            status=COUNTERFACTUAL,
+            colour="#c7c7c7",
+            scored="nothing",
+            follows="nothing",
+            covered="nobody",
+            opt_in="(none)",
+            basis="seed-v1's society with every score term off",
+            society=V1_SOCIETY,
         ),
     )
 }
@@ -145,7 +183,8 @@ def describe(name: str, preset: bool = True) -> System:
         return SYSTEMS[name]
     see = "as its scenario file sets"
     return System(name=name, title="a user scenario", status=USER, colour="", scored=see,
-                  follows=see, covered=see, opt_in=see, basis="a scenario file")  # fmt: skip
+                  follows=see, covered=see, opt_in=see, basis="a scenario file",
+                  society=see)  # fmt: skip
 
 
 def with_status(status: SystemStatus) -> tuple[str, ...]:

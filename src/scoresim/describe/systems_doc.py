@@ -13,12 +13,14 @@ from importlib import resources
 from pathlib import Path
 
 from scoresim.describe import systems
-from scoresim.describe.systems import SYSTEMS, with_status
+from scoresim.describe.systems import SOCIETY_PRESETS, SYSTEMS, with_status
 
 #: the systems with a table of their own, in the order of the page
 DOCUMENTED = with_status(systems.DOCUMENTED)
-#: the columns of the side-by-side table: every bundled system but the control
-SIDE_BY_SIDE = with_status(systems.HYPOTHETICAL) + DOCUMENTED
+#: the columns of the side-by-side table: every bundled system but the controls and the press
+#: account's society variants
+SIDE_BY_SIDE = tuple(n for n in with_status(systems.HYPOTHETICAL) + DOCUMENTED
+                     if n not in SOCIETY_PRESETS)  # fmt: skip
 _HEADER = re.compile(r"^\[(\[?)([a-z_.]+)\]\]?")
 _ASSIGN = re.compile(r"^([a-z_]+) = (.+?)\s*(?:#\s*(.*))?$")
 _RECORD = re.compile(r'^\{ name = "([^"]+)", (.+?) \},?\s*(?:#\s*(.*))?$')
@@ -84,9 +86,11 @@ def systems_markdown() -> str:
     ]
     for label, attr in (("status", "status"), ("what is scored", "scored"),
                         ("what follows from a score", "follows"), ("who is covered", "covered"),
-                        ("opt-in", "opt_in"), ("follows", "basis")):  # fmt: skip
+                        ("opt-in", "opt_in"), ("follows", "basis"),
+                        ("society", "society")):  # fmt: skip
         cells = " | ".join(_cell(getattr(SYSTEMS[n], attr)) for n in SIDE_BY_SIDE)
         out.append(f"| {label} | {cells} |")
+    out += _societies()
     for name in DOCUMENTED:
         system = SYSTEMS[name]
         out += [
@@ -102,6 +106,25 @@ def systems_markdown() -> str:
         ]
         out += [f"| `{f}` | `{_cell(v)}` | {_cell(s)} |" for f, v, s in preset_rows(name)]
     return "\n".join(out) + "\n"
+
+
+def _societies() -> list[str]:
+    """Which society each bundled preset's citizens live in (docs/model.md 7.6)."""
+    out = [
+        "",
+        "## Which society each preset uses",
+        "",
+        "The behaviour of the citizens (how they form, voice and hide their views, how they game",
+        "a score: the `population`, `adaptation` and `expression` fields) belongs to the society,",
+        "not to the system ([model, section 7](model.md#"
+        "7-model-v3-behaviour-grounded-in-published-models)).",
+        "Every arm of a comparison, the control included, shares it.",
+        "",
+        "| preset | status | society |",
+        "|---|---|---|",
+    ]
+    out += [f"| `{n}` | {s.status} | {_cell(s.society)} |" for n, s in SYSTEMS.items()]
+    return out
 
 
 if __name__ == "__main__":
