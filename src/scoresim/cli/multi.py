@@ -18,8 +18,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from scoresim.experiments.arms import resolve_arms
     from scoresim.experiments.compare import check_effects, compare, default_folder
     from scoresim.experiments.console import RunProgress, print_comparison, print_precision
+    from scoresim.experiments.lift import RECOVERY_WEEKS
     from scoresim.experiments.precision import BATCH, MAX_REPLICATIONS
 
+    if args.recovery_weeks is not None and args.lift_step is None:
+        raise ScenarioError("--recovery-weeks: needs --lift-step (the week the system is lifted)")
+    weeks = RECOVERY_WEEKS if args.recovery_weeks is None else args.recovery_weeks
     overrides = dict(parse_override(o) for o in args.set)
     arms = resolve_arms(args.scenario or ["seed"], args.against, overrides, args.seed)
     check_effects(args.effect, arms)  # before any run: a bad expression is bad input
@@ -33,7 +37,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
                              on_run=lambda o: progress.update(o.ok), backend=args.backend,
                              address=args.address, min_group=args.min_group,
                              effects=args.effect, precision=args.precision,
-                             max_replications=args.max_replications)  # fmt: skip
+                             max_replications=args.max_replications, lift_step=args.lift_step,
+                             recovery_weeks=weeks)  # fmt: skip
     except RuntimeError as exc:
         print(f"scoresim: error: {exc}; no results written", file=sys.stderr)
         return 1

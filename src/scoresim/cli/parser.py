@@ -88,6 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                      help="override a field; a field an arm shares with the control "
                           "changes both")  # fmt: skip
+    cmp.add_argument("--lift-step", type=int, metavar="L",
+                     help="the week a schedule entry lifts the system: adds the effect 'voice "
+                          "recovered' (docs/experiments.md)")  # fmt: skip
+    cmp.add_argument("--recovery-weeks", type=int, metavar="W",
+                     help="weeks after the lift to read the voice (default: 52)")  # fmt: skip
     cmp.add_argument("--backend", choices=("local", "ray"), default="local")
     cmp.add_argument("--address", help="address of an existing Ray cluster (--backend ray)")
     cmp.add_argument("--out", help="output folder (default: results/compare-<scenario>-<seed>; "

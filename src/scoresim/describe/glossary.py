@@ -211,6 +211,10 @@ EFFECTS: dict[str, Entry] = _entries(
      "Employment of the listed minus everyone's employment in the same society, averaged over "
      "the last year.",
      "Negative: people on the list work less often than everyone else."),
+    ("voice recovered", "Voice recovered",
+     "Of the critical voice a system had silenced when it was lifted, the share that is back a "
+     "year later (compare --lift-step).",
+     "1: back to the never-scored society; 0: the silence outlived the sanction."),
 )  # fmt: skip
 
 #: Every entry by name.

@@ -25,6 +25,7 @@ from scoresim.experiments.backends import Runner, RunOutput, RunTask, execute
 from scoresim.experiments.comparison import Comparison
 from scoresim.experiments.effects import blacklist_on, effects_table, headline_table
 from scoresim.experiments.headline_effects import HeadlineEffect, user_effect
+from scoresim.experiments.lift import RECOVERY_WEEKS, check_lift, lift_effect
 from scoresim.experiments.precision import (
     MAX_REPLICATIONS,
     PrecisionRule,
@@ -52,6 +53,8 @@ def compare(
     effects: Sequence[str | HeadlineEffect] = (),
     precision: float | None = None,
     max_replications: int | None = None,
+    lift_step: int | None = None,
+    recovery_weeks: int = RECOVERY_WEEKS,
 ) -> Comparison:
     """Run each scenario and the control for ``replications`` paired seeds; effects per arm.
 
@@ -89,6 +92,9 @@ def compare(
         (:func:`~scoresim.experiments.headline_effects.user_effect`).
     precision, max_replications : float, int
         The rule of ``replications="auto"``.
+    lift_step, recovery_weeks : int, optional
+        The week a schedule entry lifts the system: adds the headline effect ``voice
+        recovered`` ``recovery_weeks`` later (:func:`~scoresim.experiments.lift.lift_effect`).
 
     Raises
     ------
@@ -122,6 +128,10 @@ def compare(
     if min_group < 0:
         raise ScenarioError(f"--min-group: must be at least 0 (got {min_group})")
     arms = arms.reseeded(arms.seed if seed is None else seed)
+    lift = None if lift_step is None else (lift_step, recovery_weeks)
+    if lift is not None:
+        check_lift(*lift, arms.control.steps)
+        effects = (*effects, lift_effect(*lift))
     extra = check_effects(effects, arms)
     started = time.perf_counter()
     trace = None
@@ -138,7 +148,8 @@ def compare(
     result = Comparison(arms=arms, replications=int(replications), runs=runs, effects=effects_,
                         headline=headline, examples=examples,
                         wall_seconds=time.perf_counter() - started, workers=workers,
-                        min_group=min_group, added=extra, precision=trace)  # fmt: skip
+                        min_group=min_group, added=extra, precision=trace,
+                        lift=lift)  # fmt: skip
     if out is not None:
         result.save(out)
     return result

@@ -52,6 +52,7 @@ class Comparison:
     min_group: int = MIN_GROUP
     added: tuple[HeadlineEffect, ...] = ()
     precision: PrecisionTrace | None = None
+    lift: tuple[int, int] | None = None  # the week a system is lifted and the weeks after it
 
     @property
     def treatments(self) -> tuple[Scenario, ...]:
@@ -124,6 +125,8 @@ class Comparison:
                                        "paired": e.paired} for e in self.added]  # fmt: skip
         if self.precision is not None:
             added["replications_by_precision"] = self.precision.summary()
+        if self.lift is not None:
+            added["lift"] = {"step": self.lift[0], "weeks": self.lift[1]}
         return {
             **code_identity(sc for _, sc in self.arms.labelled),
             "kind": "compare",
