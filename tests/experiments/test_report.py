@@ -15,6 +15,7 @@ from scoresim.cli import main
 from scoresim.core.errors import ScenarioError
 from scoresim.describe.palette import FURTHER_COLOURS as EXTRA_COLOURS
 from scoresim.describe.systems import SYSTEMS, USER, caveat, describe, system_colours
+from scoresim.experiments.channels import has_voice
 from scoresim.report import figures, kind_of, write_report
 
 SWEEP = """
@@ -39,7 +40,7 @@ ARM_FILES = {
 ARMS = ["seed", "early", "lenient"]
 
 COMMON = {"Key metrics over time", "Tier shares over time", "Final score distribution",
-          "Wealth inequality", "Friendship network"}
+          "Wealth inequality", "Friendship network", "Speaking and silent critics"}
 EXPECTED = {
     "run": COMMON | {"Last-week metrics", "Scenario"},
     "compare": COMMON | {"Systems", "Headline effects", "Effects table", "Scenarios"},
@@ -117,7 +118,8 @@ def test_compare_report_content(reports: dict[str, Path]) -> None:
     for text in ("chilling effect", "employment gap, poor tier", "95% CI low", "Last week",
                  "treatment: seed", "control: control", "2 paired replications"):
         assert text in html, text
-    assert html.count('src="data:image/png;base64,') == 5
+    voice = has_voice(pd.read_parquet(reports["compare"].parent / "runs.parquet"))
+    assert html.count('src="data:image/png;base64,') == 6 + voice  # the chill: model v3 columns
 
 
 def test_report_kinds_and_bad_paths(tmp_path: Path, reports: dict[str, Path],
@@ -215,7 +217,8 @@ def test_arms_report_caveat_systems_table_and_colours(reports: dict[str, Path]) 
         assert f'style="background:{colours[arm]}"></span>{arm}' in html
         assert f"arm: {arm}" in html  # its resolved scenario
     assert "control: control" in html
-    assert html.count('src="data:image/png;base64,') == 6
+    voice = has_voice(pd.read_parquet(reports["arms"].parent / "runs.parquet"))
+    assert html.count('src="data:image/png;base64,') == 7 + voice  # the chill: model v3 columns
 
 
 @pytest.mark.parametrize("kind", ["run", "compare", "sweep", "arms"])

@@ -27,6 +27,11 @@ NOT_ENROLLED_COLOUR = "#bdbdbd"
 KEPT_TIE, NEW_TIE, CUT_TIE = "#9e9e9e", "#283593", "#e53935"
 #: Event lines on the time axis (a scheduled change of policy).
 EVENT_COLOUR = "#37474f"
+#: The channels of the chill (docs/model.md 7.5), in the order the voice passes them.
+CHANNEL_COLOURS: dict[str, str] = {"private drift": "#26a69a", "self-censorship": "#5c6bc0",
+                                   "throttling": "#ffb300"}  # fmt: skip
+#: Critics who say what they think, and critics who keep quiet.
+SPEAKING_COLOUR, SILENT_COLOUR = "#5c6bc0", "#b0bec5"
 
 
 def tier_colours(n: int) -> list[str]:

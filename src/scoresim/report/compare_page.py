@@ -20,9 +20,12 @@ from typing import Any
 import pandas as pd
 
 from scoresim.describe.systems import System, caveat, describe, system_colours
+from scoresim.experiments.channels import arm_chill, has_voice
+from scoresim.experiments.compare import paired_runs
 from scoresim.experiments.headline_view import estimate_cell, legend, text_rows
+from scoresim.experiments.lift import EFFECT as RECOVERED
 from scoresim.experiments.support import MIN_GROUP, support_text, with_support
-from scoresim.report import figures
+from scoresim.report import figures, voice
 from scoresim.report.page import Page, figure_line, img, scenario_block, swatch, table
 from scoresim.report.precision import precision_section
 from scoresim.results.run import Run
@@ -138,15 +141,26 @@ def compare_page(folder: Path) -> Page:
     precision = precision_section(folder, info, line, cf.colours)
     if precision is not None:
         page.section("Replications by precision", precision)
+    if has_voice(cf.runs):
+        chills = {label: arm_chill(cf.runs, label, cf.control) for label in cf.arms}
+        bars = img(voice.chill_bars(chills, cf.colours), "the chill per channel", line)
+        page.section("The chill, channel by channel", bars + _note(_CHANNELS_NOTE))
+    if "lift" in info:
+        page.section("After the lift", _lift_section(cf))
     series = figures.timeseries(cf.runs, colours=cf.colours)
     page.section("Key metrics over time", img(series, "time series", line) + _note(_BANDS_NOTE))
+    if all(c in cf.runs.columns for c in voice.CRITICS):
+        critics = voice.critics_panels(cf.runs, cf.labels, cf.colours)
+        page.section("Speaking and silent critics",
+                     img(critics, "critics", line) + _note(_CRITICS))  # fmt: skip
     page.section("Tier shares over time", _tier_section(cf))
     agents = {label: run.agents for label, run in cf.examples.items()}
-    histogram = figures.score_histogram(agents, colours=cf.colours)
+    tiers = {label: [(t.name, t.min_score) for t in cf.examples[label].scenario.tiers]
+             for label in cf.arms}  # fmt: skip
+    histogram = voice.scores_and_bunching(agents, tiers, cf.runs, cf.colours)
     page.section(
         "Final score distribution",
-        img(histogram, "histogram of final scores", line)
-        + _note("First replication of each arm."),
+        img(histogram, "histogram of final scores", line) + _note(_SCORES_NOTE),
     )
     lorenz = figures.lorenz(agents, colours=cf.colours, control=cf.control)
     page.section("Wealth inequality", img(lorenz, "Lorenz", line) + _note(_LORENZ_NOTE))
@@ -170,6 +184,22 @@ def _note(text: str) -> str:
 
 
 _SYSTEMS_NOTE = "Each system keeps its colour in every figure of this report."
+_CHANNELS_NOTE = (
+    "From the expected critical voice at the last week (mean over replications): of the "
+    "control's voice, the share lost to private drift (views changed), then of what is left the "
+    "share kept quiet (self-censorship), then of what is said the share the low tiers' reach "
+    "does not carry (throttling). The parts sum to the expected chill (black tick); the three "
+    "effects are in the headline table."
+)
+_CRITICS = (
+    "Citizens privately critical (dissent above one half), split into those who say so "
+    "(expressed dissent above one half) and those who keep quiet; mean over replications."
+)
+_SCORES_NOTE = (
+    "First replication of each arm; the arms' tier cut-offs dashed. Bunching compares the "
+    "citizens just above each cut-off with those just below (0: as many); it also carries the "
+    "slope of the score density, so read it as a difference between arms."
+)
 _BANDS_NOTE = "Lines: mean over replications; bands: 95% Student-t interval of the mean."
 _NETWORK_NOTE = (
     "Snowball samples grown from the same start citizens in every arm (first replication), "
@@ -263,6 +293,21 @@ def _tier_section(cf: CompareFolder) -> str:
         return _note("No arm enrols anyone: there are no tiers to show.")
     fig = figures.tier_panels(panels, cf.colours)
     return img(fig, "tier shares per arm", cf.figure_caveat) + _note(_TIERS_NOTE)
+
+
+def _lift_section(cf: CompareFolder) -> str:
+    """The voice expressed around the lift, each arm against the control, with its voice
+    recovered (``compare --lift-step``)."""
+    lift = cf.info["lift"]
+    cases = {arm: paired_runs(cf.runs, arm, cf.control) for arm in cf.arms}
+    found = cf.headline[cf.headline["effect"] == RECOVERED].set_index("arm")["estimate"]
+    recovered = {arm: float(found[arm]) for arm in cf.arms if arm in found.index}
+    fig = voice.lift_panels(cases, lift["step"], lift["weeks"], recovered)
+    return img(fig, "the voice around the lift", cf.figure_caveat) + _note(
+        f"The system is lifted at week {lift['step']} (solid line); the voice recovered is "
+        f"read {lift['weeks']} weeks later (dotted): the share of the voice lost by the lift "
+        "that is back. Mean over replications; dashed: the control."
+    )
 
 
 def _effects_table(cf: CompareFolder) -> str:

@@ -186,9 +186,15 @@ def score_histogram(agents: Mapping[str, pd.DataFrame], bins: int = 40,
                     colours: Mapping[str, str] | None = None) -> Figure:  # fmt: skip
     """Final scores of enrolled citizens, one histogram per labelled agents table (outlines
     on shared bins when more than two are drawn)."""
-    colours = colours or ARM_COLOURS
     fig = Figure(figsize=(8, 3.6), layout="constrained")
-    ax = fig.add_subplot()
+    draw_score_histogram(fig.add_subplot(), agents, bins, colours)
+    return fig
+
+
+def draw_score_histogram(ax: Axes, agents: Mapping[str, pd.DataFrame], bins: int = 40,
+                         colours: Mapping[str, str] | None = None) -> None:  # fmt: skip
+    """:func:`score_histogram` drawn on ``ax``."""
+    colours = colours or ARM_COLOURS
     scored = {label: frame.loc[frame["enrolled"].astype(bool), "score"].to_numpy(dtype=float)
               for label, frame in agents.items()}  # fmt: skip
     scored = {label: v for label, v in scored.items() if v.size}
@@ -210,7 +216,6 @@ def score_histogram(agents: Mapping[str, pd.DataFrame], bins: int = 40,
     if drawn:
         ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
-    return fig
 
 
 def lorenz_points(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

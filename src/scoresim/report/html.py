@@ -15,7 +15,7 @@ import pandas as pd
 
 from scoresim.core.errors import ScenarioError
 from scoresim.describe.systems import caveat, describe
-from scoresim.report import figures, sweep_figures
+from scoresim.report import figures, sweep_figures, voice
 from scoresim.report.compare_page import compare_page, tier_names
 from scoresim.report.page import Page, figure_line, img, scenario_block, table, write_atomic
 from scoresim.results.run import Run
@@ -77,8 +77,14 @@ def run_page(folder: Path) -> Page:
                                               "time series of key metrics", line))  # fmt: skip
     tiers = figures.tier_shares(run.metrics, tier_names(run), "Tier shares among enrolled citizens")
     page.section("Tier shares over time", img(tiers, "tier shares", line))
-    page.section("Final score distribution", img(figures.score_histogram({sc.name: run.agents}),
-                                                 "histogram of final scores", line))  # fmt: skip
+    named, colour = series.assign(arm=sc.name), {sc.name: figures.ARM_COLOURS["run"]}
+    if all(c in run.metrics.columns for c in voice.CRITICS):
+        critics = voice.critics_panels(named, [sc.name], colour)
+        page.section("Speaking and silent critics",
+                     img(critics, "speaking and silent critics", line))  # fmt: skip
+    cutoffs = {sc.name: [(t.name, t.min_score) for t in sc.tiers]}
+    scores = voice.scores_and_bunching({sc.name: run.agents}, cutoffs, named, colour)
+    page.section("Final score distribution", img(scores, "histogram of final scores", line))
     page.section("Wealth inequality", img(figures.lorenz({sc.name: run.agents}),
                                           "Lorenz curves of wealth", line))  # fmt: skip
     page.section("Friendship network", img(figures.network({sc.name: (run.agents, run.edges)},
