@@ -62,6 +62,10 @@ CHARTS: tuple[Chart, ...] = (
     Chart("dissent", charts.dissent_chart,
           f"{_say('expressed_mean', 'dissent_mean')} The space between a system's dotted and "
           f"solid lines is its falsification gap. {CONTROL_NOTE}"),
+    Chart("speaking", charts.speaking_chart,
+          f"Of the agents who are critical in private, the share who say so in public "
+          f"(public critics / private critics). {_say('private_critics', 'public_critics')} "
+          f"A falling line: critics falling silent. {CONTROL_NOTE}"),
     Chart("isolated", charts.isolated_chart, f"{_say('isolated')} {CONTROL_NOTE}"),
     Chart("employment", tiercharts.employment_chart,
           f"{_say('employment_poor')} One line per tier of the system in focus, one for its "
@@ -88,10 +92,26 @@ class Card:
     group: str = "agents"  # the headline key holding the size of the group behind the number
 
 
+_CHAIN = (
+    "Of the control's expected critical voice, the share lost {how}. The three parts add up to "
+    "the expected chill (1 - voice posted / the control's), which the chilling effect measures "
+    "from the posts actually written."
+)
+_CHANNEL_HELP = {
+    "self-censorship": _CHAIN.format(how="because critics keep quiet (after any drift of their "
+                                     "views)"),
+    "throttling": _CHAIN.format(how="because the lowest tiers' posts reach fewer people"),
+    "private drift": _CHAIN.format(how="because fewer people are critical in private"),
+}  # fmt: skip
+
 CARDS: tuple[Card, ...] = (
     Card("enrolled", "Enrolled", "share", f"{METRICS['adoption'].what} {METRICS['adoption'].sign}"),
     Card("chilling", "Chilling effect", "share",
          f"{EFFECTS['chilling effect'].what} {EFFECTS['chilling effect'].sign}"),
+    Card("private_drift", "· lost to private drift", "share", _CHANNEL_HELP["private drift"]),
+    Card("self_censorship", "· lost to self-censorship", "share",
+         _CHANNEL_HELP["self-censorship"]),
+    Card("throttling", "· lost to throttled reach", "share", _CHANNEL_HELP["throttling"]),
     Card("gap", "Falsification gap vs control", "points",
          f"{EFFECTS['falsification gap'].what} {EFFECTS['falsification gap'].sign}"),
     Card("isolated", "Isolated vs control", "share_points",
@@ -108,8 +128,11 @@ def format_card(card: Card, value: float | None) -> str:
 
     Examples
     --------
-    >>> format_card(CARDS[0], 0.5), format_card(CARDS[3], -0.012), format_card(CARDS[2], 0.08)
-    ('50.0%', '-1.2 pp', '+0.080')
+    >>> card = {c.key: c for c in CARDS}
+    >>> format_card(card["enrolled"], 0.5), format_card(card["isolated"], -0.012)
+    ('50.0%', '-1.2 pp')
+    >>> format_card(card["gap"], 0.08)
+    '+0.080'
     >>> format_card(CARDS[1], float("nan")), format_card(CARDS[1], -0.00001)
     ('-', '0.0%')
     """

@@ -15,9 +15,11 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
+from scoresim.dashboard.arms import point
 from scoresim.dashboard.snapshot import Snapshot, event_lines, event_systems
 from scoresim.describe.palette import EVENT_COLOUR
 
@@ -170,6 +172,27 @@ def dissent_chart(snap: Snapshot) -> dict[str, Any]:
     return time_chart(
         snap, "Dissent: expressed (solid), private (dotted)", "mean dissent (0-1)", series
     )
+
+
+def speaking_share(row: dict[str, float]) -> float:
+    """Of the private critics, the share who are public critics (NaN if there is none).
+
+    >>> speaking_share({"public_critics": 0.1, "private_critics": 0.4})
+    0.25
+    """
+    private = row.get("private_critics", math.nan)
+    return row.get("public_critics", math.nan) / private if private > 0 else math.nan
+
+
+def speaking_chart(snap: Snapshot) -> dict[str, Any]:
+    """The speaking share of the critics, per system and the control."""
+    series = []
+    for arm in snap.all_arms:
+        data = [point(r["step"], speaking_share(r), 100) for r in arm.rows]
+        series.append(line(arm.name, data, arm.colour, DASHED if arm.control else SOLID))
+    opt = time_chart(snap, "Critics who say so", "% of private critics", series)
+    opt["yAxis"].update(min=0, max=100)
+    return opt
 
 
 def isolated_chart(snap: Snapshot) -> dict[str, Any]:

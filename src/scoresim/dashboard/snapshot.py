@@ -29,7 +29,12 @@ from scoresim.dashboard.arms import SCORE_BINS, ArmHistory, ArmSpec, point
 from scoresim.dashboard.network import NetworkView
 from scoresim.dashboard.worker import Published, Status
 from scoresim.describe.systems import SystemStatus
+from scoresim.experiments.channels import VOICE_COLUMNS, chill_channels
 from scoresim.scenario import Scenario
+
+#: The headline keys of the chill's channels (docs/model.md 7.5).
+CHANNEL_KEYS = {"private drift": "private_drift", "self-censorship": "self_censorship",
+                "throttling": "throttling"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -252,7 +257,9 @@ def headline(arm: ArmView, control: ArmView | None) -> dict[str, float]:
     ``chilling`` is the chilling effect, ``gap``, ``isolated`` and ``employment_gap`` are
     differences from the control (see :data:`scoresim.describe.glossary.EFFECTS`); the raw values
     come with them, and their support: ``agents`` (everyone) and ``lowest_tier_agents`` (the
-    enrolled agents of the lowest tier, whom the employment gap rests on).
+    enrolled agents of the lowest tier, whom the employment gap rests on). Where the rows carry
+    the voice (model v3), the expected chill and its three parts
+    (:meth:`~scoresim.experiments.channels.Chill.parts`, keys :data:`CHANNEL_KEYS`).
     """
     if not arm.rows or control is None or not control.rows:
         return {}
@@ -283,4 +290,8 @@ def headline_numbers(row: dict[str, float], ctl: dict[str, float], agents: int,
     }
     if "listed" in row:
         out["listed"] = row["listed"]
+    if all(c in row and c in ctl for c in VOICE_COLUMNS):
+        chill = chill_channels(row, ctl)
+        out |= {CHANNEL_KEYS[name]: part for name, part in chill.parts().items()}
+        out["expected_chill"] = chill.total
     return out
