@@ -14,13 +14,15 @@ from scoresim.dashboard.views import card_html
 from scoresim.dashboard.worker import Status
 
 BASE = {"adoption": 1.0, "critical_posts": 0.5, "falsification_gap": 0.1, "isolated": 0.0,
+        "tier_poor": 0.1,
         "employment_poor": 0.9, "employment": 0.95}  # fmt: skip
 
 
 def _arm(name: str, rows: list[dict[str, float]], control: bool = False) -> ArmView:
     return ArmView(name=name, colour="#d62728", status="hypothetical", control=control,
                    rows=rows, tier_names=("poor", "good"), tier_min_scores=(350.0, 600.0),
-                   score_range=(350.0, 950.0), low_threshold=450.0, listing=False)  # fmt: skip
+                   score_range=(350.0, 950.0), low_threshold=450.0, listing=False,
+                   agents=1000)  # fmt: skip
 
 
 def test_the_cards_break_the_chill_down_and_add_up() -> None:
