@@ -10,11 +10,13 @@ from typing import Any
 import pytest
 
 from scoresim import Scenario
+from scoresim.core.errors import ScenarioError
 from scoresim.describe.systems import SYSTEMS
+from scoresim.experiments.arms import resolve_arms
 from scoresim.scenario import preset_names
 
 #: (press account, its control) of each society besides the default pair
-PAIRS = (("seed-v1", "control-v1"),)
+PAIRS = (("seed-v1", "control-v1"), ("seed-v3", "control-v3"))
 BEHAVIOUR = ("population", "adaptation", "expression")
 LABELS = ("name", "description")
 
@@ -41,4 +43,24 @@ def test_every_society_preset_is_a_registered_system() -> None:
         for name in pair:
             assert name in preset_names() and name in SYSTEMS
             assert Scenario.preset(name).name == name
-    assert SYSTEMS["control-v1"].status == "counterfactual"
+    assert SYSTEMS["control-v1"].status == SYSTEMS["control-v3"].status == "counterfactual"
+
+
+def test_seed_v3_switches_every_v3_mechanism_on() -> None:
+    v3 = Scenario.preset("seed-v3")
+    assert v3.expression.model == "threshold" and v3.adaptation.gaming_model == "threshold"
+    assert v3.population.susceptibility.a > 0 and v3.adaptation.stake_exponent > 0
+    assert v3.adaptation.backlash > 0
+    v1 = Scenario.preset("seed-v1")
+    assert v1.expression.model == "linear" and v1.adaptation.gaming_model == "heuristic"
+
+
+def test_a_comparison_puts_the_control_on_the_arms_behaviour() -> None:
+    """docs/model.md 7.6: the behaviour belongs to the society, so the default control of a v3
+    arm is unscored on the v3 society, and a v1 and a v3 arm cannot share one control."""
+    arms = resolve_arms(["seed-v3"], "control", {"population.agents": 200})
+    assert arms.control.to_dict()["expression"] == arms.treatments[0].to_dict()["expression"]
+    assert arms.control.adaptation.backlash == arms.treatments[0].adaptation.backlash
+    assert arms.control.adoption.mandatory_step == "never"
+    with pytest.raises(ScenarioError, match=r"^population\.[a-z_.]+: the arms differ"):
+        resolve_arms(["seed-v3", "seed-v1"], "control")

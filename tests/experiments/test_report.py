@@ -268,7 +268,7 @@ def test_palette_is_fixed_per_system_and_extends_for_others() -> None:
 
 def test_systems_data_and_caveat() -> None:
     assert {"seed", "zhima-2015", "rongcheng", "defaulter-blacklist", "control", "seed-v1",
-            "control-v1"} == set(SYSTEMS)
+            "control-v1", "seed-v3", "control-v3"} == set(SYSTEMS)
     assert describe("seed").status == "hypothetical"
     assert {describe(n).status for n in ("zhima-2015", "rongcheng", "defaulter-blacklist")} == {
         "documented"}  # fmt: skip

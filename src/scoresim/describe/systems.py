@@ -12,7 +12,8 @@ municipal points and the Supreme People's Court's list of judgment defaulters (s
 where a source gives no number the preset marks its value as assumed. ``control`` is the
 counterfactual: the same society with no scoring. ``seed-v1`` and ``control-v1`` are the press
 account and its control on the model v1 society (docs/model.md sections 1-5, the docked
-reference), whatever society ``seed`` uses (docs/model.md 7.6).
+reference), whatever society ``seed`` uses; ``seed-v3`` and ``control-v3`` on the model v3
+society (docs/model.md 7.6).
 
 A scenario that is not a bundled preset (a user's file, or a preset the user edited) is "a user
 scenario", coloured from :data:`~scoresim.describe.palette.FURTHER_COLOURS`.
@@ -43,9 +44,11 @@ USER: SystemStatus = "user scenario"
 
 #: The societies a bundled preset's citizens live in (docs/model.md 7.6).
 V1_SOCIETY = "model v1 (docs/model.md sections 1-5: linear self-censorship, one susceptibility)"
+V3_SOCIETY = ("model v3 (docs/model.md section 7: threshold expression, heterogeneous "
+              "susceptibility, stake, backlash, threshold gaming)")  # fmt: skip
 DEFAULT_SOCIETY = 'seed\'s (base = "seed"), today ' + V1_SOCIETY
 #: The presets that put the press account and its control on a named society (7.6).
-SOCIETY_PRESETS: tuple[str, ...] = ("seed-v1", "control-v1")
+SOCIETY_PRESETS: tuple[str, ...] = ("seed-v1", "control-v1", "seed-v3", "control-v3")
 
 #: How the dashboard's cards name a status beside a system's name (the report shows the status).
 STATUS_LABELS: dict[SystemStatus, str] = {
@@ -168,6 +171,30 @@ SYSTEMS: dict[str, System] = {
             opt_in="(none)",
             basis="seed-v1's society with every score term off",
             society=V1_SOCIETY,
+        ),
+        System(
+            name="seed-v3",
+            title="the 2015 press account on the model v3 society",
+            status=HYPOTHETICAL,
+            colour="#a50f15",
+            scored="as seed",
+            follows="as seed",
+            covered="as seed",
+            opt_in="as seed",
+            basis="as seed; the society fitted by calibration/press-account.toml to analogues",
+            society=V3_SOCIETY,
+        ),
+        System(
+            name="control-v3",
+            title="no scoring, on the model v3 society (the counterfactual of seed-v3)",
+            status=COUNTERFACTUAL,
+            colour="#525252",
+            scored="nothing",
+            follows="nothing",
+            covered="nobody",
+            opt_in="(none)",
+            basis="seed-v3's society with every score term off",
+            society=V3_SOCIETY,
         ),
     )
 }

@@ -2,7 +2,9 @@
 
 **Same society.** A society is what the population and graph generators draw before step 0:
 it depends only on the :data:`SOCIETY` fields (``population``, ``graph``, ``steps``, ``seed``;
-the schedule may not change them, docs/model.md 6.7). :func:`same_society` puts a scenario on
+the schedule may not change them, docs/model.md 6.7). Its citizens' model v3 behaviour
+(:data:`BEHAVIOUR`: how they voice and hide their views) belongs to it too (docs/model.md
+7.6). :func:`same_society` puts a scenario on
 another's society; it is the one rule of every comparison: the ``compare`` command's control,
 the dashboard's systems and control. Two runs on the same society and seed start from the same
 citizens and ties and share their random streams (common random numbers), so ``arm - control``
@@ -34,14 +36,25 @@ from scoresim.scenario import Scenario
 
 #: The fields a society is drawn from (the rest is what a system does to it).
 SOCIETY = ("population", "graph", "steps", "seed")
+#: The citizens' behaviour of model v3 besides their population (docs/model.md 7.6): shared by
+#: every arm of a comparison, the control included, so a control is the same society unscored.
+BEHAVIOUR = (
+    "expression",
+    "adaptation.confidence",
+    "adaptation.stake_exponent",
+    "adaptation.backlash",
+    "adaptation.gaming_model",
+    "adaptation.gaming_reach",
+)
 
 #: What a scenario may be given as: a preset name, a TOML file, or the scenario itself.
 ScenarioLike = str | Path | Scenario
 
 
 def same_society(arm: Scenario, primary: Scenario) -> Scenario:
-    """``arm`` with the :data:`SOCIETY` fields of ``primary``: the same society and horizon (a
-    timeline entry after that horizon is kept and never applied, docs/model.md 6.7).
+    """``arm`` with the :data:`SOCIETY` and :data:`BEHAVIOUR` fields of ``primary``: the same
+    society and horizon (a timeline entry after that horizon is kept and never applied,
+    docs/model.md 6.7).
 
     Examples
     --------
@@ -51,13 +64,14 @@ def same_society(arm: Scenario, primary: Scenario) -> Scenario:
     ('control', 500, 9, 'never')
     """
     d = primary.to_dict()
-    society = {name: d[name] for name in SOCIETY}
+    society = {name: _lookup(d, name) for name in (*SOCIETY, *BEHAVIOUR)}
     return arm.with_overrides(society)
 
 
 def society_difference(arm: Scenario, primary: Scenario) -> str | None:
-    """The first :data:`SOCIETY` field (dotted) where ``arm`` is not on ``primary``'s society,
-    the seed aside (every arm of a comparison runs with the same seeds); None if it is.
+    """The first :data:`SOCIETY` or :data:`BEHAVIOUR` field (dotted) where ``arm`` is not on
+    ``primary``'s society, the seed aside (every arm of a comparison runs with the same seeds);
+    None if it is.
 
     Examples
     --------
@@ -68,8 +82,9 @@ def society_difference(arm: Scenario, primary: Scenario) -> str | None:
     True
     """
     a, b = arm.to_dict(), primary.to_dict()
-    return next((path for name in SOCIETY if name != "seed"
-                 for path in _differences(a[name], b[name], name)), None)  # fmt: skip
+    return next((path for name in (*SOCIETY, *BEHAVIOUR) if name != "seed"
+                 for path in _differences(_lookup(a, name), _lookup(b, name), name)),
+                None)  # fmt: skip
 
 
 def _differences(a: Any, b: Any, path: str) -> list[str]:
@@ -268,4 +283,4 @@ def check_arms(arms: Arms) -> None:
         path = society_difference(treatment, control)
         if path is not None:
             raise ScenarioError(f"{path}: the arms differ; every arm runs on the first "
-                                "one's society (population, graph, steps)")  # fmt: skip
+                                "one's society (population, graph, steps, behaviour)")  # fmt: skip
