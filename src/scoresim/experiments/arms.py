@@ -36,8 +36,8 @@ from scoresim.scenario import Scenario
 
 #: The fields a society is drawn from (the rest is what a system does to it).
 SOCIETY = ("population", "graph", "steps", "seed")
-#: The citizens' behaviour of model v3 besides their population (docs/model.md 7.6): shared by
-#: every arm of a comparison, the control included, so a control is the same society unscored.
+#: The citizens' model v3 behaviour besides their population, shared by every arm of a
+#: comparison and its control, so that a control is the same society unscored (docs/model.md 7.6).
 BEHAVIOUR = (
     "expression",
     "adaptation.confidence",
