@@ -65,8 +65,13 @@ def test_chill_bars_stack_the_parts_and_mark_the_chill() -> None:
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("voice") / "cmp"
-    compare("seed", replications=2, seed=3, out=out,
-            overrides={"population.agents": 250, "steps": 10, "adoption.mandatory_step": 4})
+    compare(
+        "seed",
+        replications=2,
+        seed=3,
+        out=out,
+        overrides={"population.agents": 250, "steps": 10, "adoption.mandatory_step": 4},
+    )
     return out
 
 
