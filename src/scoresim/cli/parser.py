@@ -134,8 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     disc = sub.add_parser("discover", help="scenario discovery (PRIM): where an outcome "
                           "passes a threshold")  # fmt: skip
     disc.add_argument("db", metavar="SWEEP_DB")
-    disc.add_argument("--outcome", required=True, metavar="EXPR", help="an outcome of the sweep, or an expression of its "
-                      "metrics such as 'mean(critical_posts, -52, -1)'")
+    disc.add_argument("--outcome", required=True, metavar="EXPR",
+                      help="an outcome of the sweep, or an expression of its metrics such as "
+                           "'mean(critical_posts, -52, -1)'")  # fmt: skip
     disc.add_argument("--where", required=True, metavar="'> X'",
                       help="the runs of interest: a comparison (>, >=, <, <=) and a "
                            "number")  # fmt: skip
