@@ -149,9 +149,10 @@ def card_text(card: Card, numbers: dict[str, float], min_group: int = MIN_GROUP)
     """A card's number as shown: :func:`format_card`, or ``too few (n = ...)`` when the group
     behind it holds fewer agents than the floor (:mod:`scoresim.experiments.support`).
 
-    >>> card_text(CARDS[4], {"employment_gap": 0.049, "lowest_tier_agents": 2.0})
+    >>> gap = next(card for card in CARDS if card.key == "employment_gap")
+    >>> card_text(gap, {"employment_gap": 0.049, "lowest_tier_agents": 2.0})
     'too few (n = 2 agents)'
-    >>> card_text(CARDS[4], {"employment_gap": 0.049, "lowest_tier_agents": 400.0})
+    >>> card_text(gap, {"employment_gap": 0.049, "lowest_tier_agents": 400.0})
     '+4.9 pp'
     """
     value = numbers.get(card.key)

@@ -272,8 +272,11 @@ def _climate_voice(flags, censor, supports):
     first = 0
     while first < n and not flags[first] & 4:
         first += 1
-    if first == n:  # no critic: a count of 0
-        return np.zeros(COMOMENTS)
+    if first == n:  # no critic: a count of 0 (filled by a plain loop: np.zeros would be a
+        empty = np.empty(COMOMENTS)  # second parallel region of the kernel)
+        for k in range(COMOMENTS):
+            empty[k] = 0.0
+        return empty
     x0, y0 = supports[first], 1.0 - censor[first]
     size = (n + SUM_CHUNKS - 1) // SUM_CHUNKS
     rows = np.empty((SUM_CHUNKS, COMOMENTS))  # every chunk writes its row
