@@ -75,6 +75,23 @@ class System:
     society: str = ""  # whose behaviour its citizens follow (docs/model.md 7.6)
 
 
+def _press_account_on(name: str, model: str, colour: str, basis: str, society: str) -> System:
+    """The press account (``seed``'s system) on a named society."""
+    return System(
+        name=name, title=f"the 2015 press account on the {model} society", status=HYPOTHETICAL,
+        colour=colour, scored="as seed", follows="as seed", covered="as seed", opt_in="as seed",
+        basis=f"as seed; {basis}", society=society,
+    )  # fmt: skip
+
+
+def _control(name: str, title: str, colour: str, basis: str, society: str) -> System:
+    """No scoring on a named society: the counterfactual arm."""
+    return System(
+        name=name, title=title, status=COUNTERFACTUAL, colour=colour, scored="nothing",
+        follows="nothing", covered="nobody", opt_in="(none)", basis=basis, society=society,
+    )  # fmt: skip
+
+
 #: The bundled systems, keyed by preset name, in the order of the docs' side-by-side table.
 SYSTEMS: dict[str, System] = {
     s.name: s
@@ -136,65 +153,41 @@ SYSTEMS: dict[str, System] = {
             basis="the Court's list since 2013 (6.73 M listed by February 2017)",
             society=DEFAULT_SOCIETY,
         ),
-        System(
-            name="control",
-            title="no scoring (the counterfactual)",
-            status=COUNTERFACTUAL,
-            colour="#7f7f7f",
-            scored="nothing",
-            follows="nothing",
-            covered="nobody",
-            opt_in="(none)",
-            basis="the same society as the other arms, with every score term off",
-            society=DEFAULT_SOCIETY,
+        _control(
+            "control",
+            "no scoring (the counterfactual)",
+            "#7f7f7f",
+            "the same society as the other arms, with every score term off",
+            DEFAULT_SOCIETY,
         ),
-        System(
-            name="seed-v1",
-            title="the 2015 press account on the model v1 society",
-            status=HYPOTHETICAL,
-            colour="#ff9896",
-            scored="as seed",
-            follows="as seed",
-            covered="as seed",
-            opt_in="as seed",
-            basis="as seed; the docked reference of docs/model.md sections 1-5",
-            society=V1_SOCIETY,
+        _press_account_on(
+            "seed-v1",
+            "model v1",
+            "#ff9896",
+            "the docked reference of docs/model.md sections 1-5",
+            V1_SOCIETY,
         ),
-        System(
-            name="control-v1",
-            title="no scoring, on the model v1 society (the counterfactual of seed-v1)",
-            status=COUNTERFACTUAL,
-            colour="#c7c7c7",
-            scored="nothing",
-            follows="nothing",
-            covered="nobody",
-            opt_in="(none)",
-            basis="seed-v1's society with every score term off",
-            society=V1_SOCIETY,
+        _control(
+            "control-v1",
+            "no scoring, on the model v1 society (the counterfactual of seed-v1)",
+            "#c7c7c7",
+            "seed-v1's society with every score term off",
+            V1_SOCIETY,
         ),
-        System(
-            name="seed-v3",
-            title="the 2015 press account on the model v3 society",
-            status=HYPOTHETICAL,
-            colour="#a50f15",
-            scored="as seed",
-            follows="as seed",
-            covered="as seed",
-            opt_in="as seed",
-            basis="as seed; the society fitted by calibration/press-account.toml to analogues",
-            society=V3_SOCIETY,
+        _press_account_on(
+            "seed-v3",
+            "model v3",
+            "#a50f15",
+            "the society at the closest point of calibration/press-account.toml, "
+            "a fit that does not hold (docs/calibration.md)",
+            V3_SOCIETY,
         ),
-        System(
-            name="control-v3",
-            title="no scoring, on the model v3 society (the counterfactual of seed-v3)",
-            status=COUNTERFACTUAL,
-            colour="#525252",
-            scored="nothing",
-            follows="nothing",
-            covered="nobody",
-            opt_in="(none)",
-            basis="seed-v3's society with every score term off",
-            society=V3_SOCIETY,
+        _control(
+            "control-v3",
+            "no scoring, on the model v3 society (the counterfactual of seed-v3)",
+            "#525252",
+            "seed-v3's society with every score term off",
+            V3_SOCIETY,
         ),
     )
 }
