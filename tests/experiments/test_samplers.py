@@ -53,6 +53,18 @@ def test_lhs_puts_one_point_in_each_stratum() -> None:
         assert sorted(strata) == list(range(16))
 
 
+def test_a_log_range_puts_one_point_in_each_stratum_of_its_logarithm() -> None:
+    log = Parameter("expression.threshold.a", low=0.5, high=10.0, log=True)
+    values = np.array([log.value(x) for x in samplers.lhs((log, RANGE), 20, seed=2)[:, 0]])
+    assert ((values >= 0.5) & (values <= 10.0)).all()
+    strata = np.floor(np.log(values / 0.5) / np.log(10.0 / 0.5) * 20).astype(int)
+    assert sorted(strata) == list(range(20))  # evenly over orders of magnitude
+    wide = Parameter(log.name, 1.0, 100.0, log=True, levels=3)
+    assert np.allclose([wide.value(x) for x in wide.grid()], [1.0, 10.0, 100.0], rtol=1e-12)
+    whole = Parameter("population.agents", low=10, high=1000, integer=True, log=True, levels=3)
+    assert [whole.value(x) for x in whole.grid()] == [10, 100, 1000]
+
+
 @pytest.mark.parametrize("second_order", [False, True])
 def test_sobol_size_and_bounds(second_order: bool) -> None:
     X = samplers.sobol(PARAMS, 8, seed=1, second_order=second_order)
@@ -131,6 +143,10 @@ def test_bad_top_level_fields(tmp_path: Path, change: dict[str, str], message: s
      "parameters.graph.rewire: value 2.0 is invalid"),
     ("{ low = 0.01, high = 0.2 }", "{ low = 0.3, high = 0.2 }",
      "parameters.adoption.imitation.low: must be below high"),
+    ("{ low = 0.01, high = 0.2 }", '{ low = 0.0, high = 0.2, scale = "log" }',
+     "parameters.adoption.imitation.low: a log scale needs low > 0"),
+    ("{ low = 0.01, high = 0.2 }", '{ low = 0.01, high = 0.2, scale = "ln" }',
+     "parameters.adoption.imitation.scale:"),
     ('reduce = "last"', 'reduce = "median"', "outcomes.critical_last.reduce: must be one of"),
     ('metric = "critical_posts"', 'metric = "critical"', "outcomes.critical_last.metric: unknown"),
     ("k = 13", "kk = 13", "outcomes.gap_mean.kk: unknown field"),
@@ -158,11 +174,13 @@ def test_cli_reports_a_bad_sweep_in_one_line_with_exit_2(
     assert "missing.toml: file not found" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("name", ["mandatory-date.toml", "sobol.toml"])
-def test_bundled_example_sweeps_are_valid(name: str) -> None:
-    path = Path(__file__).parents[2] / "examples" / name
-    spec = SweepSpec.load(path)
-    assert len(spec.points()) == {"mandatory-date.toml": 32, "sobol.toml": 512}[name]
+@pytest.mark.parametrize(("path", "runs"), [
+    ("examples/mandatory-date.toml", 32), ("examples/sobol.toml", 512),
+    ("calibration/press-account-control-scan.toml", 800),
+])  # fmt: skip
+def test_bundled_example_sweeps_are_valid(path: str, runs: int) -> None:
+    spec = SweepSpec.load(Path(__file__).parents[2] / path)
+    assert len(spec.points()) == runs
 
 
 def test_the_mandatory_date_example_varies_the_mandatory_date() -> None:

@@ -36,6 +36,9 @@ class Parameter:
         The values to choose from (instead of a range).
     integer : bool
         Round range samples to integers (for integer fields such as ``population.agents``).
+    log : bool
+        A log-uniform range: the column is ``log(value)`` on ``[log low, log high]``, so every
+        sampler spreads its points evenly over orders of magnitude.
     levels : int
         Number of grid levels of a range under the ``grid`` sampler.
 
@@ -46,6 +49,9 @@ class Parameter:
     ((0.0, 3.0), 1.0, 1.0)
     >>> Parameter("graph.degree", low=2, high=10, integer=True).value(4.6)
     5
+    >>> q = Parameter("expression.threshold.a", low=0.5, high=10.0, log=True)
+    >>> [round(q.value(x), 6) for x in q.bounds]
+    [0.5, 10.0]
     """
 
     name: str
@@ -54,6 +60,7 @@ class Parameter:
     values: tuple[Any, ...] | None = None
     integer: bool = False
     levels: int = 3
+    log: bool = False
 
     @property
     def bounds(self) -> tuple[float, float]:
@@ -61,12 +68,17 @@ class Parameter:
         if self.values is not None:
             return 0.0, float(len(self.values))
         assert self.low is not None and self.high is not None
+        if self.log:
+            return math.log(self.low), math.log(self.high)
         return float(self.low), float(self.high)
 
     def value(self, x: float) -> Any:
         """The scenario value of a problem-space coordinate."""
         if self.values is not None:
             return self.values[min(max(math.floor(x), 0), len(self.values) - 1)]
+        if self.log:
+            assert self.low is not None and self.high is not None
+            x = min(max(math.exp(x), self.low), self.high)  # exp(log(x)) may step just outside
         if self.integer:
             return round(float(x))
         return float(x)
@@ -77,7 +89,7 @@ class Parameter:
             return np.arange(len(self.values), dtype=np.float64)
         lo, hi = self.bounds
         points = np.linspace(lo, hi, self.levels)
-        if self.integer:
+        if self.integer and not self.log:  # a log grid is rounded in value()
             points = np.unique(np.round(points))
         return points
 

@@ -16,7 +16,8 @@ Fields (``*`` required)::
     second_order   sobol: also second-order indices (default false)
     num_levels     morris: grid levels (default 4)
     [set]          fixed overrides of the base scenario, dotted field paths
-    [parameters]*  dotted field path = { low, high [, levels] } or { values = [...] }
+    [parameters]*  dotted field path = { low, high [, levels] [, scale] } or { values = [...] };
+                   scale "log" samples a range log-uniformly (low > 0)
     [outcomes]*    name = "EXPR" or { metric = "EXPR" [, reduce [, k]] }: an expression of
                    the outcome language (experiments.outcomes), read at the last step unless
                    it is one number of a run (mean(x, 40, 52)); reduce, for a series, in last,
@@ -275,8 +276,8 @@ def _parameter(name: str, spec: ParameterModel, base: Scenario, levels: int) -> 
         assert spec.low is not None and spec.high is not None
         integer = isinstance(current, int) and not isinstance(current, bool)
         param = Parameter(name, low=float(spec.low), high=float(spec.high), integer=integer,
-                          levels=spec.levels or levels)  # fmt: skip
-        tried = [param.value(spec.low), param.value(spec.high)]
+                          levels=spec.levels or levels, log=spec.scale == "log")  # fmt: skip
+        tried = [param.value(x) for x in param.bounds]
     for value in tried:
         check_value(base, name, value)
     return param

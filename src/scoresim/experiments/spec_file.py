@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
@@ -102,10 +102,11 @@ Number = Annotated[int | float, _is("a finite number", _finite), _is("a number",
 
 
 class ParameterModel(InputModel):
-    """A varied field: ``{ low, high [, levels] }`` or ``{ values = [...] }``."""
+    """A varied field: ``{ low, high [, levels] [, scale] }`` or ``{ values = [...] }``."""
 
     low: Number | None = None
     high: Number | None = None
+    scale: Literal["linear", "log"] = "linear"
     values: Annotated[list[Any], _is("a non-empty list", lambda v: isinstance(v, list) and v,
                                      shown=False)] | None = None  # fmt: skip
     levels: PositiveInteger | None = None
@@ -120,6 +121,8 @@ class ParameterModel(InputModel):
             raise ValueError("a range needs both low and high")
         if not self.low < self.high:
             raise ValueError(f"low: must be below high ({self.low} >= {self.high})")
+        if self.scale == "log" and self.low <= 0:
+            raise ValueError(f"low: a log scale needs low > 0 (got {self.low})")
         return self
 
 
