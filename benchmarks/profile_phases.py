@@ -224,10 +224,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--steps", type=int, default=8, help="profiled steps (default 8)")
     ap.add_argument("--warm", type=int, default=2, help="unprofiled steps first (default 2)")
     ap.add_argument("--preset", default="seed")
-    ap.add_argument("--threads", type=int, nargs="+", default=None,
-                    help="numba thread counts, each in its own process (default: 1, then all)")
-    ap.add_argument("--json", type=Path, default=None,
-                    help="write here (default benchmarks/out/profile-<date>.json)")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        nargs="+",
+        default=None,
+        help="numba thread counts, each in its own process (default: 1, then all)",
+    )
+    ap.add_argument(
+        "--json",
+        type=Path,
+        default=None,
+        help="write here (default benchmarks/out/profile-<date>.json)",
+    )
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
@@ -247,13 +256,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"profile: {label} thread(s) ...", file=sys.stderr, flush=True)
         results.append(run(args.agents, args.steps, args.warm, args.preset, threads))
         print_profile(results[-1], console)
-    report = {"created": time.strftime("%Y-%m-%dT%H:%M:%S"), "results": results,
-              "probe_ms": [probe_before, host_probe_ms()], "load": list(os.getloadavg())}
+    report = {
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "results": results,
+        "probe_ms": [probe_before, host_probe_ms()],
+        "load": list(os.getloadavg()),
+    }
     path = args.json or OUT / f"profile-{time.strftime('%Y-%m-%d-%H%M%S')}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=2) + "\n")
-    console.print(f"host-speed probe before {report['probe_ms'][0]:.0f} ms, after "
-                  f"{report['probe_ms'][1]:.0f} ms; load {report['load'][0]:.2f}; JSON: {path}")
+    console.print(
+        f"host-speed probe before {report['probe_ms'][0]:.0f} ms, after "
+        f"{report['probe_ms'][1]:.0f} ms; load {report['load'][0]:.2f}; JSON: {path}"
+    )
     for r in results:
         share = metrics_share(r)
         verdict = "PASS" if share <= TARGET_METRICS_SHARE else "FAIL"
