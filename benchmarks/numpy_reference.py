@@ -98,20 +98,27 @@ class Reference:
 
     # ------------------------------------------------------------------ helpers
     def _edges(self) -> None:
-        self.src, self.dst = np.divmod(self.keys, self.n)
-        self.deg = np.bincount(self.src, minlength=self.n)
-        self.indptr = np.concatenate([[0], np.cumsum(self.deg)])
+        """The CSR view of the sorted keys: row offsets, degrees, each entry's two ends."""
+        self.indptr = np.searchsorted(self.keys, np.arange(self.n + 1) * self.n)
+        self.deg = np.diff(self.indptr)
+        self.src = np.repeat(np.arange(self.n), self.deg)
+        self.dst = self.keys - self.src * self.n
 
     def tier_of(self, score: np.ndarray) -> np.ndarray:
         return np.searchsorted(self.tier_min, score, side="right") - 1
 
-    def nsum(self, x: np.ndarray) -> np.ndarray:
-        """Sum of ``x`` over each agent's neighbours."""
-        return np.bincount(self.src, weights=x[self.dst], minlength=self.n)
+    def nsum(self, *columns: np.ndarray) -> np.ndarray:
+        """Sums of each column over each agent's neighbours (``np.bincount`` along the
+        directed edges), one row per column."""
+        return np.array(
+            [np.bincount(self.src, weights=c[self.dst], minlength=self.n) for c in columns]
+        )
 
-    def share(self, x: np.ndarray) -> np.ndarray:
-        """Mean of ``x`` over each agent's neighbours (0 without neighbours)."""
-        return np.divide(self.nsum(x), self.deg, out=np.zeros(self.n), where=self.deg > 0)
+    def share(self, *columns: np.ndarray) -> np.ndarray:
+        """Means of each column over each agent's neighbours (0 without neighbours)."""
+        return np.divide(
+            self.nsum(*columns), self.deg, out=np.zeros((len(columns), self.n)), where=self.deg > 0
+        )
 
     def split(self, count: np.ndarray, probs: list[np.ndarray]) -> list[np.ndarray]:
         """A multinomial split of ``count`` by ``probs`` (summing to 1), as chained binomials."""
@@ -131,7 +138,7 @@ class Reference:
         if sc.mandatory_step is not None and self.t >= sc.mandatory_step:
             self.enrolled[:] = True
         else:
-            p = ad.innovation + ad.imitation * self.share(self.enrolled.astype(float))
+            p = ad.innovation + ad.imitation * self.share(self.enrolled)[0]
             self.enrolled |= rng.random(n) < p
         en = self.enrolled
         # 2.2 activity
@@ -165,9 +172,8 @@ class Reference:
         )
         s = self.score
         events = np.clip(events, -pol.max_step_change, pol.max_step_change)
-        friends_e = self.nsum(en.astype(float))
-        mean_e = np.divide(self.nsum(s * en), friends_e, out=s.copy(), where=friends_e > 0)
-        low = self.nsum((en & (s < pol.low_threshold)).astype(float))
+        friends_e, sum_e, low = self.nsum(en, s * en, en & (s < pol.low_threshold))
+        mean_e = np.divide(sum_e, friends_e, out=s.copy(), where=friends_e > 0)
         new = (
             s
             + events
@@ -195,8 +201,7 @@ class Reference:
         travel_denied = np.count_nonzero((rng.random(n) < eco.travel) & en & self.ban[tier])
         self.wealth += self.income * self.employed * (1.0 + eco.loan_income_bonus * self.has_loan)
         # 2.5 adaptation (neighbours read at the start of the phase)
-        fs = self.share(sanctioned.astype(float))
-        pf = self.share((en & self.public[tier]).astype(float))
+        fs, pf, climate = self.share(sanctioned, en & self.public[tier], expressed)
         risk = (1 - aa.risk_rate) * self.risk + aa.risk_rate * (
             aa.risk_own_weight * sanctioned + aa.risk_friends_weight * fs
         )
@@ -214,7 +219,7 @@ class Reference:
             en, self.buy_conform + aa.conform_rate * (self.fear * pressure - self.buy_conform), 0.0
         )
         self.gaming = np.where(en, gaming, 0.0)
-        self.climate = np.where(self.deg > 0, self.share(expressed), self.dissent)
+        self.climate = np.where(self.deg > 0, climate, self.dissent)
         self.dissent = (1 - aa.opinion_rate) * self.dissent + aa.opinion_rate * (
             aa.climate_weight * self.climate + (1 - aa.climate_weight) * self.dissent0
         )
