@@ -46,9 +46,11 @@ print(json.dumps({"s_per_step": wall / steps, "cpu_per_step": cpu / steps}))
 def default_steps(agents: int) -> int:
     """Steps per measurement: short runs, longer where a step is short.
 
-    >>> [default_steps(n) for n in (10**3, 10**5, 10**6, 10**7)]
-    [52, 52, 10, 3]
+    >>> [default_steps(n) for n in (10**3, 10**4, 10**5, 10**6, 10**7)]
+    [156, 156, 52, 10, 3]
     """
+    if agents <= 10_000:
+        return 156
     return 52 if agents <= 100_000 else 10 if agents <= 1_000_000 else 3
 
 
@@ -98,7 +100,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--sizes", nargs="+", type=lambda s: int(float(s)), default=[10**3, 10**4, 10**5, 10**6]
     )
-    ap.add_argument("--steps", type=int, default=None, help="default: 52, 10 at 10^6, 3 above")
+    ap.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help="default: 156 up to 10^4, 52 at 10^5, 10 at 10^6, 3 above",
+    )
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2, help="NUMBA_NUM_THREADS (default 2)")
     ap.add_argument("--preset", default="seed")
