@@ -4,6 +4,8 @@ Each thread count runs in a fresh interpreter (``NUMBA_NUM_THREADS=1``, then all
 small run loads the kernels, ``--warm`` steps at N agents settle the buffers, then ``--steps``
 steps run under :class:`scoresim.phases.profiling.KernelProfile`, which charges every compiled
 kernel call to its phase (the rest of a phase's time is numpy and Python around the kernels).
+Times are wall clock; ``CPU ms`` is the process's CPU time in the phase, all threads (the
+metrics' is the rest of the step's), the steadier figure on a shared host.
 
 The floor of a phase is the bytes it must read and write in a step (:data:`TRAFFIC`: each
 array it touches once, at its dtype and size, the graph's CSR included) over this machine's
@@ -155,6 +157,8 @@ def worker(agents: int, steps: int, warm: int, preset: str) -> dict:
         "agents": agents, "steps": steps, "threads": threads, "preset": preset,
         "step_seconds": wall / steps, "cpu_seconds_per_step": cpu / steps,
         "phase_seconds": {k: (v - before[k]) / steps for k, v in sim.phase_seconds.items()},
+        "phase_cpu_seconds": {**{k: v / steps for k, v in profile.phase_cpu.items()},
+                              "metrics": (cpu - sum(profile.phase_cpu.values())) / steps},
         "kernel_seconds": {p: {k: s / steps for k, s in ks.items()}
                            for p, ks in profile.by_phase().items()},
         "bytes": traffic_bytes(sim.society, sim.record),
@@ -195,24 +199,29 @@ def print_profile(result: dict, console) -> None:
     t = Table(title=f"profile: {result['preset']}, {result['agents']:,} agents, "
                     f"{result['threads']} thread(s), {result['steps']} steps; "
                     f"bandwidth {bw / 1e9:.1f} GB/s (numpy copy)")  # fmt: skip
-    for col in ("phase / kernel", "ms/step", "share", "MB/step", "floor ms", "x floor"):
+    cpu = result.get("phase_cpu_seconds", {})
+    cols = ("phase / kernel", "ms/step", "CPU ms", "share", "MB/step", "floor ms", "x floor")
+    for col in cols:
         t.add_column(col, justify="left" if col == "phase / kernel" else "right")
+
+    def row(name: str, seconds: float, cpu_s: float | None = None, nbytes: int | None = None):
+        cells = [name, f"{1e3 * seconds:.2f}", "" if cpu_s is None else f"{1e3 * cpu_s:.2f}",
+                 f"{100 * seconds / total:.1f}%"]  # fmt: skip
+        if nbytes is not None:
+            floor = nbytes / bw
+            ratio = f"{seconds / floor:.1f}" if floor > 0 else "-"
+            cells += [f"{nbytes / 1e6:.1f}", f"{1e3 * floor:.2f}", ratio]
+        t.add_row(*cells, *[""] * (len(cols) - len(cells)))
+
     for phase, seconds in ps.items():
-        nbytes = result["bytes"].get(phase, 0)
-        floor = nbytes / bw
-        ratio = f"{seconds / floor:.1f}" if floor > 0 else "-"
-        t.add_row(phase, f"{1e3 * seconds:.2f}", f"{100 * seconds / total:.1f}%",
-                  f"{nbytes / 1e6:.1f}", f"{1e3 * floor:.2f}", ratio)  # fmt: skip
+        row(phase, seconds, cpu.get(phase), result["bytes"].get(phase, 0))
         kernels = result["kernel_seconds"].get(phase, {})
         for name, ks in sorted(kernels.items(), key=lambda kv: -kv[1]):
-            t.add_row(f"  {name}", f"{1e3 * ks:.2f}", f"{100 * ks / total:.1f}%", "", "", "")
+            row(f"  {name}", ks)
         rest = seconds - sum(kernels.values())
         if kernels and rest > 0:
-            t.add_row("  (numpy, Python)", f"{1e3 * rest:.2f}", f"{100 * rest / total:.1f}%",
-                      "", "", "")  # fmt: skip
-    floor = sum(result["bytes"].values()) / bw
-    t.add_row("step", f"{1e3 * total:.2f}", "100%", f"{sum(result['bytes'].values()) / 1e6:.1f}",
-              f"{1e3 * floor:.2f}", f"{total / floor:.1f}")  # fmt: skip
+            row("  (numpy, Python)", rest)
+    row("step", total, sum(cpu.values()) if cpu else None, sum(result["bytes"].values()))
     console.print(t)
     console.print(f"wall {result['step_seconds']:.4f} s/step, CPU "
                   f"{result['cpu_seconds_per_step']:.4f} s/step")  # fmt: skip

@@ -34,6 +34,7 @@ def test_kernels_are_charged_to_their_phase_within_its_time() -> None:
     with profile.active():
         sim.run()
     assert [p.name for p in sim.phases] == list(sim.phase_seconds)[:-1]
+    assert list(profile.phase_cpu) == [p.name for p in sim.phases]
     assert profile.calls["scoring", "_score"] == STEPS  # one scoring pass per step
     assert profile.calls["activity", "_draw"] >= STEPS  # redrawn only into wider counts
     assert profile.calls[OUTSIDE, "_opinion_sums"] == STEPS  # the metrics row's

@@ -41,18 +41,23 @@ class KernelProfile:
     def __init__(self) -> None:
         self.seconds: defaultdict[tuple[str, str], float] = defaultdict(float)
         self.calls: defaultdict[tuple[str, str], int] = defaultdict(int)
+        #: CPU seconds of the process (all its threads) while each wrapped phase ran
+        self.phase_cpu: defaultdict[str, float] = defaultdict(float)
         self.phase = OUTSIDE
 
     def wrap(self, phases: Sequence[Phase]) -> tuple[Phase, ...]:
-        """``phases`` with run functions that set :attr:`phase` while they run."""
+        """``phases`` with run functions that set :attr:`phase` while they run and add up
+        their CPU time in :attr:`phase_cpu`."""
 
         def labelled(phase: Phase) -> Phase:
             def run(*args: Any) -> None:
                 self.phase = phase.name
+                started = time.process_time()
                 try:
                     phase.run(*args)
                 finally:
                     self.phase = OUTSIDE
+                    self.phase_cpu[phase.name] += time.process_time() - started
 
             return phase._replace(run=run)
 
