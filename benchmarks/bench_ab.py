@@ -6,7 +6,9 @@ with ``NUMBA_NUM_THREADS=--threads``: it loads the kernels on a small run, then 
 ``Simulation(preset, N agents, S steps)`` step by step. Each side first runs once untimed (the
 ref's kernels compile into its fresh tree), then the rounds alternate old, new / new, old so
 that a drift of the host's speed falls on both. Per size: best and median seconds per step of
-each, the ratio new / old of the bests, and PASS when it is at most ``1 + --tolerance``.
+each, the ratio new / old of the bests (and of the best CPU seconds per step, all threads:
+steadier on a busy host, though idle threads spinning count too), and PASS when the wall
+ratio is at most ``1 + --tolerance``.
 
     .venv/bin/python benchmarks/bench_ab.py --base main                     # 10^3 .. 10^6
     .venv/bin/python benchmarks/bench_ab.py --base 1de8232 --sizes 1e6 --tolerance 0.02
@@ -163,21 +165,25 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"{'N':>10} {'old best':>9} {'old med':>9} {'new best':>9} {'new med':>9} "
-        f"{'new/old':>8}  verdict (s/step; <= {1 + args.tolerance:g}x)"
+        f"{'new/old':>8} {'CPU n/o':>8}  verdict (wall s/step; <= {1 + args.tolerance:g}x)"
     )
     for n, sides in found.items():
         old = [m["s_per_step"] for m in sides["old"]]
         new = [m["s_per_step"] for m in sides["new"]]
         v = verdict(min(old), min(new), args.tolerance)
+        cpu = min(m["cpu_per_step"] for m in sides["new"]) / min(
+            m["cpu_per_step"] for m in sides["old"]
+        )
         report["sizes"][str(n)] = {
             "old": sides["old"],
             "new": sides["new"],
             "ratio": min(new) / min(old),
+            "cpu_ratio": cpu,
             "pass": v == "PASS",
         }
         print(
             f"{n:>10,} {min(old):9.5f} {statistics.median(old):9.5f} {min(new):9.5f} "
-            f"{statistics.median(new):9.5f} {min(new) / min(old):8.3f}  {v}"
+            f"{statistics.median(new):9.5f} {min(new) / min(old):8.3f} {cpu:8.3f}  {v}"
         )
     print(
         f"host-speed probe before {probe:.0f} ms, after {report['probe_ms'][1]:.0f} ms; "
