@@ -3,8 +3,9 @@
 The ref is checked out into a throwaway git worktree under a temporary directory (removed at
 the end). Every measurement is a fresh interpreter whose ``PYTHONPATH`` is its tree's ``src``,
 with ``NUMBA_NUM_THREADS=--threads``: it loads the kernels on a small run, then times
-``Simulation(preset, N agents, S steps)`` step by step. Each side first runs once untimed (the
-ref's kernels compile into its fresh tree), then the rounds alternate old, new / new, old so
+``Simulation(preset, N agents, S steps)`` step by step. Each side first runs :data:`LOAD` once
+(both flavours of every kernel compile into the ref's fresh tree, so that no timed run pays
+for a compilation), then the rounds alternate old, new / new, old so
 that a drift of the host's speed falls on both. Per size: best and median seconds per step of
 each, the ratio new / old of the bests (and of the best CPU seconds per step, all threads:
 steadier on a busy host, though idle threads spinning count too), and PASS when the wall
@@ -45,6 +46,22 @@ print(json.dumps({"s_per_step": wall / steps, "cpu_per_step": cpu / steps}))
 """
 
 
+#: run once per tree before the rounds: compiles (or loads) both flavours of every kernel into
+#: the tree's numba cache, on a small run that enrols everyone at once so that every phase's
+#: paths run (the network's drops and additions included), with the parallel flavours forced
+LOAD = """
+import sys
+from scoresim import Scenario, Simulation
+from scoresim.core import jit
+small = Scenario.preset(sys.argv[1]).with_overrides(
+    {"population.agents": 2000, "steps": 12, "adoption.mandatory_step": 1})
+least, jit.PARALLEL_MIN_SIZE = jit.PARALLEL_MIN_SIZE, 0
+Simulation(small).run()
+jit.PARALLEL_MIN_SIZE = least
+Simulation(small).run()
+"""
+
+
 def default_steps(agents: int) -> int:
     """Steps per measurement: short runs, longer where a step is short.
 
@@ -56,15 +73,19 @@ def default_steps(agents: int) -> int:
     return 52 if agents <= 100_000 else 10 if agents <= 1_000_000 else 3
 
 
-def measure(tree: Path, preset: str, agents: int, steps: int, threads: int) -> dict:
-    """One measurement of ``tree``'s code in a fresh interpreter."""
+def measure(
+    tree: Path, preset: str, agents: int, steps: int, threads: int, code: str = MEASURE
+) -> dict:
+    """One measurement of ``tree``'s code in a fresh interpreter (``code``: :data:`MEASURE`,
+    or :data:`LOAD`, which measures nothing)."""
     env = os.environ | {"PYTHONPATH": str(tree / "src"), "NUMBA_NUM_THREADS": str(threads)}
-    cmd = [sys.executable, "-c", MEASURE, preset, str(agents), str(steps)]
+    cmd = [sys.executable, "-c", code, preset, str(agents), str(steps)]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if out.returncode != 0:
         sys.stderr.write(out.stderr)
         raise SystemExit(f"measurement failed in {tree} (exit {out.returncode})")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    lines = out.stdout.strip().splitlines()
+    return json.loads(lines[-1]) if lines else {}
 
 
 def verdict(old: float, new: float, tolerance: float) -> str:
@@ -83,7 +104,7 @@ def ab(
     trees = {"old": base_tree, "new": NEW_TREE}
     for side, tree in trees.items():  # compiles the ref's kernels into its fresh tree
         print(f"loading {side} ({tree}) ...", file=sys.stderr, flush=True)
-        measure(tree, preset, 1000, 1, threads)
+        measure(tree, preset, 0, 0, threads, LOAD)
     found: dict[int, dict[str, list[dict]]] = {n: {"old": [], "new": []} for n in sizes}
     for r in range(rounds):
         order = ("old", "new") if r % 2 == 0 else ("new", "old")
