@@ -7,6 +7,8 @@ STEPS  ?= 312
 SEED   ?= 1
 REPLICATIONS ?= 5
 WORKERS ?= 2
+# the code before issue 22's performance work: bench_ab.py's baseline (two threads no slower)
+AB_BASE ?= 35469fc
 
 .PHONY: run test soak docs lint bench bench-large bench-mesa bench-agree clean
 
@@ -55,21 +57,29 @@ docs: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks
 
-# Benchmarks (issue 5): figures and targets, never timed unit tests. See benchmarks/README.md.
+# Benchmarks (issues 5 and 22): figures and targets, never timed unit tests. See
+# benchmarks/README.md. The last step prints issue 22's targets with their verdicts.
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench.py
 	$(BIN)/python benchmarks/bench_presets.py --agents 1000000 --steps 20
-	$(BIN)/python benchmarks/bench_calibrate.py --agents 20000 --steps 180 --workers 2
+	$(BIN)/python benchmarks/profile_phases.py
+	$(BIN)/python benchmarks/vs_numpy.py
+	$(BIN)/python benchmarks/bench_calibrate.py --agents 20000 --steps 180 --workers 2 --json benchmarks/out/calibrate-latest.json
 	$(BIN)/python benchmarks/bench_precision.py --agents 10000 --steps 104 --replications 20 --workers 2
+	$(BIN)/python benchmarks/bench_ab.py --base $(AB_BASE) --rounds 2
+	$(BIN)/python benchmarks/verdicts.py
 
 bench-large: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench.py --large
+	$(BIN)/python benchmarks/bench_ab.py --base $(AB_BASE) --sizes 1e7 --rounds 1
+	$(BIN)/python benchmarks/verdicts.py
 
 bench-mesa: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/mesa_model.py
 
 bench-agree: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/check_agreement.py --jobs 2
+	$(BIN)/python benchmarks/vs_numpy.py --agree --jobs 2
 
 clean:
 	rm -rf $(VENV) results .pytest_cache docs/_build docs/jupyter_execute

@@ -13,6 +13,7 @@ workers (``make bench``).
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import time
 from pathlib import Path
@@ -45,8 +46,14 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=180)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--points", type=int, default=16)
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args()
     rate, sims, wall = throughput(args.agents, args.steps, args.workers, args.points)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        figures = {"sims_per_minute": rate, "simulations": sims, "wall_seconds": wall,
+                   "agents": args.agents, "steps": args.steps, "workers": args.workers}  # fmt: skip
+        args.json.write_text(json.dumps(figures) + "\n")
     print(
         f"calibration throughput: {rate:.1f} simulations per minute ({sims} simulations of "
         f"{args.agents:,} agents x {args.steps} steps in {wall:.1f} s on {args.workers} "

@@ -1,0 +1,231 @@
+"""scoresim against the plain numpy reference of model v1 (benchmarks/numpy_reference.py).
+
+Timing (issue 22): both as whole processes on one thread (``NUMBA_NUM_THREADS``,
+``OMP_NUM_THREADS``, ``MKL_NUM_THREADS``, ``OPENBLAS_NUM_THREADS`` = 1), ``seed-v1`` at
+10^6 x 52: ``scoresim run`` (start-up, kernels, setup, steps and its output files) and
+``numpy_reference.py`` (start-up, setup, steps and metrics), interleaved over ``--rounds``;
+the best wall of each, their ratio, and PASS when scoresim takes at most half the reference's
+time. Agreement (``--agree``): the means over seeds of a few metrics at a few steps, compared
+as benchmarks/check_agreement.py compares scoresim with Mesa (within ``z`` standard errors plus a
+slack, a flagged comparison re-checked on fresh seeds).
+
+    .venv/bin/python benchmarks/vs_numpy.py                    # 10^6 x 52, 1 round each
+    .venv/bin/python benchmarks/vs_numpy.py --quick            # 10^5 x 10
+    .venv/bin/python benchmarks/vs_numpy.py --reference-only   # the reference alone
+    .venv/bin/python benchmarks/vs_numpy.py --agree            # 5 seeds, 5,000 x 104
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from check_agreement import METRICS, compare  # noqa: E402
+from numpy_reference import PRESET, run_reference, scenario  # noqa: E402
+
+#: scoresim's whole-process time over the reference's, one thread, 10^6 x 52 (issue 22)
+TARGET_RATIO = 0.5
+ONE_THREAD = {
+    k: "1"
+    for k in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+}
+
+
+def timed_process(cmd: list[str]) -> dict[str, float]:
+    """Wall and CPU seconds (user + system) of ``cmd`` as a child on one thread."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd,
+        env=os.environ | ONE_THREAD,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.stderr.write(proc.stderr.read() if proc.stderr else "")
+        raise SystemExit(f"{' '.join(cmd)} failed")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime}
+
+
+def side_by_side(agents: int, steps: int, rounds: int, reference_only: bool) -> dict:
+    """Interleaved whole-process runs of scoresim and the reference; all their figures."""
+    program = str(Path(sys.executable).parent / "scoresim")
+    out: dict = {"agents": agents, "steps": steps, "scoresim": [], "reference": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for r in range(rounds):
+            if not reference_only:
+                print(f"round {r + 1}: scoresim ...", file=sys.stderr, flush=True)
+                out["scoresim"].append(
+                    timed_process(
+                        [
+                            program,
+                            "run",
+                            PRESET,
+                            "--set",
+                            f"population.agents={agents}",
+                            "--set",
+                            f"steps={steps}",
+                            "--seed",
+                            str(r + 1),
+                            "--out",
+                            f"{tmp}/{r}",
+                        ]
+                    )
+                )
+            print(f"round {r + 1}: numpy reference ...", file=sys.stderr, flush=True)
+            out["reference"].append(
+                timed_process(
+                    [
+                        sys.executable,
+                        str(HERE / "numpy_reference.py"),
+                        "--agents",
+                        str(agents),
+                        "--steps",
+                        str(steps),
+                        "--seed",
+                        str(r + 1),
+                    ]
+                )
+            )
+    return out
+
+
+def ratio_verdict(scoresim: float, reference: float, target: float = TARGET_RATIO) -> str:
+    """The line the timing ends with.
+
+    >>> ratio_verdict(9.0, 20.0)
+    'verdict: PASS (scoresim 9.00 s = 0.45x the numpy reference 20.00 s; target <= 0.5x)'
+    """
+    ratio = scoresim / reference
+    verdict = "PASS" if ratio <= target else "FAIL"
+    return (
+        f"verdict: {verdict} (scoresim {scoresim:.2f} s = {ratio:.2f}x the numpy reference "
+        f"{reference:.2f} s; target <= {target:g}x)"
+    )
+
+
+def _one(job: tuple[str, int, int, int, int]) -> tuple[str, pd.DataFrame]:
+    impl, seed, agents, steps, mandatory = job
+    sc = scenario(agents, steps, **{"adoption.mandatory_step": mandatory})
+    if impl == "mesa":  # check_agreement.compare's name for the other implementation
+        return impl, run_reference(sc, seed)
+    import scoresim
+
+    return impl, scoresim.simulate(sc, seed=seed).metrics
+
+
+def agreement(argv: list[str] | None = None) -> int:
+    """Means over seeds of scoresim and the reference; exit status 1 if some disagree."""
+    ap = argparse.ArgumentParser(description="agreement of scoresim and the numpy reference")
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--agents", type=int, default=5000)
+    ap.add_argument("--steps", type=int, default=104)
+    ap.add_argument("--mandatory", type=int, default=52)
+    ap.add_argument("--z", type=float, default=4.0)
+    ap.add_argument("--confirm-seeds", type=int, default=15)
+    ap.add_argument("--jobs", type=int, default=2)
+    args = ap.parse_args(argv)
+    at = sorted({s for s in (1, 13, 26, 51, 52, 78, args.steps) if s <= args.steps})
+    runs: dict[str, list[pd.DataFrame]] = {"scoresim": [], "mesa": []}
+
+    def add(seeds: range, steps: int) -> None:
+        jobs = [
+            (impl, s, args.agents, steps, args.mandatory)
+            for s in seeds
+            for impl in ("scoresim", "mesa")
+        ]
+        with ProcessPoolExecutor(args.jobs) as pool:
+            for impl, df in pool.map(_one, jobs):
+                runs[impl].append(df)
+
+    add(range(1000, 1000 + args.seeds), args.steps)
+    table = compare(runs, at, METRICS, args.z, 1e-3, 2e-3)
+    flagged = table[~table["ok"]]
+    if len(flagged) and args.confirm_seeds:
+        start = 1000 + args.seeds
+        add(range(start, start + args.confirm_seeds), int(flagged["step"].max()))
+        pooled = compare(
+            runs, sorted(set(flagged["step"])), sorted(set(flagged["metric"])), args.z, 1e-3, 2e-3
+        )
+        for idx, r in flagged.iterrows():
+            hit = pooled[(pooled["step"] == r["step"]) & (pooled["metric"] == r["metric"])]
+            table.loc[idx, "ok"] = bool(hit["ok"].iloc[0])
+    table = table.rename(columns={"mesa": "numpy"})
+    with pd.option_context("display.width", 140, "display.max_rows", 200):
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.5g}"))
+    bad = table[~table["ok"]]
+    print(
+        f"agreement: {len(table) - len(bad)} of {len(table)} comparisons agree "
+        f"({args.seeds} seeds, {args.agents:,} agents x {args.steps} steps, mandatory at "
+        f"{args.mandatory}, {args.z:g} SE + slack)"
+    )
+    return 1 if len(bad) else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--agents", type=lambda s: int(float(s)), default=10**6)
+    ap.add_argument("--steps", type=int, default=52)
+    ap.add_argument("--rounds", type=int, default=1, help="interleaved rounds (best of each)")
+    ap.add_argument("--quick", action="store_true", help="10^5 x 10, one round")
+    ap.add_argument("--reference-only", action="store_true", help="time the reference alone")
+    ap.add_argument("--agree", action="store_true", help="the agreement check instead")
+    ap.add_argument(
+        "--json",
+        type=Path,
+        default=None,
+        help="write here (default benchmarks/out/vs-numpy-<date>.json)",
+    )
+    args, rest = ap.parse_known_args(argv)
+    if args.agree:
+        return agreement(rest)
+    if args.quick:
+        args.agents, args.steps, args.rounds = 10**5, 10, 1
+    from bench import host_probe_ms
+
+    probe = host_probe_ms()
+    result = side_by_side(args.agents, args.steps, args.rounds, args.reference_only)
+    result |= {
+        "probe_ms": [probe, host_probe_ms()],
+        "load": list(os.getloadavg()),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+    path = args.json or HERE / "out" / f"vs-numpy-{time.strftime('%Y-%m-%d-%H%M%S')}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    size = f"{args.agents:,} x {args.steps} steps, {PRESET}, one thread, whole process"
+    for name in ("scoresim", "reference"):
+        runs = result[name]
+        if runs:
+            walls = ", ".join(f"{r['wall']:.2f}" for r in runs)
+            cpu = min(r["cpu"] for r in runs)
+            print(
+                f"{name}: wall {walls} s (best {min(r['wall'] for r in runs):.2f}); "
+                f"CPU best {cpu:.2f} s  [{size}]"
+            )
+    print(
+        f"host-speed probe before {probe:.0f} ms, after {result['probe_ms'][1]:.0f} ms; "
+        f"load {result['load'][0]:.2f}; JSON: {path}"
+    )
+    if result["scoresim"]:
+        best = {k: min(r["wall"] for r in result[k]) for k in ("scoresim", "reference")}
+        print(ratio_verdict(best["scoresim"], best["reference"]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
