@@ -56,9 +56,12 @@ def uniform(akey: np.uint64, counter: int) -> float:
     return float(mix64(akey + np.uint64(counter + 1) * _GOLDEN) >> _S11) * _TO_UNIT
 
 
-@njit(cache=True)
+@njit(inline="always", cache=True)
 def poisson(akey: np.uint64, counter: int, lam: float) -> tuple[int, int]:
-    """A Poisson(lam) draw using uniforms from ``counter`` on; returns (value, next counter)."""
+    """A Poisson(lam) draw using uniforms from ``counter`` on; returns (value, next counter).
+
+    Inlined where it is called: the inversion for small means, the common case, is a short loop
+    a call would cost a fifth of; the rejection method for large ones stays a call."""
     if lam <= 0.0:
         return 0, counter
     if lam < 10.0:
@@ -71,6 +74,12 @@ def poisson(akey: np.uint64, counter: int, lam: float) -> tuple[int, int]:
             p *= lam * _RECIPROCALS[k] if k < _RECIPROCALS.size else lam / k
             cdf += p
         return k, counter + 1
+    return _poisson_ptrs(akey, counter, lam)
+
+
+@njit(cache=True)
+def _poisson_ptrs(akey: np.uint64, counter: int, lam: float) -> tuple[int, int]:
+    """Hörmann's PTRS for ``lam >= 10``: a Poisson draw using uniforms from ``counter`` on."""
     slam = math.sqrt(lam)
     loglam = math.log(lam)
     b = 0.931 + 2.53 * slam
