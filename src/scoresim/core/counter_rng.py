@@ -56,23 +56,70 @@ def uniform(akey: np.uint64, counter: int) -> float:
     return float(mix64(akey + np.uint64(counter + 1) * _GOLDEN) >> _S11) * _TO_UNIT
 
 
+#: Poisson means below this are drawn by inversion (one uniform), others by PTRS
+INVERSION_BELOW = 10.0
+
+
+@njit(inline="always", cache=True)
+def by_inversion(lam: float) -> bool:
+    """Whether :func:`poisson` draws a Poisson(lam) by inversion (``0 < lam < 10``)."""
+    return 0.0 < lam < INVERSION_BELOW
+
+
+@njit(inline="always", cache=True)
+def inversion_continues(u: float, cdf: float, k: int) -> bool:
+    """Whether the inversion of ``u`` goes past ``k`` (capped at 1000)."""
+    return u > cdf and k < 1000
+
+
+@njit(inline="always", cache=True)
+def inversion_term(term: float, lam: float, k: int) -> float:
+    """The Poisson probability of ``k`` from that of ``k - 1`` (``term``)."""
+    return term * (lam * _RECIPROCALS[k] if k < _RECIPROCALS.size else lam / k)
+
+
+@njit(inline="always", cache=True)
+def poisson_start(akey: np.uint64, counter: int, lam: float) -> tuple[float, float, int, int]:
+    """Start a Poisson(lam) draw from ``counter`` whose count a loop finds one unit at a time
+    (:func:`poisson_continues`, :func:`inversion_term`), so that the loop can do the work of
+    each unit as soon as it is known to exist: the same numbers as :func:`poisson`, in one loop
+    where a draw of the count and a loop over it would each end in a mispredicted branch.
+
+    Returns ``(u, term, known, first)``: the inversion's uniform and ``exp(-lam)``, and
+    ``known = -1``; or, for a mean the inversion does not draw, the count ``known`` drawn at
+    once. ``first`` is the counter of the first uniform after the count's own (unit ``k``'s
+    is ``first + k - 1``; the next draw's, ``first + count``)."""
+    if by_inversion(lam):
+        return uniform(akey, counter), math.exp(-lam), -1, counter + 1
+    known, first = poisson(akey, counter, lam)
+    return 0.0, 0.0, known, first
+
+
+@njit(inline="always", cache=True)
+def poisson_continues(u: float, cdf: float, known: int, k: int) -> bool:
+    """Whether the count of a draw begun by :func:`poisson_start` goes past ``k``."""
+    return k < known if known >= 0 else inversion_continues(u, cdf, k)
+
+
 @njit(inline="always", cache=True)
 def poisson(akey: np.uint64, counter: int, lam: float) -> tuple[int, int]:
     """A Poisson(lam) draw using uniforms from ``counter`` on; returns (value, next counter).
 
     Inlined where it is called: the inversion for small means, the common case, is a short loop
-    a call would cost a fifth of; the rejection method for large ones stays a call."""
+    a call would cost a fifth of; the rejection method for large ones stays a call. A caller
+    may run the inversion's loop itself (:func:`by_inversion`, :func:`inversion_continues`,
+    :func:`inversion_term`) to do work per unit of the count inside it."""
     if lam <= 0.0:
         return 0, counter
-    if lam < 10.0:
+    if lam < INVERSION_BELOW:
         u = uniform(akey, counter)
-        p = math.exp(-lam)
-        cdf = p
+        term = math.exp(-lam)
+        cdf = term
         k = 0
-        while u > cdf and k < 1000:
+        while inversion_continues(u, cdf, k):
             k += 1
-            p *= lam * _RECIPROCALS[k] if k < _RECIPROCALS.size else lam / k
-            cdf += p
+            term = inversion_term(term, lam, k)
+            cdf += term
         return k, counter + 1
     return _poisson_ptrs(akey, counter, lam)
 

@@ -14,7 +14,14 @@ from typing import NamedTuple
 import numpy as np
 from numba import prange
 
-from scoresim.core.counter_rng import agent_key, poisson, step_key, uniform
+from scoresim.core.counter_rng import (
+    agent_key,
+    inversion_term,
+    poisson_continues,
+    poisson_start,
+    step_key,
+    uniform,
+)
 from scoresim.core.jit import SUM_CHUNKS, kernel, use_threads
 from scoresim.phases.params import Params
 from scoresim.phases.phase import Phase
@@ -82,10 +89,15 @@ def _draw(
                 critical[k, i] = 0
             n_loyal = 0
             lam = post_rate[i] * reach
-            n_posts, c = poisson(akey, 0, lam)
-            for _ in range(n_posts):
-                u = uniform(akey, c)
-                c += 1
+            # post k's uniform is drawn once the count is known to reach k (poisson_start)
+            u0, term, known, first = poisson_start(akey, 0, lam)
+            cdf = term
+            n_posts = 0
+            while poisson_continues(u0, cdf, known, n_posts):
+                n_posts += 1
+                term = inversion_term(term, lam, n_posts)
+                cdf += term
+                u = uniform(akey, first + n_posts - 1)
                 if u < p_c:  # rare: the branch predicts well
                     k = 0
                     while k + 1 < n_topics and u >= p_c * topic_cumulative[k]:
@@ -101,12 +113,15 @@ def _draw(
             p_d = min(
                 1.0 - p_u, p.desirable_share * (1.0 + p.desirable_conform_gain * buy_conform[i])
             )
-            n_buys, c = poisson(akey, c, buy_rate[i])
-            n_u = 0
-            n_d = 0
-            for _ in range(n_buys):
-                u = uniform(akey, c)
-                c += 1
+            lam = buy_rate[i]
+            u0, term, known, first = poisson_start(akey, first + n_posts, lam)
+            cdf = term
+            n_buys = n_u = n_d = 0
+            while poisson_continues(u0, cdf, known, n_buys):
+                n_buys += 1
+                term = inversion_term(term, lam, n_buys)
+                cdf += term
+                u = uniform(akey, first + n_buys - 1)
                 n_u += u < p_u
                 n_d += (u >= p_u) & (u < p_u + p_d)
             undesirable[i] = n_u
