@@ -1,5 +1,6 @@
-"""Statistics the kernels and the metrics share: a correlation from running sums or from centred
-co-moments (the kernels that sum over agents in fixed chunks), percentiles of an ordered array."""
+"""Statistics the kernels and the metrics share: the totals of per-chunk sums (the kernels that
+sum over agents in fixed chunks), a correlation from running sums or from centred co-moments,
+percentiles of an ordered array."""
 
 from __future__ import annotations
 
@@ -33,6 +34,24 @@ def pearson_of_sums(
     if not (0.0 < var_x < math.inf and 0.0 < var_y < math.inf):
         return NAN
     return float(cov / math.sqrt(var_x * var_y))
+
+
+@njit(cache=True, nogil=True)
+def column_sums(rows: np.ndarray) -> np.ndarray:
+    """The total of each column of ``rows`` (a kernel's per-chunk sums, one row per chunk; float
+    or integer), summed from 0 one row after the other in row order, so the bits depend only
+    on the rows and not on the threads that filled them. Element by element: in a
+    ``parallel=True`` kernel an array expression would be a parallel region of its own (this
+    is compiled apart).
+
+    >>> column_sums(np.array([[1.0, 2.0], [0.5, 0.25]]))
+    array([1.5 , 2.25])
+    """
+    total = np.zeros(rows.shape[1], rows.dtype)
+    for c in range(rows.shape[0]):
+        for k in range(rows.shape[1]):
+            total[k] += rows[c, k]
+    return total
 
 
 #: the columns of a row of centred co-moments: the count, the two means and the sums of

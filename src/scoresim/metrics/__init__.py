@@ -18,7 +18,7 @@ from numba import njit, prange
 from scoresim.core.buffers import SPARE_FLOATS, reuse_or_empty
 from scoresim.core.jit import SUM_CHUNKS as _CHUNKS
 from scoresim.core.jit import kernel, use_threads
-from scoresim.core.moments import pearson_of_sums, percentiles_of_sorted
+from scoresim.core.moments import column_sums, pearson_of_sums, percentiles_of_sorted
 from scoresim.metrics.behaviour import bunching, income_cuts, income_gaps
 from scoresim.phases.adaptation import SNAPSHOT
 from scoresim.phases.consequences import perk_tiers
@@ -154,19 +154,13 @@ def _enrolled_moments(indptr, indices, enrolled, all_enrolled, score, dissent, s
         ext = extremes[c]
         ext[0], ext[1], ext[2], ext[3] = x_min, -x_max, y_min, -y_max
     # element by element: an array expression here would be a parallel region per chunk
-    total = np.empty(10)
     lowest = np.empty(4)
-    for k in range(10):
-        acc = 0.0
-        for c in range(_CHUNKS):
-            acc += sums[c, k]
-        total[k] = acc
     for k in range(4):
         low = np.inf
         for c in range(_CHUNKS):
             low = min(low, extremes[c, k])
         lowest[k] = low
-    return total, lowest
+    return column_sums(sums), lowest
 
 
 @kernel
@@ -187,15 +181,7 @@ def _opinion_sums(dissent, censor):
             private += d > 0.5
             public += e > 0.5
         sums[c, 0], sums[c, 1], sums[c, 2], sums[c, 3] = se, sg, private, public
-    # element by element: an array expression here would be a parallel region per chunk
-    expressed = gap = 0.0
-    privates = publics = 0.0
-    for c in range(_CHUNKS):
-        expressed += sums[c, 0]
-        gap += sums[c, 1]
-        privates += sums[c, 2]
-        publics += sums[c, 3]
-    return expressed, gap, privates, publics
+    return column_sums(sums)
 
 
 def _enrolled_correlations(
@@ -303,7 +289,7 @@ def metrics_row(society: Society, params: Params, rec: StepRecord) -> dict[str, 
     dissent = society.dissent
     expressed_sum, gap_sum, private_critics, public_critics = _opinion_sums(
         use_threads(n), dissent, society.censor
-    )
+    ).tolist()
     row["dissent_mean"] = float(dissent.mean())
     row["expressed_mean"] = expressed_sum / n
     row["falsification_gap"] = gap_sum / n

@@ -23,6 +23,7 @@ from scoresim.core.counter_rng import (
     uniform,
 )
 from scoresim.core.jit import SUM_CHUNKS, kernel, use_threads
+from scoresim.core.moments import column_sums
 from scoresim.phases.params import Params
 from scoresim.phases.phase import Phase
 from scoresim.phases.record import StepRecord
@@ -134,13 +135,7 @@ def _draw(
     most = 0  # the largest count drawn, so the caller can check it fitted the arrays
     for chunk in range(SUM_CHUNKS):
         most = max(most, mosts[chunk])
-    totals = np.empty(3)
-    for k in range(3):
-        acc = 0.0
-        for chunk in range(SUM_CHUNKS):
-            acc += voice[chunk, k]
-        totals[k] = acc
-    return most, totals
+    return most, column_sums(voice)
 
 
 #: where the widest count width a step has needed so far is kept in ``Society.derived``
