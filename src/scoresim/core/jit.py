@@ -15,6 +15,7 @@ import types
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from llvmlite import ir
 from numba import njit
 from numba import types as nbtypes
 from numba.core import cgutils
@@ -76,6 +77,28 @@ def memmove(typingctx: Any, array: Any, dst: Any, src: Any, count: Any) -> Any:
         itemsize = context.get_abi_sizeof(context.get_data_type(signature.args[0].dtype))
         dst_ptr, src_ptr = builder.gep(data, [args[1]]), builder.gep(data, [args[2]])
         cgutils.raw_memmove(builder, dst_ptr, src_ptr, args[3], itemsize)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@intrinsic
+def prefetch(typingctx: Any, array: Any, index: Any) -> Any:
+    """Ask the cache for ``array[index]``'s line ahead of its use (``llvm.prefetch``: a read,
+    kept in every level). A hint only: no value changes, and an address past the end is not
+    read. A walk over the rows of a sparse subset of a CSR graph waits on each row's first
+    line; asked for a few hundred nodes ahead, the line is there when the walk comes to it."""
+    if not (isinstance(array, nbtypes.Array) and array.ndim == 1 and array.layout == "C"):
+        return None  # typing fails: only contiguous 1-d arrays
+    sig = nbtypes.void(array, nbtypes.intp)
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        data = context.make_array(signature.args[0])(context, builder, args[0]).data
+        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+        address = builder.bitcast(builder.gep(data, [args[1]]), i8p)
+        builder.call(fn, [address, i32(0), i32(3), i32(1)])  # read, keep everywhere, data
         return context.get_dummy_value()
 
     return sig, codegen
