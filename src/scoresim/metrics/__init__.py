@@ -320,7 +320,7 @@ def metrics_row(society: Society, params: Params, rec: StepRecord) -> dict[str, 
     )
     row["score_assortativity"] = assortativity
 
-    row["employment"] = float(society.employed.mean())
+    row["employment"] = np.count_nonzero(society.employed) / n  # the mean's bits, 10x faster
     poor = enrolled & (society.tier == 0)
     n_poor = np.count_nonzero(poor)  # a count over a count: the bits of the mean of 0s and 1s
     row["employment_poor"] = np.count_nonzero(society.employed & poor) / n_poor if n_poor else NAN
