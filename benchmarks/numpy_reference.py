@@ -1,10 +1,16 @@
 """docs/model.md sections 1-5 in plain vectorised numpy: the yardstick of issue 22.
 
-A second implementation of model v1, written as a numpy user would write it: one array per
-agent variable, ``numpy.random.Generator`` draws (a multinomial as a chain of binomials),
-neighbour sums by ``np.bincount`` over the directed edge list, the graph as the sorted array of
-its directed edge keys ``i * N + j`` (ties dropped and added with ``np.delete`` / ``np.insert``),
-percentiles and Gini coefficients from ``np.sort``. Its parameters are read from
+A second implementation of model v1, written as a numpy user who cares for speed would write it
+(numpy only): one array per agent variable, ``numpy.random.Generator`` draws (a Poisson count split
+multinomially drawn as independent Poisson counts, the same law; detections only for the
+enrolled), the friends as CSR arrays (``indptr``, ``dst``, and ``keys = i * N + j`` sorted for
+look-ups). A neighbour sum is one gather ``np.take(x, dst, mode="clip", out=buffer)`` into a
+reused buffer (numpy's documented fast path: no bounds-check copy, no fresh pages) and one
+``np.add.reduceat`` along the rows; up to three boolean neighbour counts share one gather,
+packed in 21-bit fields of an int64. A change of the network drops ties with a boolean keep
+mask and merges the new ones in with ``np.insert`` at their ``searchsorted`` places, then
+updates the degrees by ``np.bincount`` of the few changed rows. Percentiles and Gini
+coefficients come from ``np.sort``. Its parameters are read from
 ``Scenario.preset("seed-v1")`` (plus overrides), so no number of the model is written twice. It
 does not reproduce scoresim's bits, only its model: ``--agree`` checks the means of metrics over
 seeds against scoresim's (benchmarks/check_agreement.py's test), and ``benchmarks/vs_numpy.py``
@@ -58,6 +64,83 @@ def watts_strogatz(n: int, degree: int, rewire: float, rng: np.random.Generator)
     return np.sort(np.concatenate([u[keep] * n + v[keep], v[keep] * n + u[keep]]))
 
 
+#: bits of one packed neighbour count: a degree stays below 2**21
+FIELD = 21
+
+
+class Friends:
+    """The friendship graph as CSR arrays: rows ``indptr``, ends ``src``/``dst``, sorted ``keys``.
+
+    Neighbour sums gather into a reused buffer and reduce along the rows (``np.add.reduceat``;
+    an empty row reads the zero after the last entry and is then set to 0)."""
+
+    def __init__(self, keys: np.ndarray, n: int) -> None:
+        self.n, self.keys = n, keys
+        self.deg = np.bincount(keys // n, minlength=n)
+        self._buf = {np.dtype(np.float64): np.empty(0), np.dtype(np.int64): np.empty(0, np.int64)}
+        self._derive()
+
+    def _derive(self) -> None:
+        """Row offsets, each entry's two ends and the empty rows, from ``keys`` and ``deg``."""
+        n, e = self.n, self.keys.size
+        if self.deg.max(initial=0) >= 1 << FIELD:
+            raise ValueError("a degree too large for the packed counts")
+        self.indptr = np.zeros(n + 1, np.int64)
+        np.cumsum(self.deg, out=self.indptr[1:])
+        self.starts, self.empty = self.indptr[:-1], self.deg == 0
+        self.src = np.repeat(np.arange(n), self.deg)
+        self.dst = np.multiply(self.src, n)
+        np.subtract(self.keys, self.dst, out=self.dst)
+        for dtype, buf in self._buf.items():
+            if buf.size < e + 1:
+                self._buf[dtype] = np.empty(e + e // 8 + 1, dtype)
+
+    def sums(self, x: np.ndarray) -> np.ndarray:
+        """Each agent's sum of ``x`` (float64 or int64) over its neighbours."""
+        e = self.dst.size
+        gathered = self._buf[x.dtype][: e + 1]
+        np.take(x, self.dst, out=gathered[:e], mode="clip")  # "clip": no buffered copy
+        gathered[e] = 0
+        out = np.add.reduceat(gathered, self.starts)
+        out[self.empty] = 0
+        return out
+
+    def counts(self, *flags: np.ndarray) -> list[np.ndarray]:
+        """Each agent's number of neighbours with each flag; up to three share one gather."""
+        packed = np.zeros(self.n, np.int64)
+        for k, flag in enumerate(flags):
+            packed |= flag.astype(np.int64) << (FIELD * k)
+        total = self.sums(packed)
+        return [(total >> (FIELD * k)) & ((1 << FIELD) - 1) for k in range(len(flags))]
+
+    def shares(self, *flags: np.ndarray) -> list[np.ndarray]:
+        """Each agent's share of neighbours with each flag (0 without neighbours)."""
+        return [self.mean(c) for c in self.counts(*flags)]
+
+    def mean(self, total: np.ndarray) -> np.ndarray:
+        """``total`` over the degree, 0 without neighbours."""
+        return np.divide(total, self.deg, out=np.zeros(self.n), where=~self.empty)
+
+    def rows(self, who: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The entries of the rows ``who``: each entry's row and its position in ``dst``."""
+        count = self.deg[who]
+        first = np.cumsum(count) - count
+        owner = np.repeat(who, count)
+        return owner, np.arange(owner.size) + np.repeat(self.indptr[who] - first, count)
+
+    def edit(self, gone: np.ndarray, new: np.ndarray) -> None:
+        """Drops the present directed keys ``gone`` (a keep mask) and merges in the absent
+        unique keys ``new`` (``np.insert`` at their sorted places)."""
+        n = self.n
+        keep = np.ones(self.keys.size, bool)
+        keep[np.searchsorted(self.keys, gone)] = False
+        keys = self.keys[keep]
+        self.keys = np.insert(keys, np.searchsorted(keys, new), new)
+        self.deg = self.deg - np.bincount(gone // n, minlength=n)
+        self.deg += np.bincount(new // n, minlength=n)
+        self._derive()
+
+
 class Reference:
     """One run of model v1 on numpy arrays (docs/model.md sections 1-5)."""
 
@@ -90,44 +173,27 @@ class Reference:
         self.base_tier = self.tier_of(np.array([sc.policy.score.base]))[0]
         self.tier = np.where(self.enrolled, self.tier_of(self.score), self.base_tier)
         topics = sc.policy.posts.critical_topics
-        self.topic_w = np.array([c.weight for c in topics]) / sum(c.weight for c in topics)
-        self.topic_delta = np.array([c.delta for c in topics])
-        self.keys = watts_strogatz(n, sc.graph.degree, sc.graph.rewire, np.random.default_rng(seed))
-        self._edges()
+        self.topic_w = [c.weight / sum(c.weight for c in topics) for c in topics]
+        self.topic_delta = [c.delta for c in topics]
+        keys = watts_strogatz(n, sc.graph.degree, sc.graph.rewire, np.random.default_rng(seed))
+        self.g = Friends(keys, n)
         self.t = 0
 
     # ------------------------------------------------------------------ helpers
-    def _edges(self) -> None:
-        """The CSR view of the sorted keys: row offsets, degrees, each entry's two ends."""
-        self.indptr = np.searchsorted(self.keys, np.arange(self.n + 1) * self.n)
-        self.deg = np.diff(self.indptr)
-        self.src = np.repeat(np.arange(self.n), self.deg)
-        self.dst = self.keys - self.src * self.n
-
     def tier_of(self, score: np.ndarray) -> np.ndarray:
         return np.searchsorted(self.tier_min, score, side="right") - 1
 
-    def nsum(self, *columns: np.ndarray) -> np.ndarray:
-        """Sums of each column over each agent's neighbours (``np.bincount`` along the
-        directed edges), one row per column."""
-        return np.array(
-            [np.bincount(self.src, weights=c[self.dst], minlength=self.n) for c in columns]
-        )
+    def counts(self, rate: np.ndarray, probs: list[np.ndarray]) -> list[np.ndarray]:
+        """A Poisson(``rate``) count split multinomially by ``probs`` (summing to 1), drawn as
+        independent Poisson(``rate * p``) counts: the same law (Poisson splitting)."""
+        return [self.rng.poisson(rate * np.maximum(p, 0.0)) for p in probs]
 
-    def share(self, *columns: np.ndarray) -> np.ndarray:
-        """Means of each column over each agent's neighbours (0 without neighbours)."""
-        return np.divide(
-            self.nsum(*columns), self.deg, out=np.zeros((len(columns), self.n)), where=self.deg > 0
-        )
-
-    def split(self, count: np.ndarray, probs: list[np.ndarray]) -> list[np.ndarray]:
-        """A multinomial split of ``count`` by ``probs`` (summing to 1), as chained binomials."""
-        out, left, rest = [], count, np.ones(self.n)
-        for p in probs[:-1]:
-            q = np.clip(np.divide(p, rest, out=np.zeros(self.n), where=rest > 0), 0.0, 1.0)
-            out.append(self.rng.binomial(left, q))
-            left, rest = left - out[-1], rest - p
-        return [*out, left]
+    def thin(self, count: np.ndarray, p: float, who: np.ndarray) -> np.ndarray:
+        """Binomial(``count``, ``p``) where ``who``, 0 elsewhere (drawn where count > 0)."""
+        at = np.flatnonzero(who & (count > 0))
+        out = np.zeros(self.n, np.int64)
+        out[at] = self.rng.binomial(count[at], p)
+        return out
 
     # ------------------------------------------------------------------ one step (section 2)
     def step(self) -> dict[str, float]:
@@ -138,33 +204,30 @@ class Reference:
         if sc.mandatory_step is not None and self.t >= sc.mandatory_step:
             self.enrolled[:] = True
         else:
-            p = ad.innovation + ad.imitation * self.share(self.enrolled)[0]
+            p = ad.innovation + ad.imitation * self.g.shares(self.enrolled)[0]
             self.enrolled |= rng.random(n) < p
         en = self.enrolled
         # 2.2 activity
-        reach = np.where(en, self.reach[self.tier_of(self.score)], 1.0)
+        reach = np.where(en, self.reach[self.tier], 1.0)  # the tiers of the scores now
         expressed = self.dissent * (1.0 - self.censor)
         p_c = act.critical_propensity * expressed
         p_l = np.minimum(1.0 - p_c, act.loyal_propensity * (1.0 - self.dissent) + self.gaming)
-        crit, loyal, neutral = self.split(
-            rng.poisson(self.post_rate * reach), [p_c, p_l, 1.0 - p_c - p_l]
-        )
-        by_topic = self.split(crit, [np.full(n, w) for w in self.topic_w])
+        probs = [p_c * w for w in self.topic_w] + [p_l, 1.0 - p_c - p_l]
+        *by_topic, loyal, neutral = self.counts(self.post_rate * reach, probs)
+        crit = sum(by_topic)
         p_u = self.import_taste * (1.0 - self.buy_conform)
         p_d = np.minimum(
             1.0 - p_u, act.desirable_share * (1.0 + act.desirable_conform_gain * self.buy_conform)
         )
-        undesirable, desirable, groceries = self.split(
-            rng.poisson(self.buy_rate), [p_u, p_d, 1.0 - p_u - p_d]
-        )
+        undesirable, desirable, groceries = self.counts(self.buy_rate, [p_u, p_d, 1.0 - p_u - p_d])
         # 2.3 scoring (enrolled agents; neighbour scores from the start of the phase)
         det = pol.detect
-        detected = [rng.binomial(c, det.critical) * en for c in by_topic]
-        false_pos = rng.binomial(neutral, det.false_positive) * en
+        detected = [self.thin(c, det.critical, en) for c in by_topic]
+        false_pos = self.thin(neutral, det.false_positive, en)
         pur = pol.purchases
         events = (
             sum(d * delta for d, delta in zip(detected, self.topic_delta, strict=True))
-            + pol.posts.loyal_delta * rng.binomial(loyal, det.loyal)
+            + pol.posts.loyal_delta * self.thin(loyal, det.loyal, en)
             + det.false_positive_delta * false_pos
             + pur.desirable.delta * desirable
             + pur.undesirable.delta * undesirable
@@ -172,7 +235,8 @@ class Reference:
         )
         s = self.score
         events = np.clip(events, -pol.max_step_change, pol.max_step_change)
-        friends_e, sum_e, low = self.nsum(en, s * en, en & (s < pol.low_threshold))
+        friends_e, low = self.g.counts(en, en & (s < pol.low_threshold))
+        sum_e = self.g.sums(s * en)
         mean_e = np.divide(sum_e, friends_e, out=s.copy(), where=friends_e > 0)
         new = (
             s
@@ -201,7 +265,8 @@ class Reference:
         travel_denied = np.count_nonzero((rng.random(n) < eco.travel) & en & self.ban[tier])
         self.wealth += self.income * self.employed * (1.0 + eco.loan_income_bonus * self.has_loan)
         # 2.5 adaptation (neighbours read at the start of the phase)
-        fs, pf, climate = self.share(sanctioned, en & self.public[tier], expressed)
+        fs, pf = self.g.shares(sanctioned, en & self.public[tier])
+        climate = self.g.mean(self.g.sums(expressed))
         risk = (1 - aa.risk_rate) * self.risk + aa.risk_rate * (
             aa.risk_own_weight * sanctioned + aa.risk_friends_weight * fs
         )
@@ -219,7 +284,7 @@ class Reference:
             en, self.buy_conform + aa.conform_rate * (self.fear * pressure - self.buy_conform), 0.0
         )
         self.gaming = np.where(en, gaming, 0.0)
-        self.climate = np.where(self.deg > 0, climate, self.dissent)
+        self.climate = np.where(self.g.empty, self.dissent, climate)
         self.dissent = (1 - aa.opinion_rate) * self.dissent + aa.opinion_rate * (
             aa.climate_weight * self.climate + (1 - aa.climate_weight) * self.dissent0
         )
@@ -233,30 +298,25 @@ class Reference:
 
     def network(self) -> None:
         """2.6: drops of ties to enrolled low scorers, friends of friends in their stead."""
-        sc, rng, n, en = self.sc, self.rng, self.n, self.enrolled
+        sc, rng, n, en, g = self.sc, self.rng, self.n, self.enrolled, self.g
         low = en & (self.score < sc.policy.low_threshold)
-        cand = np.flatnonzero(en[self.src] & low[self.dst])
-        i = self.src[cand]
-        drop = rng.random(cand.size) < sc.network.drop_rate * self.fear[i]
-        i, j = i[drop], self.dst[cand[drop]]
-        tries = rng.random(i.size) < sc.network.replace_prob
-        a = i[tries]
-        k = self.dst[self.indptr[a] + (rng.random(a.size) * self.deg[a]).astype(np.int64)]
-        has_k = self.deg[k] > 0
+        j, at = g.rows(np.flatnonzero(low))  # ties (i, j) to low j: the rows of the j
+        i = g.dst[at]
+        i, j = i[en[i]], j[en[i]]
+        drop = rng.random(i.size) < sc.network.drop_rate * self.fear[i]
+        i, j = i[drop], j[drop]
+        a = i[rng.random(i.size) < sc.network.replace_prob]
+        k = g.dst[g.indptr[a] + (rng.random(a.size) * g.deg[a]).astype(np.int64)]
+        has_k = g.deg[k] > 0
         a, k = a[has_k], k[has_k]
-        ll = self.dst[self.indptr[k] + (rng.random(k.size) * self.deg[k]).astype(np.int64)]
-        pos = np.minimum(np.searchsorted(self.keys, a * n + ll), self.keys.size - 1)
-        ok = (
-            (ll != a) & (self.keys[pos] != a * n + ll) & (self.score[ll] >= sc.policy.low_threshold)
-        )
+        ll = g.dst[g.indptr[k] + (rng.random(k.size) * g.deg[k]).astype(np.int64)]
+        pos = np.minimum(np.searchsorted(g.keys, a * n + ll), g.keys.size - 1)
+        ok = (ll != a) & (g.keys[pos] != a * n + ll) & (self.score[ll] >= sc.policy.low_threshold)
         a, ll = a[ok], ll[ok]
         if i.size == 0 and a.size == 0:
             return
         gone = np.unique(np.concatenate([i * n + j, j * n + i]))
-        keys = np.delete(self.keys, np.searchsorted(self.keys, gone))
-        new = np.unique(np.concatenate([a * n + ll, ll * n + a]))
-        self.keys = np.insert(keys, np.searchsorted(keys, new), new)
-        self._edges()
+        g.edit(gone, np.unique(np.concatenate([a * n + ll, ll * n + a])))
 
     # ------------------------------------------------------------------ section 3
     def metrics(self, crit, loyal, undesirable, sanctioned, n_detected) -> dict[str, float]:
@@ -288,12 +348,12 @@ class Reference:
         row["false_positive_only"] = (
             np.count_nonzero(sanctioned & (n_detected == 0)) / ns if ns else NAN
         )
-        row["edges"] = self.keys.size / 2
-        row["isolated"] = np.count_nonzero(self.deg == 0) / n
-        both = en[self.src] & en[self.dst]
-        row["score_assortativity"] = _pearson(
-            self.score[self.src[both]], self.score[self.dst[both]]
-        )
+        row["edges"] = self.g.keys.size / 2
+        row["isolated"] = np.count_nonzero(self.g.empty) / n
+        i, at = self.g.rows(np.flatnonzero(en))  # ties between enrolled agents
+        j = self.g.dst[at]
+        i, j = i[en[j]], j[en[j]]
+        row["score_assortativity"] = _pearson(self.score[i], self.score[j])
         row["employment"] = self.employed.mean()
         poor = en & (self.tier == 0)
         row["employment_poor"] = self.employed[poor].mean() if poor.any() else NAN
