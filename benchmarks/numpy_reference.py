@@ -1,16 +1,16 @@
 """docs/model.md sections 1-5 in plain vectorised numpy: the yardstick of issue 22.
 
 A second implementation of model v1, written as a numpy user who cares for speed would write it
-(numpy only): one array per agent variable, ``numpy.random.Generator`` draws (a Poisson count split
-multinomially drawn as independent Poisson counts, the same law; detections only for the
-enrolled), the friends as CSR arrays (``indptr``, ``dst``, and ``keys = i * N + j`` sorted for
-look-ups). A neighbour sum is one gather ``np.take(x, dst, mode="clip", out=buffer)`` into a
-reused buffer (numpy's documented fast path: no bounds-check copy, no fresh pages) and one
-``np.add.reduceat`` along the rows; up to three boolean neighbour counts share one gather,
-packed in 21-bit fields of an int64. A change of the network drops ties with a boolean keep
-mask and merges the new ones in with ``np.insert`` at their ``searchsorted`` places, then
-updates the degrees by ``np.bincount`` of the few changed rows. Percentiles and Gini
-coefficients come from ``np.sort``. Its parameters are read from
+(numpy only): one array per agent variable, ``numpy.random.Generator`` draws (a Poisson count
+split multinomially drawn as independent Poisson counts, the same law; detections only for the
+enrolled), the friends as CSR arrays (``indptr``, ``dst``; a tie is looked up by expanding the
+few rows asked about). A neighbour sum is one gather ``np.take(x, dst, mode="clip",
+out=buffer)`` into a reused buffer (numpy's documented fast path: no bounds-check copy, no fresh
+pages) and one ``np.add.reduceat`` along the rows; up to three boolean neighbour counts share
+one gather, packed in 21-bit fields of an int64. A change of the network drops ties with a
+boolean keep mask and adds the new ones with ``np.insert`` at the ends of their rows (a row need
+not be sorted), and updates the degrees by ``np.bincount`` of the few changed rows. Percentiles
+and Gini coefficients come from ``np.sort``. Its parameters are read from
 ``Scenario.preset("seed-v1")`` (plus overrides), so no number of the model is written twice. It
 does not reproduce scoresim's bits, only its model: ``--agree`` checks the means of metrics over
 seeds against scoresim's (benchmarks/check_agreement.py's test), and ``benchmarks/vs_numpy.py``
@@ -53,10 +53,11 @@ def watts_strogatz(n: int, degree: int, rewire: float, rng: np.random.Generator)
     for _ in range(100):  # redraw the clashes: few, and fewer each round
         v[moved] = rng.integers(0, n, moved.size)
         key = np.minimum(u, v) * n + np.maximum(u, v)
-        _, first = np.unique(key, return_index=True)
-        clash = np.ones(u.size, bool)
-        clash[first] = False  # a repeat of an earlier pair
-        clash |= u == v
+        moving = np.zeros(u.size, bool)
+        moving[moved] = True
+        order = np.lexsort((moving, key))  # by pair, a settled edge before a moving one
+        clash = u == v
+        clash[order[1:][key[order[1:]] == key[order[:-1]]]] = True  # a repeat of a pair
         moved = moved[clash[moved]]
         if moved.size == 0:
             break
@@ -69,28 +70,26 @@ FIELD = 21
 
 
 class Friends:
-    """The friendship graph as CSR arrays: rows ``indptr``, ends ``src``/``dst``, sorted ``keys``.
+    """The friendship graph as CSR arrays: row offsets ``indptr``, neighbours ``dst`` (each row
+    in no particular order), degrees ``deg``.
 
     Neighbour sums gather into a reused buffer and reduce along the rows (``np.add.reduceat``;
     an empty row reads the zero after the last entry and is then set to 0)."""
 
     def __init__(self, keys: np.ndarray, n: int) -> None:
-        self.n, self.keys = n, keys
+        self.n, self.dst = n, keys % n
         self.deg = np.bincount(keys // n, minlength=n)
         self._buf = {np.dtype(np.float64): np.empty(0), np.dtype(np.int64): np.empty(0, np.int64)}
         self._derive()
 
     def _derive(self) -> None:
-        """Row offsets, each entry's two ends and the empty rows, from ``keys`` and ``deg``."""
-        n, e = self.n, self.keys.size
+        """Row offsets, empty rows and gather buffers from ``deg``."""
+        n, e = self.n, self.dst.size
         if self.deg.max(initial=0) >= 1 << FIELD:
             raise ValueError("a degree too large for the packed counts")
         self.indptr = np.zeros(n + 1, np.int64)
         np.cumsum(self.deg, out=self.indptr[1:])
         self.starts, self.empty = self.indptr[:-1], self.deg == 0
-        self.src = np.repeat(np.arange(n), self.deg)
-        self.dst = np.multiply(self.src, n)
-        np.subtract(self.keys, self.dst, out=self.dst)
         for dtype, buf in self._buf.items():
             if buf.size < e + 1:
                 self._buf[dtype] = np.empty(e + e // 8 + 1, dtype)
@@ -122,22 +121,30 @@ class Friends:
         return np.divide(total, self.deg, out=np.zeros(self.n), where=~self.empty)
 
     def rows(self, who: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The entries of the rows ``who``: each entry's row and its position in ``dst``."""
+        """The entries of the rows ``who``: for each, its index into ``who`` and its position
+        in ``dst``."""
         count = self.deg[who]
         first = np.cumsum(count) - count
-        owner = np.repeat(who, count)
-        return owner, np.arange(owner.size) + np.repeat(self.indptr[who] - first, count)
+        index = np.repeat(np.arange(who.size), count)
+        return index, np.arange(index.size) + np.repeat(self.indptr[who] - first, count)
 
-    def edit(self, gone: np.ndarray, new: np.ndarray) -> None:
-        """Drops the present directed keys ``gone`` (a keep mask) and merges in the absent
-        unique keys ``new`` (``np.insert`` at their sorted places)."""
+    def find(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """The position in ``dst`` of each tie (``i``, ``j``), -1 where there is none."""
+        index, at = self.rows(i)
+        hit = self.dst[at] == j[index]
+        out = np.full(i.size, -1)
+        out[index[hit]] = at[hit]
+        return out
+
+    def edit(self, gone: tuple[np.ndarray, np.ndarray], new: tuple[np.ndarray, np.ndarray]) -> None:
+        """Drops the present directed ties ``gone`` (a keep mask) and adds the absent ones
+        ``new`` at the ends of their rows (``np.insert``)."""
         n = self.n
-        keep = np.ones(self.keys.size, bool)
-        keep[np.searchsorted(self.keys, gone)] = False
-        keys = self.keys[keep]
-        self.keys = np.insert(keys, np.searchsorted(keys, new), new)
-        self.deg = self.deg - np.bincount(gone // n, minlength=n)
-        self.deg += np.bincount(new // n, minlength=n)
+        keep = np.ones(self.dst.size, bool)
+        keep[self.find(*gone)] = False
+        self.deg = self.deg - np.bincount(gone[0], minlength=n)
+        self.dst = np.insert(self.dst[keep], np.cumsum(self.deg)[new[0]], new[1])
+        self.deg += np.bincount(new[0], minlength=n)
         self._derive()
 
 
@@ -300,8 +307,9 @@ class Reference:
         """2.6: drops of ties to enrolled low scorers, friends of friends in their stead."""
         sc, rng, n, en, g = self.sc, self.rng, self.n, self.enrolled, self.g
         low = en & (self.score < sc.policy.low_threshold)
-        j, at = g.rows(np.flatnonzero(low))  # ties (i, j) to low j: the rows of the j
-        i = g.dst[at]
+        lows = np.flatnonzero(low)
+        index, at = g.rows(lows)  # ties (i, j) to low j: the rows of the j
+        i, j = g.dst[at], lows[index]
         i, j = i[en[i]], j[en[i]]
         drop = rng.random(i.size) < sc.network.drop_rate * self.fear[i]
         i, j = i[drop], j[drop]
@@ -310,13 +318,13 @@ class Reference:
         has_k = g.deg[k] > 0
         a, k = a[has_k], k[has_k]
         ll = g.dst[g.indptr[k] + (rng.random(k.size) * g.deg[k]).astype(np.int64)]
-        pos = np.minimum(np.searchsorted(g.keys, a * n + ll), g.keys.size - 1)
-        ok = (ll != a) & (g.keys[pos] != a * n + ll) & (self.score[ll] >= sc.policy.low_threshold)
+        ok = (ll != a) & (g.find(a, ll) < 0) & (self.score[ll] >= sc.policy.low_threshold)
         a, ll = a[ok], ll[ok]
         if i.size == 0 and a.size == 0:
             return
         gone = np.unique(np.concatenate([i * n + j, j * n + i]))
-        g.edit(gone, np.unique(np.concatenate([a * n + ll, ll * n + a])))
+        new = np.unique(np.concatenate([a * n + ll, ll * n + a]))
+        g.edit(np.divmod(gone, n), np.divmod(new, n))
 
     # ------------------------------------------------------------------ section 3
     def metrics(self, crit, loyal, undesirable, sanctioned, n_detected) -> dict[str, float]:
@@ -348,10 +356,11 @@ class Reference:
         row["false_positive_only"] = (
             np.count_nonzero(sanctioned & (n_detected == 0)) / ns if ns else NAN
         )
-        row["edges"] = self.g.keys.size / 2
+        row["edges"] = self.g.dst.size / 2
         row["isolated"] = np.count_nonzero(self.g.empty) / n
-        i, at = self.g.rows(np.flatnonzero(en))  # ties between enrolled agents
-        j = self.g.dst[at]
+        enrolled = np.flatnonzero(en)
+        index, at = self.g.rows(enrolled)  # ties between enrolled agents
+        i, j = enrolled[index], self.g.dst[at]
         i, j = i[en[j]], j[en[j]]
         row["score_assortativity"] = _pearson(self.score[i], self.score[j])
         row["employment"] = self.employed.mean()
