@@ -2,19 +2,20 @@
 
 A second implementation of model v1, written as a numpy user who cares for speed would write it
 (numpy only): one array per agent variable, ``numpy.random.Generator`` draws (a Poisson count
-split multinomially drawn as independent Poisson counts, the same law; detections only for the
-enrolled), the friends as CSR arrays (``indptr``, ``dst``; a tie is looked up by expanding the
-few rows asked about). A neighbour sum is one gather ``np.take(x, dst, mode="clip",
-out=buffer)`` into a reused buffer (numpy's documented fast path: no bounds-check copy, no fresh
-pages) and one ``np.add.reduceat`` along the rows; up to three boolean neighbour counts share
-one gather, packed in 21-bit fields of an int64. A change of the network drops ties with a
-boolean keep mask and adds the new ones with ``np.insert`` at the ends of their rows (a row need
-not be sorted), and updates the degrees by ``np.bincount`` of the few changed rows. Percentiles
-and Gini coefficients come from ``np.sort``. Its parameters are read from
-``Scenario.preset("seed-v1")`` (plus overrides), so no number of the model is written twice. It
-does not reproduce scoresim's bits, only its model: ``--agree`` checks the means of metrics over
-seeds against scoresim's (benchmarks/check_agreement.py's test), and ``benchmarks/vs_numpy.py``
-times the two as whole processes.
+split multinomially drawn as independent Poisson counts of the split rates, the same law; the
+counts and detections that only the enrolled agents' scores read drawn for them alone), the
+friends as CSR arrays (``indptr``, ``dst``; a tie is looked up by expanding the few rows asked
+about). A neighbour sum is one gather ``np.take(x, dst, mode="clip", out=buffer)`` into a reused
+buffer (numpy's documented fast path: no bounds-check copy, no fresh pages) and one
+``np.add.reduceat`` along the rows; up to three boolean neighbour counts share one gather,
+packed in 21-bit fields of an int64. A change of the network drops ties with a boolean keep mask
+and adds the new ones with ``np.insert`` at the ends of their rows (a row need not be sorted),
+and updates the degrees by ``np.bincount`` of the few changed rows. Percentiles and Gini
+coefficients come from ``np.sort``. Its parameters are read from ``Scenario.preset("seed-v1")``
+(plus overrides), so no number of the model is written twice. It does not reproduce scoresim's
+bits, only its model: ``--agree`` checks the means of metrics over seeds against scoresim's
+(benchmarks/check_agreement.py's test), and ``benchmarks/vs_numpy.py`` times the two as whole
+processes.
 
     .venv/bin/python benchmarks/numpy_reference.py --agents 1e6 --steps 52   # one run, timed
     .venv/bin/python benchmarks/numpy_reference.py --agree                  # statistical check
@@ -190,10 +191,19 @@ class Reference:
     def tier_of(self, score: np.ndarray) -> np.ndarray:
         return np.searchsorted(self.tier_min, score, side="right") - 1
 
-    def counts(self, rate: np.ndarray, probs: list[np.ndarray]) -> list[np.ndarray]:
-        """A Poisson(``rate``) count split multinomially by ``probs`` (summing to 1), drawn as
-        independent Poisson(``rate * p``) counts: the same law (Poisson splitting)."""
-        return [self.rng.poisson(rate * np.maximum(p, 0.0)) for p in probs]
+    def poisson(self, rate: np.ndarray, who: np.ndarray | None = None) -> np.ndarray:
+        """Poisson(``rate``) counts, or only where ``who`` (0 elsewhere).
+
+        A Poisson count split multinomially is drawn part by part: the parts are independent
+        Poisson counts of the split rates (Poisson splitting), so a part only the enrolled
+        agents' scores read is drawn for them alone."""
+        rate = np.maximum(rate, 0.0)
+        if who is None:
+            return self.rng.poisson(rate)
+        at = np.flatnonzero(who)
+        out = np.zeros(self.n, np.int64)
+        out[at] = self.rng.poisson(rate[at])
+        return out
 
     def thin(self, count: np.ndarray, p: float, who: np.ndarray) -> np.ndarray:
         """Binomial(``count``, ``p``) where ``who``, 0 elsewhere (drawn where count > 0)."""
@@ -219,18 +229,21 @@ class Reference:
         expressed = self.dissent * (1.0 - self.censor)
         p_c = act.critical_propensity * expressed
         p_l = np.minimum(1.0 - p_c, act.loyal_propensity * (1.0 - self.dissent) + self.gaming)
-        probs = [p_c * w for w in self.topic_w] + [p_l, 1.0 - p_c - p_l]
-        *by_topic, loyal, neutral = self.counts(self.post_rate * reach, probs)
-        crit = sum(by_topic)
+        posts = self.post_rate * reach  # split: topics of critical, loyal, neutral
+        by_topic = [self.poisson(posts * p_c * w) for w in self.topic_w]
+        crit, loyal = sum(by_topic), self.poisson(posts * p_l)
         p_u = self.import_taste * (1.0 - self.buy_conform)
         p_d = np.minimum(
             1.0 - p_u, act.desirable_share * (1.0 + act.desirable_conform_gain * self.buy_conform)
         )
-        undesirable, desirable, groceries = self.counts(self.buy_rate, [p_u, p_d, 1.0 - p_u - p_d])
+        undesirable = self.poisson(self.buy_rate * p_u)  # split: undesirable, desirable, other
+        desirable = self.poisson(self.buy_rate * p_d, en)
+        groceries = self.poisson(self.buy_rate * (1.0 - p_u - p_d), en)
         # 2.3 scoring (enrolled agents; neighbour scores from the start of the phase)
         det = pol.detect
         detected = [self.thin(c, det.critical, en) for c in by_topic]
-        false_pos = self.thin(neutral, det.false_positive, en)
+        neutral_rate = posts * (1.0 - p_c - p_l) * det.false_positive  # neutral posts, thinned
+        false_pos = self.poisson(neutral_rate, en)
         pur = pol.purchases
         events = (
             sum(d * delta for d, delta in zip(detected, self.topic_delta, strict=True))
