@@ -1,4 +1,4 @@
-"""The numpy reference's graph (benchmarks/numpy_reference.py, issue 22's yardstick): its
+"""The numpy reference's graph (benchmarks/numpy_graph.py, issue 22's yardstick): its
 Watts-Strogatz edges, and its CSR neighbour sums and edits against ``np.bincount`` over the
 directed edge list."""
 
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from numpy_reference import Friends, watts_strogatz
+from numpy_graph import Friends, watts_strogatz
 
 sys.path.pop(0)
 
