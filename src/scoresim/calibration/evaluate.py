@@ -8,8 +8,10 @@ calibration database where a simulation is already stored, and computes the rest
 (or Ray cluster) of a :func:`~scoresim.experiments.backends.session` that lives for the whole
 calibration, so that waves, generations and the predictive check share one start-up. The
 results are written in batches (:class:`~scoresim.calibration.store.StoredSim`, one
-transaction per batch of at most :data:`BATCH` simulations or :data:`BATCH_SECONDS` of
-waiting), and a simulation is reported done (``on_sim``) once its batch is committed. Closing
+transaction each): a result arriving :data:`BATCH_SECONDS` or more after the last write is
+written at once with those waiting, as are :data:`BATCH` waiting, and the rest at the end of
+the round (slow simulations are thus written one by one, fast ones a transaction per half
+second); a simulation is reported done (``on_sim``) once its batch is committed. Closing
 the stream early (a generation that has its particles) writes what has arrived and cancels
 the simulations not yet started.
 """
@@ -17,6 +19,7 @@ the simulations not yet started.
 from __future__ import annotations
 
 import itertools
+import math
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -33,8 +36,8 @@ from scoresim.experiments.backends import Runner, RunOutput, RunTask, execute
 STAGES = {"history": 1, "abc": 2, "check": 3}
 #: the most simulations written in one transaction
 BATCH = 64
-#: the longest a finished simulation waits for its batch to be written
-BATCH_SECONDS = 2.0
+#: results arriving within this many seconds of the last write wait to be written together
+BATCH_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,7 @@ class ScoresimEvaluator:
         #: seconds the new simulations spent simulating (in the workers)
         self.sim_seconds = 0.0
         self.batch: list[StoredSim] = []
-        self.batch_since = 0.0
+        self.written = -math.inf  # time.monotonic() of the last write
 
     def __call__(self, stage: str, round_: int,
                  proposals: Iterable[Proposal]) -> Iterator[Evaluation]:  # fmt: skip
@@ -177,12 +180,10 @@ class ScoresimEvaluator:
         metrics = out.metrics.sort_values("step")
         series = {c: metrics[c].to_numpy(dtype=np.float64) for c in self.spec.series[arm]}
         seed = sim_seed(self.spec.seed, stage, round_, p.index, r)
-        if not self.batch:
-            self.batch_since = time.monotonic()
         self.batch.append(StoredSim(stage, round_, p.index, r, arm, seed, p.values,
                                     out.started, out.wall_seconds, series))  # fmt: skip
         self.sim_seconds += out.sim_seconds
-        if len(self.batch) >= BATCH or time.monotonic() - self.batch_since >= BATCH_SECONDS:
+        if len(self.batch) >= BATCH or time.monotonic() - self.written >= BATCH_SECONDS:
             self.flush()
         return series
 
@@ -190,6 +191,7 @@ class ScoresimEvaluator:
         """Write the batch (one transaction), then report its simulations done."""
         batch, self.batch = self.batch, []
         self.store.write_many(batch)
+        self.written = time.monotonic()
         for sim in batch:
             self.new += 1
             if self.on_sim is not None:
