@@ -4,15 +4,23 @@ Both methods hand an *evaluator* a lazy stream of :class:`Proposal` (an index an
 one stage and round, and read back one :class:`Evaluation` per proposal, in any order: the
 target values of each of its replications. :class:`ScoresimEvaluator` answers from the
 calibration database where a simulation is already stored, and computes the rest as
-:class:`~scoresim.experiments.backends.RunTask` objects in long-lived worker processes (the
-local spawn pool or Ray, via :func:`~scoresim.experiments.backends.execute`), writing each one
-as it arrives. Closing the stream early (a generation that has its particles) cancels the
-simulations not yet started.
+:class:`~scoresim.experiments.backends.RunTask` objects on a *runner*: the worker processes
+(or Ray cluster) of a :func:`~scoresim.experiments.backends.session` that lives for the whole
+calibration, so that waves, generations and the predictive check share one start-up. The
+results are written in batches (:class:`~scoresim.calibration.store.StoredSim`, one
+transaction each): a result arriving :data:`BATCH_SECONDS` or more after the last write is
+written at once with those waiting, as are :data:`BATCH` waiting, and the rest at the end of
+the round (slow simulations are thus written one by one, fast ones a transaction per half
+second); a simulation is reported done (``on_sim``) once its batch is committed. Closing
+the stream early (a generation that has its particles) writes what has arrived and cancels
+the simulations not yet started.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -21,11 +29,15 @@ from typing import Any
 import numpy as np
 
 from scoresim.calibration.spec import CalibrationSpec
-from scoresim.calibration.store import CalibrationStore
+from scoresim.calibration.store import CalibrationStore, StoredSim
 from scoresim.core.errors import ScenarioError
-from scoresim.experiments.backends import RunOutput, RunTask, execute
+from scoresim.experiments.backends import Runner, RunOutput, RunTask, execute
 
 STAGES = {"history": 1, "abc": 2, "check": 3}
+#: the most simulations written in one transaction
+BATCH = 64
+#: results arriving within this many seconds of the last write wait to be written together
+BATCH_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -83,17 +95,24 @@ class ScoresimEvaluator:
     on_sim : called after each simulation is stored, with (stage, round, index, replication,
         arm) and the number stored in this invocation.
     replications : simulations per point (default: the calibration's ``replications``).
+    runner : computes the tasks (a :func:`~scoresim.experiments.backends.session`'s, shared
+        by the evaluators of one calibration); by default a fresh ``execute`` per round.
     """
 
     def __init__(self, spec: CalibrationSpec, store: CalibrationStore, workers: int = 1,
                  backend: str = "local", address: str | None = None,
                  on_sim: Callable[[tuple[str, int, int, int, str], int], None] | None = None,
-                 replications: int | None = None) -> None:  # fmt: skip
+                 replications: int | None = None,
+                 runner: Runner | None = None) -> None:  # fmt: skip
         self.spec, self.store = spec, store
-        self.workers, self.backend, self.address = workers, backend, address
+        self.run: Runner = runner or (lambda tasks: execute(tasks, workers, backend, address))
         self.on_sim = on_sim
         self.replications = replications or spec.replications
         self.new = 0
+        #: seconds the new simulations spent simulating (in the workers)
+        self.sim_seconds = 0.0
+        self.batch: list[StoredSim] = []
+        self.written = -math.inf  # time.monotonic() of the last write
 
     def __call__(self, stage: str, round_: int,
                  proposals: Iterable[Proposal]) -> Iterator[Evaluation]:  # fmt: skip
@@ -132,7 +151,7 @@ class ScoresimEvaluator:
                                             f"{exc}") from None  # fmt: skip
                     yield RunTask((p.index, r, arm), scenario, seed)
 
-        outputs = execute(tasks(), self.workers, self.backend, self.address)
+        outputs = self.run(tasks())
         try:
             for out in outputs:
                 index, r, arm = out.tag
@@ -146,9 +165,12 @@ class ScoresimEvaluator:
                 yield ready.popleft()
         finally:
             outputs.close()  # type: ignore[attr-defined]
+            self.flush()
 
     def _store(self, stage: str, round_: int, p: Proposal, r: int, arm: str,
                out: RunOutput) -> dict[str, np.ndarray]:  # fmt: skip
+        """A finished simulation's series, put in the batch to write (written when the batch
+        is full or old enough); a failed simulation raises."""
         if not out.ok or out.metrics is None:
             error = str(out.error)
             if error.startswith("ScenarioError: "):  # bad input met only at run time
@@ -158,12 +180,22 @@ class ScoresimEvaluator:
         metrics = out.metrics.sort_values("step")
         series = {c: metrics[c].to_numpy(dtype=np.float64) for c in self.spec.series[arm]}
         seed = sim_seed(self.spec.seed, stage, round_, p.index, r)
-        self.store.write(stage, round_, p.index, r, arm, seed, p.values, out.started,
-                         out.wall_seconds, series)  # fmt: skip
-        self.new += 1
-        if self.on_sim is not None:
-            self.on_sim((stage, round_, p.index, r, arm), self.new)
+        self.batch.append(StoredSim(stage, round_, p.index, r, arm, seed, p.values,
+                                    out.started, out.wall_seconds, series))  # fmt: skip
+        self.sim_seconds += out.sim_seconds
+        if len(self.batch) >= BATCH or time.monotonic() - self.written >= BATCH_SECONDS:
+            self.flush()
         return series
+
+    def flush(self) -> None:
+        """Write the batch (one transaction), then report its simulations done."""
+        batch, self.batch = self.batch, []
+        self.store.write_many(batch)
+        self.written = time.monotonic()
+        for sim in batch:
+            self.new += 1
+            if self.on_sim is not None:
+                self.on_sim((sim.stage, sim.round, sim.idx, sim.replication, sim.arm), self.new)
 
     def _evaluation(self, index: int,
                     runs: dict[tuple[int, str], dict[str, np.ndarray]]) -> Evaluation:  # fmt: skip

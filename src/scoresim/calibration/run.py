@@ -27,7 +27,7 @@ from scoresim.calibration.outputs import check_draws, posterior_frame, write_fol
 from scoresim.calibration.spec import METHODS, CalibrationSpec
 from scoresim.calibration.store import CalibrationStore
 from scoresim.core.errors import ScenarioError
-from scoresim.experiments.backends import check_backend
+from scoresim.experiments.backends import check_backend, session
 from scoresim.experiments.console import frame_html
 
 
@@ -47,6 +47,9 @@ class CalibrationRun:
     new: int
     wall_seconds: float
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: seconds the new simulations spent simulating in the workers (set-up and steps): against
+    #: ``workers * wall_seconds``, the share of the workers' time that went to the model
+    sim_seconds: float = 0.0
 
     def to_frame(self) -> pd.DataFrame:
         """The posterior summary (``summary.csv``): each parameter's prior range, posterior
@@ -209,9 +212,10 @@ def calibrate(
         if progress is None or progress is True:
             progress = CalibrationProgress
         bar = (Silent if progress is False else progress)(method, rounds, width, earlier)
-        with bar:
-            evaluator = ScoresimEvaluator(spec, store, workers, backend, address,
-                                          on_sim=bar.simulation)  # fmt: skip
+        # one set of workers for the waves or generations and the check, stopped however
+        # the block ends
+        with bar, session(workers, backend, address) as runner:
+            evaluator = ScoresimEvaluator(spec, store, on_sim=bar.simulation, runner=runner)
             result = run_method(spec, method, evaluator, bar, deadline)
             posterior = posterior_frame(spec, result)
             if result.final is None:
@@ -222,12 +226,13 @@ def calibrate(
             final = int(getattr(result.final, "wave", getattr(result.final, "generation", 0)))
             round_ = 1000 * STAGES[method] + final
             checks = np.empty((0, len(spec.targets)))
+            check = ScoresimEvaluator(spec, store, on_sim=bar.simulation, replications=1,
+                                      runner=runner)  # fmt: skip
+            check.new = evaluator.new
             if len(posterior):
                 bar.start("predictive check", b.checks, "draws")
-                check = ScoresimEvaluator(spec, store, workers, backend, address,
-                                          on_sim=bar.simulation, replications=1)  # fmt: skip
-                check.new = evaluator.new
                 checks = predictive_check(spec, posterior, round_, check, bar.point)
+        sim_seconds = evaluator.sim_seconds + check.sim_seconds
         new = store.count() - earlier
         info = {"database": str(db), "workers": workers, "backend": backend,
                 "simulations": store.count(), "new_simulations": new,
@@ -236,4 +241,4 @@ def calibrate(
     finally:
         store.close()
     return CalibrationRun(folder, db, method, result.stop, earlier, new,
-                          time.perf_counter() - started, tables)  # fmt: skip
+                          time.perf_counter() - started, tables, sim_seconds)  # fmt: skip

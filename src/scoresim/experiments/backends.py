@@ -61,6 +61,14 @@ def run_ray(
 
     The machines of an existing cluster need scoresim installed at the same version.
     """
+    with ray_cluster(workers, address) as pool:
+        yield from _bounded(tasks, workers, pool)
+
+
+@contextlib.contextmanager
+def ray_cluster(workers: int, address: str | None = None) -> Iterator[_RayPool]:
+    """Ray, joined at ``address`` or started on 127.0.0.1 with ``workers`` CPUs for the block
+    (and shut down when it ends, however it ends), as a pool to submit runs to."""
     started_here = False
     if address:
         host = check_address(address)
@@ -82,7 +90,7 @@ def run_ray(
                      _node_ip_address="127.0.0.1", logging_level="warning")  # fmt: skip
             started_here = True
     try:
-        yield from _bounded(tasks, workers, _RayPool())
+        yield _RayPool()
     finally:
         if started_here:
             ray.shutdown()
@@ -144,10 +152,22 @@ def execute(
 
 @contextlib.contextmanager
 def session(workers: int, backend: str = "local", address: str | None = None) -> Iterator[Runner]:
-    """:func:`execute` for several batches of tasks in a row, the local worker processes
-    started once for all of them (and stopped when the block ends, however it ends). A Ray
-    backend is set up for each batch."""
-    if backend == "local" and workers > 1:
+    """:func:`execute` for several batches of tasks in a row (the waves, generations and
+    predictive check of a calibration, the batches of a comparison by precision): the local
+    worker processes, or the Ray cluster, set up once for all of them and stopped when the
+    block ends, however it ends. A batch closed early leaves the workers alive (its runs in
+    progress are cancelled on Ray; locally they finish and are dropped)."""
+    if backend == "ray":
+        with contextlib.ExitStack() as stack:
+            clusters: list[_RayPool] = []
+
+            def run(tasks: Iterable[RunTask]) -> Iterator[RunOutput]:
+                if not clusters:  # joined at the first batch: a replayed run needs no Ray
+                    clusters.append(stack.enter_context(ray_cluster(workers, address)))
+                yield from _bounded(tasks, workers, clusters[0])
+
+            yield run
+    elif backend == "local" and workers > 1:
         pool = WorkerPool(workers, keep=True)
         try:
             yield pool.run
@@ -155,7 +175,6 @@ def session(workers: int, backend: str = "local", address: str | None = None) ->
             pool.close()
     else:
         yield lambda tasks: execute(tasks, workers, backend, address)
-
 
 
 class _RayPool:
@@ -176,12 +195,16 @@ class _RayPool:
     def result(self, handle: Any) -> RunOutput:
         return self.ray.get(handle)
 
-    def close(self) -> None:
-        pass
+    def cancel(self, handles: list[Any]) -> None:
+        """Stop runs nobody waits for any more (their CPUs go to the next batch)."""
+        for handle in handles:
+            with contextlib.suppress(Exception):
+                self.ray.cancel(handle, force=True)
 
 
-def _bounded(tasks: Iterable[RunTask], workers: int, pool: Any) -> Iterator[RunOutput]:
-    """Keep at most ``2 * workers`` tasks in flight; yield outputs as they finish."""
+def _bounded(tasks: Iterable[RunTask], workers: int, pool: _RayPool) -> Iterator[RunOutput]:
+    """Keep at most ``2 * workers`` tasks in flight; yield outputs as they finish (the
+    in-flight ones topped up first); cancel those still in flight when closed early."""
     pending = iter(tasks)
     inflight: dict[Any, RunTask] = {}
 
@@ -195,13 +218,15 @@ def _bounded(tasks: Iterable[RunTask], workers: int, pool: Any) -> Iterator[RunO
     try:
         fill()
         while inflight:
+            outputs = []
             for handle in pool.wait(list(inflight)):
                 task = inflight.pop(handle)
                 try:
-                    output = pool.result(handle)
+                    outputs.append(pool.result(handle))
                 except Exception as exc:  # a worker died, or the backend lost the task
-                    output = RunOutput(task.tag, None, error=f"worker failed: {one_line(exc)}")
-                yield output
+                    outputs.append(RunOutput(task.tag, None,
+                                             error=f"worker failed: {one_line(exc)}"))  # fmt: skip
             fill()
+            yield from outputs
     finally:
-        pool.close()
+        pool.cancel(list(inflight))

@@ -41,7 +41,6 @@ def _worker_main(conn: Connection) -> None:  # pragma: no cover - runs in worker
         pass
 
 
-
 class _Worker:
     """One spawned worker process and the parent's end of its pipe."""
 
@@ -87,17 +86,27 @@ class WorkerPool:
 
     def run(self, tasks: Iterable[RunTask]) -> Iterator[RunOutput]:
         """Compute ``tasks``; the workers are stopped at the end unless the pool is ``keep``
-        (then they wait, idle, for the next call, and :meth:`close` stops them)."""
+        (then they wait, idle, for the next call, and :meth:`close` stops them).
+
+        A ``keep`` pool outlives a call closed early too (a generation that has its
+        particles): the runs its workers were computing finish, and their outputs, which
+        nobody wants any more, are dropped when the next call meets them. A finished run's
+        worker is given its next task before the output is yielded, so that it computes
+        while the caller stores the output.
+        """
         pending = iter(tasks)
         again: deque[RunTask] = deque()  # runs whose worker died, to be tried first
         deaths: dict[int, int] = {}  # id(task) -> workers it has killed
         pool = self.pool
-        finished = False
+        stale = {id(w) for w in pool if w.task is not None}  # runs of an earlier call
+        keep = exhausted = False
 
         def assign() -> None:  # a task to every idle worker, and new workers up to the number
             while len(pool) < self.workers or any(w.task is None for w in pool):
                 task = again.popleft() if again else next(pending, None)
                 if task is None:
+                    nonlocal exhausted
+                    exhausted = True
                     return
                 worker = next((w for w in pool if w.task is None), None)
                 if worker is None:
@@ -112,45 +121,60 @@ class WorkerPool:
                     continue
                 worker.task = task
 
-        try:
-            while True:
-                assign()
-                busy = [w for w in pool if w.task is not None]
-                if not busy:
-                    finished = True
-                    return
-                ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy]))
-                for worker in busy:
-                    task = worker.task
-                    assert task is not None
-                    if worker.conn in ready:
-                        try:
-                            output = worker.conn.recv()
-                        except (EOFError, OSError):
-                            output = None
-                        if output is not None:
-                            worker.task = None
-                            deaths.pop(id(task), None)
-                            yield output
-                            continue
-                    elif worker.process.sentinel not in ready:
+        def collect(ready: set[Any], busy: list[_Worker]) -> list[RunOutput]:
+            """The outputs of the workers that are ``ready``, failed runs included."""
+            outputs = []
+            for worker in busy:
+                task = worker.task
+                assert task is not None
+                if worker.conn in ready:
+                    try:
+                        output = worker.conn.recv()
+                    except (EOFError, OSError):
+                        output = None
+                    if output is not None:
+                        worker.task = None
+                        deaths.pop(id(task), None)
+                        if id(worker) not in stale:
+                            outputs.append(output)
+                        stale.discard(id(worker))
                         continue
-                    # the worker died with the task: drop it, and retry or fail the task
-                    worker.process.join(5.0)  # it has closed its pipe or exited: going
-                    worker.task = None
-                    worker.stop(1.0)
-                    code = worker.process.exitcode
-                    pool.remove(worker)
-                    deaths[id(task)] = deaths.get(id(task), 0) + 1
-                    if deaths[id(task)] <= self.retries:
-                        again.append(task)
-                    else:
-                        deaths.pop(id(task))
-                        yield RunOutput(task.tag, None, error=(
-                            f"worker failed: its process died ({_exit_reason(code)}), "
-                            f"{self.retries + 1} times in a row on this run"))  # fmt: skip
+                elif worker.process.sentinel not in ready:
+                    continue
+                # the worker died with the task: drop it, and retry or fail the task
+                worker.process.join(5.0)  # it has closed its pipe or exited: going
+                worker.task = None
+                worker.stop(1.0)
+                code = worker.process.exitcode
+                pool.remove(worker)
+                if id(worker) in stale:  # nobody waits for that run
+                    stale.discard(id(worker))
+                    continue
+                deaths[id(task)] = deaths.get(id(task), 0) + 1
+                if deaths[id(task)] <= self.retries:
+                    again.append(task)
+                else:
+                    deaths.pop(id(task))
+                    outputs.append(RunOutput(task.tag, None, error=(
+                        f"worker failed: its process died ({_exit_reason(code)}), "
+                        f"{self.retries + 1} times in a row on this run")))  # fmt: skip
+            return outputs
+
+        try:
+            assign()
+            while busy := [w for w in pool if w.task is not None]:
+                if exhausted and all(id(w) in stale for w in busy):
+                    break  # only an earlier call's runs are left: they finish unattended
+                ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy]))
+                outputs = collect(ready, busy)
+                assign()
+                yield from outputs
+            keep = self.keep
+        except GeneratorExit:  # the caller wants no more outputs: not an error
+            keep = self.keep
+            raise
         finally:
-            if not (self.keep and finished):
+            if not keep:
                 self.close()
 
 
@@ -166,4 +190,3 @@ def _exit_reason(code: int | None) -> str:
         except ValueError:
             return f"killed by signal {-code}"
     return f"exit status {code}"
-
