@@ -139,8 +139,10 @@ def _walk(indices, expressed, flags, lo, hi, d, eps, bounded, read_flags, count_
     (``read_flags``). Called with constant switches, it compiles to the walk each case needs."""
     expressed_total = near_total = 0.0
     n_near = n_critical = n_sanctioned = n_public = 0
-    for q in range(lo, hi):
-        j = indices[q]
+    # unsigned positions and ids (never negative): no test for Python's negative indices on
+    # each read, which made a third of the walk's time
+    for q in range(np.uint64(lo), np.uint64(hi)):
+        j = np.uint64(indices[q])
         e = expressed[j]
         expressed_total += e
         if count_support:
@@ -190,19 +192,19 @@ def _adapt(
             else:
                 walk = _walk(indices, expressed, flags, lo, hi, d, eps, False, False, True)
             expressed_total, near_total, n_near, n_critical, n_sanctioned, n_public = walk
-        else:  # model v1's two walks, as they were
+        else:  # model v1's two walks, as they were (unsigned, as in _walk)
             expressed_total = near_total = 0.0
             n_near = n_critical = n_sanctioned = n_public = 0
             if enrolled[i]:
-                for q in range(lo, hi):
-                    j = indices[q]
+                for q in range(np.uint64(lo), np.uint64(hi)):
+                    j = np.uint64(indices[q])
                     expressed_total += expressed[j]
                     bits = flags[j]
                     n_sanctioned += bits & 1
                     n_public += (bits >> 1) & 1
             else:
-                for q in range(lo, hi):
-                    expressed_total += expressed[indices[q]]
+                for q in range(np.uint64(lo), np.uint64(hi)):
+                    expressed_total += expressed[np.uint64(indices[q])]
         if critic or speech:
             supports[i] = support_of(critic, n_critical, degree)
         friends_sanctioned = n_sanctioned / degree if degree > 0 else 0.0
