@@ -161,20 +161,26 @@ def _walk(indices, expressed, flags, lo, hi, d, eps, bounded, read_flags, count_
 def _adapt(
     indptr, indices, enrolled, sanctioned, flags, expressed, fear, employed, income, score, tier,
     susceptibility, threshold, aware, dissent, dissent0, risk, censor, buy_conform, gaming,
-    climate, supports, p,
+    climate, supports, p, model_v3,
 ):  # fmt: skip
     """Every agent's adaptation in the order of docs/model.md 7.7; the support of each critic
-    (of every agent, with the threshold model) is kept in ``supports``."""
+    (of every agent, with the threshold model) is kept in ``supports``.
+
+    ``model_v3`` is True when some mechanism of section 7 is on and None when all are off:
+    None has a type of its own, so numba compiles the kernel apart for it, with every switch
+    below a constant False and model v3's code folded away."""
     next_min = p.next_min
     risk_rate = p.risk_rate
     opinion_rate = p.opinion_rate
     eps = p.confidence
-    bounded = p.bounded
-    speech = p.threshold_expression  # every agent counts its support
-    read_all_flags = p.backlash > 0.0  # backlash reads every agent's sanctioned friends
-    stake = p.stake_exponent != 0.0
-    heterogeneous = susceptibility.size > 0
-    some_unaware = aware.size > 0
+    v3 = model_v3 is not None
+    bounded = v3 and p.bounded
+    speech = v3 and p.threshold_expression  # every agent counts its support
+    read_all_flags = v3 and p.backlash > 0.0  # backlash reads every agent's sanctioned friends
+    stake = v3 and p.stake_exponent != 0.0
+    heterogeneous = v3 and susceptibility.size > 0
+    some_unaware = v3 and aware.size > 0
+    best_response = v3 and p.threshold_gaming
     top = next_min.size - 1
     for i in prange(dissent.size):
         d = dissent[i]
@@ -185,12 +191,6 @@ def _adapt(
         critic = d > CRITICAL
         if bounded or speech or read_all_flags:  # model v3
             walk = _walk(indices, expressed, flags, lo, hi, d, eps, bounded, True, True)
-            expressed_total, near_total, n_near, n_critical, n_sanctioned, n_public = walk
-        elif critic:  # its support is 7.5's climate_voice_corr's
-            if enrolled[i]:
-                walk = _walk(indices, expressed, flags, lo, hi, d, eps, False, True, True)
-            else:
-                walk = _walk(indices, expressed, flags, lo, hi, d, eps, False, False, True)
             expressed_total, near_total, n_near, n_critical, n_sanctioned, n_public = walk
         else:  # model v1's two walks, as they were (unsigned, as in _walk)
             expressed_total = near_total = 0.0
@@ -205,6 +205,9 @@ def _adapt(
             else:
                 for q in range(np.uint64(lo), np.uint64(hi)):
                     expressed_total += expressed[np.uint64(indices[q])]
+            if critic:  # its support, 7.5's climate_voice_corr's: the row again, in cache now
+                for q in range(np.uint64(lo), np.uint64(hi)):
+                    n_critical += expressed[np.uint64(indices[q])] > CRITICAL
         if critic or speech:
             supports[i] = support_of(critic, n_critical, degree)
         friends_sanctioned = n_sanctioned / degree if degree > 0 else 0.0
@@ -226,7 +229,7 @@ def _adapt(
             buy_conform[i] += p.conform_rate * (f * p.purchase_pressure - buy_conform[i])
             gap = 0.0 if tier[i] == top else next_min[tier[i]] - score[i]
             aware_i = (1.0 if aware[i] else 0.0) if some_unaware else 1.0
-            if p.threshold_gaming:
+            if best_response:
                 gaming[i] = threshold_gaming(gap, aware_i, p)
             else:
                 g = min(
@@ -310,6 +313,15 @@ def climate_voice_corr(comoments: np.ndarray) -> float:
     return pearson_of_comoments(count, cxx, cyy, cxy)
 
 
+def _model_v3(p: AdaptationParams, society: Society) -> bool | None:
+    """``_adapt``'s ``model_v3``: True when some mechanism of section 7 is on, else None."""
+    on = (
+        p.bounded or p.threshold_expression or p.backlash > 0.0 or p.stake_exponent != 0.0
+        or p.threshold_gaming or society.susceptibility.size > 0 or society.aware.size > 0
+    )  # fmt: skip
+    return True if on else None
+
+
 def adaptation(society: Society, params: Params, rng: np.random.Generator, rec: StepRecord) -> None:
     """Update adaptation state of enrolled agents, then everyone's private dissent.
 
@@ -391,7 +403,7 @@ def adaptation(society: Society, params: Params, rng: np.random.Generator, rec: 
         society.fear, society.employed, society.income, society.score, society.tier,
         society.susceptibility, society.threshold, society.aware, society.dissent,
         society.dissent0, society.risk, society.censor, society.buy_conform, society.gaming,
-        society.climate, supports, p,
+        society.climate, supports, p, _model_v3(p, society),
     )  # fmt: skip
     comoments = _climate_voice(use_threads(society.n), flags, society.censor, supports)
     society.derived[SPARE_FLOATS] = supports
