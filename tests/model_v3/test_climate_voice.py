@@ -14,15 +14,15 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from scoresim.core.moments import merge_comoments, pearson_of_comoments, pearson_of_sums
-from scoresim.phases.adaptation import _climate_voice, climate_voice_corr
+from scoresim.phases.climate_voice import climate_voice_comoments, climate_voice_corr
 
 CRITIC = 4  # the start-of-phase flag bit of the privately critical
 
 
 def corr_both_flavours(flags, censor, supports):
     """The correlation from the serial and the threaded kernel, which must agree bit for bit."""
-    serial = climate_voice_corr(_climate_voice(False, flags, censor, supports))
-    threaded = climate_voice_corr(_climate_voice(True, flags, censor, supports))
+    serial = climate_voice_corr(climate_voice_comoments(False, flags, censor, supports))
+    threaded = climate_voice_corr(climate_voice_comoments(True, flags, censor, supports))
     assert serial == threaded or (np.isnan(serial) and np.isnan(threaded))
     return serial
 

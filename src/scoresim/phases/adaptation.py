@@ -23,8 +23,7 @@ import numpy as np
 from numba import njit, prange
 
 from scoresim.core.buffers import SPARE_FLOATS, reuse_or_empty
-from scoresim.core.jit import SUM_CHUNKS, kernel, use_threads
-from scoresim.core.moments import COMOMENTS, merge_comoments, pearson_of_comoments
+from scoresim.core.jit import kernel, use_threads
 from scoresim.phases.behaviour import (
     CRITICAL,
     backlash,
@@ -34,6 +33,7 @@ from scoresim.phases.behaviour import (
     support_of,
     threshold_gaming,
 )
+from scoresim.phases.climate_voice import climate_voice_comoments, climate_voice_corr
 from scoresim.phases.params import Params
 from scoresim.phases.phase import Phase
 from scoresim.phases.record import StepRecord
@@ -262,57 +262,6 @@ def _adapt(
             )
 
 
-@kernel
-def _climate_voice(flags, censor, supports):
-    """Centred co-moments of (support, 1 - censor) over the agents that were critical at the
-    start of the phase (the flag bit 4), for 7.5's ``climate_voice_corr``: support as the main
-    loop counted it from the start-of-phase snapshot, censor after the update.
-
-    Welford's update within each of the fixed chunks of agents, then the chunks merged in
-    order (:func:`~scoresim.core.moments.merge_comoments`): no sum of squares cancels when
-    speech is nearly constant, and the bits do not depend on the number of threads. The pairs
-    are taken relative to the first critic's, so that the chunks' means keep the digits in
-    which nearly equal values differ (a mean near 1 would round them away)."""
-    n = flags.size
-    first = 0
-    while first < n and not flags[first] & 4:
-        first += 1
-    if first == n:  # no critic: a count of 0 (filled by a plain loop: np.zeros would be a
-        empty = np.empty(COMOMENTS)  # second parallel region of the kernel)
-        for k in range(COMOMENTS):
-            empty[k] = 0.0
-        return empty
-    x0, y0 = supports[first], 1.0 - censor[first]
-    size = (n + SUM_CHUNKS - 1) // SUM_CHUNKS
-    rows = np.empty((SUM_CHUNKS, COMOMENTS))  # every chunk writes its row
-    for c in prange(SUM_CHUNKS):
-        count = 0
-        mx = my = cxx = cyy = cxy = 0.0
-        for i in range(max(first, c * size), min(n, (c + 1) * size)):
-            if not flags[i] & 4:
-                continue
-            x = supports[i] - x0
-            y = (1.0 - censor[i]) - y0
-            count += 1
-            dx, dy = x - mx, y - my
-            mx += dx / count
-            my += dy / count
-            ey = y - my
-            cxx += dx * (x - mx)
-            cyy += dy * ey
-            cxy += dx * ey
-        row = rows[c]
-        row[0], row[1], row[2], row[3], row[4], row[5] = count, mx, my, cxx, cyy, cxy
-    return merge_comoments(rows)
-
-
-def climate_voice_corr(comoments: np.ndarray) -> float:
-    """7.5's ``climate_voice_corr`` from :func:`_climate_voice`'s co-moments: NaN when support
-    or speech has no variance among the privately critical (or fewer than two of them)."""
-    count, _, _, cxx, cyy, cxy = comoments
-    return pearson_of_comoments(count, cxx, cyy, cxy)
-
-
 def _model_v3(p: AdaptationParams, society: Society) -> bool | None:
     """``_adapt``'s ``model_v3``: True when some mechanism of section 7 is on, else None."""
     on = (
@@ -405,7 +354,7 @@ def adaptation(society: Society, params: Params, rng: np.random.Generator, rec: 
         society.dissent0, society.risk, society.censor, society.buy_conform, society.gaming,
         society.climate, supports, p, _model_v3(p, society),
     )  # fmt: skip
-    comoments = _climate_voice(use_threads(society.n), flags, society.censor, supports)
+    comoments = climate_voice_comoments(use_threads(society.n), flags, society.censor, supports)
     society.derived[SPARE_FLOATS] = supports
     rec.climate_voice_corr = climate_voice_corr(comoments)
     society.derived[SNAPSHOT], society.derived[FLAGS] = expressed, flags
