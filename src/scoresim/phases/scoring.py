@@ -140,8 +140,9 @@ def _score(
         friends = 0
         friend_total = 0.0
         low_friends = 0
-        for q in range(indptr[i], indptr[i + 1]):
-            j = indices[q]
+        # unsigned positions and ids, as in adaptation's walks: no negative-index test per read
+        for q in range(np.uint64(indptr[i]), np.uint64(indptr[i + 1])):
+            j = np.uint64(indices[q])
             if all_enrolled or enrolled[j]:  # after the mandatory date: one array read less
                 friends += 1
                 friend_total += score[j]
