@@ -144,8 +144,9 @@ def _enrolled_moments(indptr, indices, enrolled, all_enrolled, score, dissent, s
             y_min, y_max = min(y_min, y), max(y_max, y)
             k = 0
             sy = 0.0
-            for q in range(indptr[i], indptr[i + 1]):
-                j = indices[q]
+            # unsigned positions and ids, as in adaptation's walks: no negative-index test
+            for q in range(np.uint64(indptr[i]), np.uint64(indptr[i + 1])):
+                j = np.uint64(indices[q])
                 if all_enrolled or enrolled[j]:  # after the mandatory date: one read less
                     k += 1
                     sy += score[j] - shift
