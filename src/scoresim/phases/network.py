@@ -102,9 +102,10 @@ def _count_drops(key, indptr, indices, low_rows, enrolled, fear, mode, p):
         j = low_rows[r]
         akey = agent_key(key, j)
         count = 0
-        for q in range(indptr[j], indptr[j + 1]):
-            i = indices[q]
-            if _decides(mode, enrolled[i], akey, q - indptr[j], fear[i], drop_rate):
+        lo = indptr[j]
+        for t in range(indptr[j + 1] - lo):
+            i = np.uint64(indices[np.uint64(lo + t)])
+            if _decides(mode, enrolled[i], akey, t, fear[i], drop_rate):
                 count += 1
         counts[r] = count
     return counts
