@@ -132,11 +132,11 @@ def _snapshot(dissent, censor, enrolled, tier, sanctioned, expressed, flags, p):
 
 
 @njit(inline="always", cache=True)
-def _walk(indices, expressed, flags, lo, hi, d, eps, bounded, read_flags, count_support):  # type: ignore[no-untyped-def]
-    """One agent's walk over its friends ``indices[lo:hi]``: the sum of their expressed views,
-    that of the views within ``eps`` of ``d`` and their number (``bounded``), the number
-    expressing a critical view (``count_support``), the numbers sanctioned and shown
-    (``read_flags``). Called with constant switches, it compiles to the walk each case needs."""
+def _walk(indices, expressed, flags, lo, hi, d, eps, bounded):  # type: ignore[no-untyped-def]
+    """One agent's walk over its friends ``indices[lo:hi]`` with some model v3 mechanism on:
+    the sum of their expressed views, that of the views within ``eps`` of ``d`` and their
+    number (``bounded``), the number expressing a critical view, and the numbers sanctioned
+    and shown."""
     expressed_total = near_total = 0.0
     n_near = n_critical = n_sanctioned = n_public = 0
     # unsigned positions and ids (never negative): no test for Python's negative indices on
@@ -145,15 +145,13 @@ def _walk(indices, expressed, flags, lo, hi, d, eps, bounded, read_flags, count_
         j = np.uint64(indices[q])
         e = expressed[j]
         expressed_total += e
-        if count_support:
-            n_critical += e > CRITICAL
+        n_critical += e > CRITICAL
         if bounded and abs(e - d) <= eps:
             near_total += e
             n_near += 1
-        if read_flags:
-            bits = flags[j]
-            n_sanctioned += bits & 1
-            n_public += (bits >> 1) & 1
+        bits = flags[j]
+        n_sanctioned += bits & 1
+        n_public += (bits >> 1) & 1
     return expressed_total, near_total, n_near, n_critical, n_sanctioned, n_public
 
 
@@ -185,12 +183,12 @@ def _adapt(
     for i in prange(dissent.size):
         d = dissent[i]
         degree = indptr[i + 1] - indptr[i]
-        # the start-of-phase snapshot: one walk over the friends reads what this agent needs
-        # of it; each call compiles to a walk of its own (its switches are constants)
+        # the start-of-phase snapshot: the walks over the friends read what this agent needs
+        # of it (model v3's one walk reads everything; model v1's, only what v1 uses)
         lo, hi = indptr[i], indptr[i + 1]
         critic = d > CRITICAL
         if bounded or speech or read_all_flags:  # model v3
-            walk = _walk(indices, expressed, flags, lo, hi, d, eps, bounded, True, True)
+            walk = _walk(indices, expressed, flags, lo, hi, d, eps, bounded)
             expressed_total, near_total, n_near, n_critical, n_sanctioned, n_public = walk
         else:  # model v1's two walks, as they were (unsigned, as in _walk)
             expressed_total = near_total = 0.0
