@@ -12,7 +12,7 @@ from hypothesis.extra.numpy import arrays
 
 from scoresim import Scenario, Simulation
 from scoresim.core import jit
-from scoresim.core.moments import column_sums
+from scoresim.core.moments import column_sums, count_total
 
 FINITE = st.floats(-1e12, 1e12, allow_nan=False, allow_subnormal=False)
 
@@ -36,6 +36,19 @@ def test_column_sums_of_counts_are_exact(rows):
     totals = column_sums(rows)
     assert totals.dtype == np.int64
     assert totals.tolist() == [int(v) for v in rows.sum(axis=0)]
+
+
+COUNT_WIDTHS = st.sampled_from([np.uint8, np.uint16, np.uint32, np.int64])
+
+
+@settings(max_examples=80, deadline=None)  # the first example of each width compiles
+@given(COUNT_WIDTHS.flatmap(lambda t: arrays(
+    t, st.one_of(st.tuples(st.integers(0, 300)), st.tuples(st.integers(1, 4), st.integers(0, 90))),
+    elements=st.integers(0, int(min(np.iinfo(t).max, 2**40))))))  # fmt: skip
+def test_count_total_is_the_exact_total(counts):
+    """The metrics' post and purchase totals: Python's exact integer sum, whatever the width
+    (a narrow width's total passes its maximum) and the shape (topics x agents)."""
+    assert count_total(counts) == sum(int(v) for v in counts.ravel())
 
 
 def _rows(overrides: dict, parallel_from: int) -> list[dict[str, float]]:

@@ -387,3 +387,34 @@ def test_mean_and_sd_in_borrowed_memory_are_numpys_bits(size, seed, scale):
     scratch = np.full(size + 5, np.nan)
     mean, sd = mean_and_sd(x, scratch)
     assert (mean, sd) == (float(x.mean()), float(x.std()))  # equal bits, not just close
+
+
+@settings(max_examples=60, deadline=None)  # the first example compiles
+@given(
+    st.integers(0, 400), st.integers(1, 5), st.integers(0, 2**32 - 1),
+    st.sampled_from(["spread", "few", "equal"]),
+)  # fmt: skip
+def test_tier_counts_match_their_definition(n, tiers, seed, incomes):
+    """Per tier, per income quintile (an agent at or below the lower cut is in the bottom one,
+    else at or above the upper cut in the top one, even when the cuts are equal) and the
+    employed of the lowest tier, by plain loops over the enrolled."""
+    from scoresim.metrics import _tier_counts
+
+    rng = np.random.default_rng(seed)
+    tier = rng.integers(0, tiers, n).astype(np.int8)
+    enrolled, employed = rng.random(n) < 0.7, rng.random(n) < 0.6
+    income = {"spread": rng.lognormal(0.0, 1.0, n), "few": rng.integers(1, 4, n) * 1.0,
+              "equal": np.full(n, 2.0)}[incomes]  # fmt: skip
+    low, high = (2.0, 2.0) if incomes != "spread" else (0.5, 2.0)
+    perk = rng.random(tiers) < 0.5
+    counts, by_income, poor_employed = _tier_counts(
+        tier, enrolled, tiers, income, (low, high, 1, 1), perk, employed
+    )
+    who = [i for i in range(n) if enrolled[i]]
+    assert counts.tolist() == [sum(tier[i] == t for i in who) for t in range(tiers)]
+    assert poor_employed == sum(tier[i] == 0 and employed[i] for i in who)
+    bottom = [i for i in who if income[i] <= low]
+    top = [i for i in who if not income[i] <= low and income[i] >= high]
+    for row, group in zip(by_income.tolist(), (bottom, top), strict=True):
+        assert row == [len(group), sum(tier[i] == 0 for i in group),
+                       sum(bool(perk[tier[i]]) for i in group)]  # fmt: skip

@@ -35,7 +35,9 @@ def test_kernels_are_charged_to_their_phase_within_its_time() -> None:
         sim.run()
     assert [p.name for p in sim.phases] == list(sim.phase_seconds)[:-1]
     assert list(profile.phase_cpu) == [p.name for p in sim.phases]
-    assert profile.calls["scoring", "_score"] == STEPS  # one scoring pass per step
+    # scoring's two passes, once a step each
+    assert profile.calls["scoring", "_score_events"] == STEPS
+    assert profile.calls["scoring", "_score_friends"] == STEPS
     assert profile.calls["activity", "_draw"] >= STEPS  # redrawn only into wider counts
     assert profile.calls[OUTSIDE, "_opinion_sums"] == STEPS  # the metrics row's
     for phase, kernels in profile.by_phase().items():

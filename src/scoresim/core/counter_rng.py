@@ -148,7 +148,7 @@ def _poisson_ptrs(akey: np.uint64, counter: int, lam: float) -> tuple[int, int]:
             return int(k), counter
 
 
-@njit(cache=True)
+@njit(inline="always", cache=True)
 def binomial_thin(akey: np.uint64, counter: int, count: int, p: float) -> tuple[int, int]:
     """How many of ``count`` events survive independent thinning with probability ``p``."""
     if p >= 1.0:

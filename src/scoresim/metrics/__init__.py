@@ -13,12 +13,18 @@ import os
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
-from numba import njit, prange
+from numba import get_num_threads, njit, prange
 
 from scoresim.core.buffers import SPARE_FLOATS, reuse_or_empty
+from scoresim.core.jit import ROWS_AHEAD as _AHEAD
+from scoresim.core.jit import STREAM_AHEAD, kernel, prefetch, use_threads
 from scoresim.core.jit import SUM_CHUNKS as _CHUNKS
-from scoresim.core.jit import kernel, prefetch, use_threads
-from scoresim.core.moments import column_sums, pearson_of_sums, percentiles_of_sorted
+from scoresim.core.moments import (
+    column_sums,
+    count_total,
+    pearson_of_sums,
+    percentiles_of_sorted,
+)
 from scoresim.metrics.behaviour import bunching, income_cuts, income_gaps
 from scoresim.phases.adaptation import SNAPSHOT
 from scoresim.phases.consequences import perk_tiers
@@ -28,8 +34,6 @@ from scoresim.phases.records import OFFENCE
 from scoresim.society.agents import Society, expressed_of
 
 NAN = float("nan")
-#: how many nodes ahead the walk over the enrolled rows asks for a row (measured at 10^6)
-_AHEAD = 256
 _sorter: tuple[int, ThreadPoolExecutor] | None = None
 
 
@@ -48,8 +52,9 @@ def _sorted(x: np.ndarray) -> np.ndarray:
 
 def _sort(x: np.ndarray, threads: bool) -> Future:
     """Sort ``x`` in place, in a helper thread or at once when waking threads costs more (small
-    n); the future gives ``x``."""
-    if threads:
+    n) or when numba is held to one thread (the run is then held to one core); the future
+    gives ``x``."""
+    if threads and get_num_threads() > 1:
         return _sort_thread().submit(_sorted, x)
     done: Future = Future()
     done.set_result(_sorted(x))
@@ -180,6 +185,9 @@ def _opinion_sums(dissent, censor):
         se = sg = 0.0
         private = public = 0
         for i in range(c * size, min(n, (c + 1) * size)):
+            if i % 8 == 0:  # a line of each ahead (an address past the end is not read)
+                prefetch(dissent, i + STREAM_AHEAD)
+                prefetch(censor, i + STREAM_AHEAD)
             d = dissent[i]
             e = expressed_of(d, censor[i])
             se += e
@@ -227,24 +235,33 @@ def _compress(mask: np.ndarray, x: np.ndarray, out: np.ndarray) -> np.ndarray:
 @njit(cache=True, nogil=True)
 def _tier_counts(
     tier: np.ndarray, enrolled: np.ndarray, tiers: int, income: np.ndarray,
-    cuts: tuple[float, float, int, int], perk: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    cuts: tuple[float, float, int, int], perk: np.ndarray, employed: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, int]:  # fmt: skip
     """Enrolled agents per tier (``np.bincount`` would first widen the int8 tiers to int64),
-    and per income quintile (bottom, top): enrolled, enrolled in the lowest tier, with a perk."""
+    per income quintile (bottom, top): enrolled, enrolled in the lowest tier, with a perk; and
+    the employed among the lowest tier's (its size is ``counts[0]``)."""
     counts = np.zeros(tiers, np.int64)
-    by_income = np.zeros((2, 3), np.int64)
+    poor_employed = 0
+    # the quintiles' counts in registers, added without a branch (an agent in two of five
+    # falls in one, and the branch mispredicted as often)
+    bottom = bottom_poor = bottom_perk = top = top_poor = top_perk = 0
     low, high = cuts[0], cuts[1]
     for i in range(tier.size):
         if enrolled[i]:
             t = tier[i]
             counts[t] += 1
+            poor = t == 0
+            poor_employed += poor & employed[i]
             x = income[i]
-            if x <= low or x >= high:
-                row = by_income[0 if x <= low else 1]
-                row[0] += 1
-                row[1] += t == 0
-                row[2] += perk[t]
-    return counts, by_income
+            in_bottom, in_top = x <= low, (x >= high) & (x > low)  # bottom first, as cut
+            bottom += in_bottom
+            bottom_poor += in_bottom & poor
+            bottom_perk += in_bottom & perk[t]
+            top += in_top
+            top_poor += in_top & poor
+            top_perk += in_top & perk[t]
+    by_income = np.array([[bottom, bottom_poor, bottom_perk], [top, top_poor, top_perk]])
+    return counts, by_income, poor_employed
 
 
 def mean_and_sd(x: np.ndarray, scratch: np.ndarray) -> tuple[float, float]:
@@ -284,9 +301,10 @@ def metrics_row(society: Society, params: Params, rec: StepRecord) -> dict[str, 
     sorted_score = _sort(score_e, use_threads(n))
     if n_enrolled:
         row |= dict.fromkeys(["score_p10", "score_p50", "score_p90"], NAN)  # keeps column order
-        counts, by_income = _tier_counts(
-            society.tier, enrolled, len(tiers.names), society.income, cuts, perk_tiers(tiers)
-        )
+        counts, by_income, poor_employed = _tier_counts(
+            society.tier, enrolled, len(tiers.names), society.income, cuts, perk_tiers(tiers),
+            society.employed,
+        )  # fmt: skip
         row |= {f"tier_{name}": counts[k] / n_enrolled for k, name in enumerate(tiers.names)}
     else:
         row |= dict.fromkeys(["score_mean", "score_sd", "score_p10", "score_p50", "score_p90"], NAN)
@@ -301,9 +319,9 @@ def metrics_row(society: Society, params: Params, rec: StepRecord) -> dict[str, 
     row["falsification_gap"] = gap_sum / n
     row["pluralistic_ignorance"] = float(society.climate.mean()) - row["dissent_mean"]
 
-    row["critical_posts"] = float(rec.critical_by_topic.sum()) / n
-    row["loyal_posts"] = float(rec.loyal.sum()) / n
-    row["imports"] = float(rec.undesirable.sum()) / n
+    row["critical_posts"] = float(count_total(rec.critical_by_topic)) / n
+    row["loyal_posts"] = float(count_total(rec.loyal)) / n
+    row["imports"] = float(count_total(rec.undesirable)) / n
     sanctioned = rec.sanctioned
     n_sanctioned = int(np.count_nonzero(sanctioned))
     row["sanctioned"] = n_sanctioned / n
@@ -322,9 +340,8 @@ def metrics_row(society: Society, params: Params, rec: StepRecord) -> dict[str, 
     row["score_assortativity"] = assortativity
 
     row["employment"] = np.count_nonzero(society.employed) / n  # the mean's bits, 10x faster
-    poor = enrolled & (society.tier == 0)
-    n_poor = np.count_nonzero(poor)  # a count over a count: the bits of the mean of 0s and 1s
-    row["employment_poor"] = np.count_nonzero(society.employed & poor) / n_poor if n_poor else NAN
+    n_poor = counts[0] if n_enrolled else 0  # a count over a count: the bits of the mean
+    row["employment_poor"] = poor_employed / n_poor if n_poor else NAN
     row["wealth_gini"] = gini_of_sorted(sorted_wealth.result())
     society.derived[SPARE_FLOATS] = spare
     score_sorted = sorted_score.result()

@@ -23,7 +23,7 @@ import numpy as np
 from numba import njit, prange
 
 from scoresim.core.buffers import SPARE_FLOATS, reuse_or_empty
-from scoresim.core.jit import kernel, use_threads
+from scoresim.core.jit import STREAM_AHEAD, kernel, prefetch, use_threads
 from scoresim.phases.behaviour import (
     CRITICAL,
     backlash,
@@ -125,6 +125,10 @@ def _snapshot(dissent, censor, enrolled, tier, sanctioned, expressed, flags, p):
     reads after the update)."""
     public_tier = p.public_tier
     for i in prange(dissent.size):
+        if i % 8 == 0:  # a line of each float array ahead
+            prefetch(dissent, i + STREAM_AHEAD)
+            prefetch(censor, i + STREAM_AHEAD)
+            prefetch(expressed, i + STREAM_AHEAD)
         d = dissent[i]
         expressed[i] = expressed_of(d, censor[i])
         public = enrolled[i] and public_tier[tier[i]]

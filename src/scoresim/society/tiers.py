@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from scoresim.core.jit import kernel, use_threads
+from scoresim.core.jit import STREAM_AHEAD, kernel, prefetch, use_threads
 from scoresim.scenario import Scenario
 
 
@@ -65,6 +65,8 @@ class TierTable:
 @kernel
 def _tiers_of_agents(score, enrolled, min_score, base, out):
     for i in prange(score.size):
+        if i % 8 == 0:  # a line of the scores ahead
+            prefetch(score, i + STREAM_AHEAD)
         if enrolled[i]:
             out[i] = tier_of(score[i], min_score)
         else:
