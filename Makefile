@@ -63,7 +63,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench.py
 	$(BIN)/python benchmarks/bench_presets.py --agents 1000000 --steps 20
 	$(BIN)/python benchmarks/profile_phases.py
-	$(BIN)/python benchmarks/vs_numpy.py
+	$(BIN)/python benchmarks/vs_numpy.py --base $(AB_BASE)
 	$(BIN)/python benchmarks/bench_calibrate.py --agents 20000 --steps 180 --workers 2 --json benchmarks/out/calibrate-latest.json
 	$(BIN)/python benchmarks/bench_precision.py --agents 10000 --steps 104 --replications 20 --workers 2
 	$(BIN)/python benchmarks/bench_ab.py --base $(AB_BASE) --rounds 2

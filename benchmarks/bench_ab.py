@@ -26,6 +26,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -36,9 +38,12 @@ MEASURE = """
 import json, sys, time
 from scoresim import Scenario, Simulation
 preset, agents, steps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+everyone = {"adoption.mandatory_step": 1} if sys.argv[4:] == ["everyone"] else {}
 scenario = Scenario.preset(preset)
 Simulation(scenario.with_overrides({"population.agents": 2000, "steps": 3})).run()
-sim = Simulation(scenario.with_overrides({"population.agents": agents, "steps": steps}), seed=1)
+sim = Simulation(
+    scenario.with_overrides({"population.agents": agents, "steps": steps, **everyone}), seed=1
+)
 wall, cpu = time.perf_counter(), time.process_time()
 sim.run()
 wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
@@ -62,6 +67,28 @@ Simulation(small).run()
 """
 
 
+@contextmanager
+def checkout(ref: str) -> Iterator[Path]:
+    """The tree of git ``ref`` in a throwaway worktree under a temporary directory, removed at
+    the end (its numba cache with it)."""
+    repo = subprocess.run(
+        ["git", "-C", str(HERE), "rev-parse", "--show-toplevel"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    with tempfile.TemporaryDirectory(prefix="scoresim-ab-") as tmp:
+        tree = Path(tmp) / "base"
+        add = ["git", "-C", repo, "worktree", "add", "--detach", "--quiet", str(tree), ref]
+        subprocess.run(add, check=True)
+        try:
+            yield tree
+        finally:
+            remove = ["git", "-C", repo, "worktree", "remove", "--force", str(tree)]
+            subprocess.run(remove, check=False)
+            subprocess.run(["git", "-C", repo, "worktree", "prune"], check=False)
+
+
 def default_steps(agents: int) -> int:
     """Steps per measurement: short runs, longer where a step is short.
 
@@ -74,12 +101,19 @@ def default_steps(agents: int) -> int:
 
 
 def measure(
-    tree: Path, preset: str, agents: int, steps: int, threads: int, code: str = MEASURE
+    tree: Path,
+    preset: str,
+    agents: int,
+    steps: int,
+    threads: int,
+    code: str = MEASURE,
+    everyone: bool = False,
 ) -> dict:
     """One measurement of ``tree``'s code in a fresh interpreter (``code``: :data:`MEASURE`,
-    or :data:`LOAD`, which measures nothing)."""
+    or :data:`LOAD`, which measures nothing; ``everyone``: enrolment mandatory from step 1)."""
     env = os.environ | {"PYTHONPATH": str(tree / "src"), "NUMBA_NUM_THREADS": str(threads)}
     cmd = [sys.executable, "-c", code, preset, str(agents), str(steps)]
+    cmd += ["everyone"] if everyone else []
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if out.returncode != 0:
         sys.stderr.write(out.stderr)
@@ -98,7 +132,13 @@ def verdict(old: float, new: float, tolerance: float) -> str:
 
 
 def ab(
-    base_tree: Path, sizes: list[int], steps: int | None, rounds: int, threads: int, preset: str
+    base_tree: Path,
+    sizes: list[int],
+    steps: int | None,
+    rounds: int,
+    threads: int,
+    preset: str,
+    everyone: bool = False,
 ) -> dict[int, dict[str, list[dict]]]:
     """Interleaved measurements of the two trees, by size then side."""
     trees = {"old": base_tree, "new": NEW_TREE}
@@ -111,8 +151,9 @@ def ab(
         for n in sizes:
             for side in order:
                 print(f"round {r + 1}, N = {n:,}: {side} ...", file=sys.stderr, flush=True)
+                steps_n = steps or default_steps(n)
                 found[n][side].append(
-                    measure(trees[side], preset, n, steps or default_steps(n), threads)
+                    measure(trees[side], preset, n, steps_n, threads, everyone=everyone)
                 )
     return found
 
@@ -132,6 +173,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2, help="NUMBA_NUM_THREADS (default 2)")
     ap.add_argument("--preset", default="seed")
+    ap.add_argument(
+        "--everyone",
+        action="store_true",
+        help="enrolment mandatory from step 1 (every row walked; default the preset's date)",
+    )
     ap.add_argument("--tolerance", type=float, default=0.02, help="allowed slow-down (0.02)")
     ap.add_argument(
         "--json", type=Path, default=None, help="write here (default benchmarks/out/ab-<date>.json)"
@@ -140,40 +186,22 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(HERE))
     from bench import host_probe_ms
 
-    repo = subprocess.run(
-        ["git", "-C", str(HERE), "rev-parse", "--show-toplevel"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
     probe = host_probe_ms()
-    with tempfile.TemporaryDirectory(prefix="scoresim-ab-") as tmp:
-        base_tree = Path(tmp) / "base"
-        subprocess.run(
-            [
-                "git",
-                "-C",
-                repo,
-                "worktree",
-                "add",
-                "--detach",
-                "--quiet",
-                str(base_tree),
-                args.base,
-            ],
-            check=True,
+    with checkout(args.base) as base_tree:
+        found = ab(
+            base_tree,
+            args.sizes,
+            args.steps,
+            args.rounds,
+            args.threads,
+            args.preset,
+            args.everyone,
         )
-        try:
-            found = ab(base_tree, args.sizes, args.steps, args.rounds, args.threads, args.preset)
-        finally:
-            subprocess.run(
-                ["git", "-C", repo, "worktree", "remove", "--force", str(base_tree)], check=False
-            )
-            subprocess.run(["git", "-C", repo, "worktree", "prune"], check=False)
     report = {
         "base": args.base,
         "threads": args.threads,
         "preset": args.preset,
+        "everyone_enrolled": args.everyone,
         "tolerance": args.tolerance,
         "rounds": args.rounds,
         "sizes": {},
@@ -181,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
         "load": list(os.getloadavg()),
     }
     print(
-        f"A/B: {args.preset}, NUMBA_NUM_THREADS={args.threads}, {args.rounds} interleaved "
+        f"A/B: {args.preset}{', everyone enrolled' * args.everyone}, "
+        f"NUMBA_NUM_THREADS={args.threads}, {args.rounds} interleaved "
         f"rounds; old = {args.base}, new = this tree ({NEW_TREE})"
     )
     print(

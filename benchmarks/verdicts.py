@@ -19,7 +19,7 @@ sys.path.insert(0, str(HERE))
 
 from bench import verdict_line  # noqa: E402
 from profile_phases import TARGET_METRICS_SHARE, metrics_share  # noqa: E402
-from vs_numpy import TARGET_RATIO  # noqa: E402
+from vs_numpy import ISSUE_SIZE, TARGET_RATIO, issue_scaled  # noqa: E402
 
 TARGET_SIMS_PER_MINUTE = 60.0
 
@@ -52,6 +52,18 @@ def targets(out: Path = OUT) -> list[dict]:
         )
     else:
         add(f"scoresim <= {TARGET_RATIO}x the numpy reference, one thread", None, None)
+    name = f"scoresim <= {TARGET_RATIO}x issue 22's reference scaled to this host, one thread"
+    if vs and vs.get("scoresim") and vs.get("base"):
+        s, b = (min(x["wall"] for x in vs[k]) for k in ("scoresim", "base"))
+        r = issue_scaled(b)
+        add(
+            name,
+            f"{s / r:.2f}x ({s:.1f} s / {r:.1f} s; {vs['base_ref']} took {b:.1f} s here)",
+            s / r <= TARGET_RATIO,
+            (vs["agents"], vs["steps"]) == ISSUE_SIZE,
+        )
+    else:
+        add(name, None, None)
     profile = newest("profile", out)
     for r in (profile or {}).get("results", []) or [None]:
         name = f"metrics <= {100 * TARGET_METRICS_SHARE:.0f}% of the step at 10^6"
@@ -59,8 +71,9 @@ def targets(out: Path = OUT) -> list[dict]:
             add(name, None, None)
             continue
         share = metrics_share(r)
+        who = "everyone enrolled" if r.get("everyone_enrolled") else "the preset's enrolment"
         add(
-            f"{name}, {r['threads']} thread(s)",
+            f"{name}, {r['threads']} thread(s), {who}",
             f"{100 * share:.1f}% at {r['agents']:,}",
             share <= TARGET_METRICS_SHARE,
             r["agents"] == 10**6,
