@@ -227,3 +227,40 @@ def test_a_compare_folder_keeps_the_edge_list_beside_its_scenarios(people, tmp_p
         again = Scenario.load(out / name)  # from the folder, wherever it is
         assert Path(again.graph.path) == copy and again.graph.sha256 == sha256_of(copy)
         assert again.population.agents == 5
+
+
+def test_a_sweeps_and_a_calibrations_relative_paths_are_read_from_their_folder(
+    people, tmp_path, monkeypatch
+):
+    """``[set]``'s ``graph.path`` and a swept list of them, as a scenario file's own
+    ``graph.path``: read from the file's folder, wherever it runs."""
+    from scoresim.calibration.spec import CalibrationSpec
+    from scoresim.experiments.spec import SweepSpec
+
+    data = people.parent
+    (data / "ring.csv").write_text("".join(f"{i} {(i + 1) % 5}\n" for i in range(5)))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # neither file is here
+    swept = '"graph.path" = { values = ["friends.csv", "ring.csv"] }'
+    sweep = data / "sweep.toml"
+    sweep.write_text('name = "s"\n[set]\nsteps = 3\n"graph.kind" = "edgelist"\n'
+                     f'"graph.path" = "friends.csv"\n[parameters]\n{swept}\n'
+                     '[outcomes]\ncrit = { metric = "critical_posts" }\n')  # fmt: skip
+    spec = SweepSpec.load(sweep)
+    assert Path(spec.base.graph.path) == data / "friends.csv"
+    assert [Path(p.scenario.graph.path) for p in spec.points()] == [
+        data / "friends.csv", data / "ring.csv"]  # fmt: skip
+    calibration = data / "calibration.toml"
+    calibration.write_text(
+        'name = "c"\nscenario = "seed"\n[set]\nsteps = 3\n"graph.kind" = "edgelist"\n'
+        '"graph.path" = "friends.csv"\n[parameters]\n'
+        '"adoption.innovation" = { low = 0.001, high = 0.01 }\n'
+        '[[targets]]\nname = "t"\nmetric = "adoption"\nstep = 2\nvalue = 0.1\nsd = 0.05\n'
+    )
+    assert Path(CalibrationSpec.load(calibration).base.graph.path) == data / "friends.csv"
+    with pytest.raises(ScenarioError, match=r"graph\.path"):  # from Python: the current folder
+        SweepSpec.from_dict({"name": "s", "set": {"graph.kind": "edgelist",
+                                                  "graph.path": "friends.csv"},
+                             "parameters": {"steps": {"values": [2, 3]}},
+                             "outcomes": {"crit": {"metric": "critical_posts"}}})  # fmt: skip

@@ -51,6 +51,7 @@ from scoresim.experiments.spec import (
 from scoresim.metrics import metric_columns
 from scoresim.phases.params import Params
 from scoresim.scenario import Scenario
+from scoresim.scenario.edge_file import set_graph_path_from
 from scoresim.scenario.files import read_toml_text
 from scoresim.scenario.messages import validated
 
@@ -178,11 +179,12 @@ class CalibrationSpec:
         data, given = named_scenarios(data, ("scenario", "control"))
         model = validated(FileModel, data, "calibration")
         raw = given.get("scenario") or base_scenario(model.scenario, where)
-        base = with_set(raw, model.set_)
+        set_ = set_graph_path_from(model.set_, where)
+        base = with_set(raw, set_)
         control = None
         if model.control is not None:
             control = given.get("control") or base_scenario(model.control, where, "control")
-            control = _control(control, raw, base, model.set_)
+            control = _control(control, raw, base, set_)
         space = Space(tuple(_prior(n, p, base) for n, p in model.parameters.items()))
         columns = metric_columns(Params.from_scenario(base))
         control_columns = None if control is None else metric_columns(Params.from_scenario(control))

@@ -49,6 +49,7 @@ from scoresim.experiments.spec_file import OutcomeModel, ParameterModel, SweepFi
 from scoresim.metrics import metric_columns
 from scoresim.phases.params import Params
 from scoresim.scenario import Scenario, preset_names
+from scoresim.scenario.edge_file import path_from, set_graph_path_from
 from scoresim.scenario.files import read_toml
 from scoresim.scenario.messages import validated
 
@@ -158,8 +159,11 @@ class SweepSpec:
         """Validate a sweep mapping; ``where`` is the folder relative paths are read from."""
         data, given = named_scenarios(data, ("scenario",))
         file = validated(SweepFile, data, "sweep")
-        base = with_set(given.get("scenario") or base_scenario(file.scenario, where), file.set_)
-        parameters = tuple(_parameter(n, p, base, file.levels) for n, p in file.parameters.items())
+        set_ = set_graph_path_from(file.set_, where)
+        base = with_set(given.get("scenario") or base_scenario(file.scenario, where), set_)
+        parameters = tuple(
+            _parameter(n, p, base, file.levels, where) for n, p in file.parameters.items()
+        )
         columns = metric_columns(Params.from_scenario(base))
         outcomes = tuple(_outcome(n, o, columns, base.steps) for n, o in file.outcomes.items())
         # the definition keeps the file's tables as written, in the order stored since v1
@@ -262,7 +266,11 @@ def check_value(base: Scenario, path: str, value: Any) -> None:
 
 
 # --------------------------------------------------------------------------- checks in context
-def _parameter(name: str, spec: ParameterModel, base: Scenario, levels: int) -> Parameter:
+def _parameter(
+    name: str, spec: ParameterModel, base: Scenario, levels: int, folder: Path | None = None
+) -> Parameter:
+    """The parameter ``name`` of a file in ``folder`` (a relative ``graph.path`` among its
+    values is read from there, as in ``[set]``)."""
     where = f"parameters.{name}"
     if name in ("seed", "name", "description"):
         raise ScenarioError(f"{where}: cannot be varied (use replications for seeds)")
@@ -270,8 +278,10 @@ def _parameter(name: str, spec: ParameterModel, base: Scenario, levels: int) -> 
     if isinstance(current, dict | list):
         raise ScenarioError(f"{where}: is a table or list, name one of its fields")
     if spec.values is not None:
-        param = Parameter(name, values=tuple(spec.values))
         tried = spec.values
+        if name == "graph.path" and folder is not None:
+            tried = [path_from(v, folder) for v in tried]
+        param = Parameter(name, values=tuple(tried))
     else:
         assert spec.low is not None and spec.high is not None
         integer = isinstance(current, int) and not isinstance(current, bool)

@@ -229,16 +229,35 @@ def _as_integers(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.
         return None
 
 
+def path_from(path: Any, folder: Path) -> Any:
+    """A file's relative path made absolute against its ``folder`` (not the current
+    directory); anything else (an absolute path, an empty one, not a string) as it is.
+
+    >>> here = Path("/data")
+    >>> path_from("g.csv", here), path_from("/x/g.csv", here), path_from(3, here)
+    ('/data/g.csv', '/x/g.csv', 3)
+    """
+    if not isinstance(path, str) or not path or Path(path).expanduser().is_absolute():
+        return path
+    return os.path.abspath(folder / Path(path).expanduser())
+
+
 def graph_path_from(data: dict[str, Any], folder: Path) -> dict[str, Any]:
     """A scenario file's table with a relative ``graph.path`` made absolute against the file's
     ``folder`` (not the current directory), so the file runs from anywhere."""
     graph = data.get("graph")
-    if isinstance(graph, dict) and isinstance(graph.get("path"), str) and graph["path"]:
-        path = Path(graph["path"]).expanduser()
-        if not path.is_absolute():
-            graph = {**graph, "path": os.path.abspath(folder / path)}
-            return {**data, "graph": graph}
+    if isinstance(graph, dict) and path_from(graph.get("path"), folder) != graph.get("path"):
+        return {**data, "graph": {**graph, "path": path_from(graph["path"], folder)}}
     return data
+
+
+def set_graph_path_from(overrides: dict[str, Any], folder: Path | None) -> dict[str, Any]:
+    """A sweep's or a calibration's ``[set]`` overrides with a relative ``graph.path`` read
+    from the file's ``folder``, as a scenario file's own; unchanged without a folder (a
+    mapping given from Python)."""
+    if folder is None or "graph.path" not in overrides:
+        return overrides
+    return {**overrides, "graph.path": path_from(overrides["graph.path"], folder)}
 
 
 def agents_from_edge_list(data: dict[str, Any]) -> dict[str, Any]:
