@@ -22,6 +22,7 @@ import argparse
 import math
 import sys
 import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -81,6 +82,44 @@ def compare(runs: dict[str, list[pd.DataFrame]], at: list[int], metrics, z: floa
 
 
 NAN = float("nan")
+#: the first seed of a check; the confirming seeds follow the first stage's
+FIRST_SEED = 1000
+
+
+def two_stage(
+    runs_of: Callable[[range, int], Iterable[tuple[str, pd.DataFrame]]],
+    seeds: int, confirm_seeds: int, steps: int, at: list[int],
+    z: float, abs_slack: float = 1e-3, rel_slack: float = 2e-3,
+) -> pd.DataFrame:  # fmt: skip
+    """:func:`compare` over ``seeds`` seeds, then each flagged comparison re-checked on the
+    pooled runs of ``confirm_seeds`` fresh seeds (with few seeds the SE is itself rough; the
+    metrics at step t do not depend on the horizon, so the fresh runs stop at the last flagged
+    step). ``runs_of(seeds, steps)`` gives ``(implementation, metrics)`` pairs, the other
+    implementation named ``mesa``. The table's ``confirmed`` says what a re-check found."""
+    runs: dict[str, list[pd.DataFrame]] = {"scoresim": [], "mesa": []}
+
+    def add(seed_range: range, n_steps: int) -> None:
+        for impl, df in runs_of(seed_range, n_steps):
+            runs[impl].append(df)
+
+    add(range(FIRST_SEED, FIRST_SEED + seeds), steps)
+    table = compare(runs, at, METRICS, z, abs_slack, rel_slack)
+    table["confirmed"] = ""
+    flagged = table[~table["ok"]]
+    if len(flagged) and confirm_seeds > 0:
+        start = FIRST_SEED + seeds
+        add(range(start, start + confirm_seeds), int(flagged["step"].max()))
+        pooled = compare(runs, sorted(set(flagged["step"])), sorted(set(flagged["metric"])),
+                         z, abs_slack, rel_slack)  # fmt: skip
+        for idx, r in flagged.iterrows():
+            p = pooled[(pooled["step"] == r["step"]) & (pooled["metric"] == r["metric"])].iloc[0]
+            found = "disagrees" if not p["ok"] else "agrees (chance)"
+            table.loc[idx, "confirmed"] = (
+                f"{seeds + confirm_seeds} seeds: diff {p['diff']:+.3g} = "
+                f"{p['diff'] / p['se']:+.1f} SE, {found}"
+            )
+            table.loc[idx, "ok"] = bool(p["ok"])
+    return table
 
 
 def _verdict(ok: bool, confirmed: str) -> str:
@@ -112,10 +151,9 @@ def main(argv: list[str] | None = None) -> int:
 
     mandatory: int | str = args.mandatory if args.mandatory == "never" else int(args.mandatory)
     at = args.at or sorted({s for s in (1, 13, 26, 51, 52, 78, args.steps) if s <= args.steps})
-    runs: dict[str, list[pd.DataFrame]] = {"scoresim": [], "mesa": []}
     seconds = {"scoresim": 0.0, "mesa": 0.0}
 
-    def run_seeds(seeds: range, steps: int) -> None:
+    def run_seeds(seeds: range, steps: int) -> list[tuple[str, pd.DataFrame]]:
         print(f"{len(seeds)} seeds x {args.agents} agents x {steps} steps "
               f"(mandatory_step={mandatory}) ...", file=sys.stderr, flush=True)  # fmt: skip
         jobs = [(impl, s, args.agents, steps, mandatory)
@@ -125,31 +163,12 @@ def main(argv: list[str] | None = None) -> int:
                 results = list(pool.map(one_run, jobs))
         else:
             results = [one_run(j) for j in jobs]
-        for impl, _, df, sec in results:
-            runs[impl].append(df)
+        for impl, _, _, sec in results:
             seconds[impl] += sec
+        return [(impl, df) for impl, _, df, _ in results]
 
-    run_seeds(range(1000, 1000 + args.seeds), args.steps)
-    table = compare(runs, at, METRICS, args.z, args.abs_slack, args.rel_slack)
-    table["confirmed"] = ""
-    flagged = table[~table["ok"]]
-    if len(flagged) and args.confirm_seeds > 0:
-        # Two-stage check: with few seeds the SE is itself rough, so a flagged comparison is
-        # re-checked on the pooled runs of fresh seeds (metrics at step t do not depend on the
-        # horizon, so the fresh runs stop at the last flagged step).
-        last = int(flagged["step"].max())
-        start = 1000 + args.seeds
-        run_seeds(range(start, start + args.confirm_seeds), last)
-        pooled = compare(runs, sorted(set(flagged["step"])), sorted(set(flagged["metric"])),
-                         args.z, args.abs_slack, args.rel_slack)  # fmt: skip
-        for idx, r in flagged.iterrows():
-            p = pooled[(pooled["step"] == r["step"]) & (pooled["metric"] == r["metric"])].iloc[0]
-            n = args.seeds + args.confirm_seeds
-            table.loc[idx, "confirmed"] = (
-                f"{n} seeds: diff {p['diff']:+.3g} = {p['diff'] / p['se']:+.1f} SE, "
-                + ("disagrees" if not p["ok"] else "agrees (chance)")
-            )
-            table.loc[idx, "ok"] = bool(p["ok"])
+    table = two_stage(run_seeds, args.seeds, args.confirm_seeds, args.steps, at, args.z,
+                      args.abs_slack, args.rel_slack)  # fmt: skip
     if args.csv:
         table.to_csv(args.csv, index=False)
 

@@ -40,7 +40,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from bench_ab import LOAD, checkout, measure  # noqa: E402
-from check_agreement import METRICS, compare  # noqa: E402
+from check_agreement import two_stage  # noqa: E402
 from numpy_reference import PRESET, run_reference, scenario  # noqa: E402
 
 #: scoresim's whole-process time over the reference's, one thread, 10^6 x 52 (issue 22)
@@ -121,7 +121,12 @@ def side_by_side(
     return out
 
 
-def ratio_verdict(scoresim: float, reference: float, target: float = TARGET_RATIO) -> str:
+def ratio_verdict(
+    scoresim: float,
+    reference: float,
+    target: float = TARGET_RATIO,
+    name: str = "the numpy reference",
+) -> str:
     """The line the timing ends with.
 
     >>> ratio_verdict(9.0, 20.0)
@@ -130,7 +135,7 @@ def ratio_verdict(scoresim: float, reference: float, target: float = TARGET_RATI
     ratio = scoresim / reference
     verdict = "PASS" if ratio <= target else "FAIL"
     return (
-        f"verdict: {verdict} (scoresim {scoresim:.2f} s = {ratio:.2f}x the numpy reference "
+        f"verdict: {verdict} (scoresim {scoresim:.2f} s = {ratio:.2f}x {name} "
         f"{reference:.2f} s; target <= {target:g}x)"
     )
 
@@ -168,30 +173,18 @@ def agreement(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=2)
     args = ap.parse_args(argv)
     at = sorted({s for s in (1, 13, 26, 51, 52, 78, args.steps) if s <= args.steps})
-    runs: dict[str, list[pd.DataFrame]] = {"scoresim": [], "mesa": []}
 
-    def add(seeds: range, steps: int) -> None:
+    def runs_of(seeds: range, steps: int) -> list[tuple[str, pd.DataFrame]]:
         jobs = [
             (impl, s, args.agents, steps, args.mandatory)
             for s in seeds
             for impl in ("scoresim", "mesa")
         ]
         with ProcessPoolExecutor(args.jobs) as pool:
-            for impl, df in pool.map(_one, jobs):
-                runs[impl].append(df)
+            return list(pool.map(_one, jobs))
 
-    add(range(1000, 1000 + args.seeds), args.steps)
-    table = compare(runs, at, METRICS, args.z, 1e-3, 2e-3)
-    flagged = table[~table["ok"]]
-    if len(flagged) and args.confirm_seeds:
-        start = 1000 + args.seeds
-        add(range(start, start + args.confirm_seeds), int(flagged["step"].max()))
-        pooled = compare(
-            runs, sorted(set(flagged["step"])), sorted(set(flagged["metric"])), args.z, 1e-3, 2e-3
-        )
-        for idx, r in flagged.iterrows():
-            hit = pooled[(pooled["step"] == r["step"]) & (pooled["metric"] == r["metric"])]
-            table.loc[idx, "ok"] = bool(hit["ok"].iloc[0])
+    table = two_stage(runs_of, args.seeds, args.confirm_seeds, args.steps, at, args.z)
+    table = table.drop(columns="confirmed")
     table = table.rename(columns={"mesa": "numpy"})
     with pd.option_context("display.width", 140, "display.max_rows", 200):
         print(table.to_string(index=False, float_format=lambda v: f"{v:.5g}"))
@@ -276,7 +269,7 @@ def issue_verdict(result: dict) -> str:
     lo, hi = ISSUE_SECONDS["scoresim"]
     return (
         f"the base ({result['base_ref']}) here {b:.2f} s against {lo}-{hi} s in issue 22: "
-        + ratio_verdict(s, issue_scaled(b)).replace("the numpy reference", "issue 22's reference")
+        + ratio_verdict(s, issue_scaled(b), name="issue 22's reference")
     )
 
 

@@ -246,9 +246,10 @@ def graph_path_from(data: dict[str, Any], folder: Path) -> dict[str, Any]:
     """A scenario file's table with a relative ``graph.path`` made absolute against the file's
     ``folder`` (not the current directory), so the file runs from anywhere."""
     graph = data.get("graph")
-    if isinstance(graph, dict) and path_from(graph.get("path"), folder) != graph.get("path"):
-        return {**data, "graph": {**graph, "path": path_from(graph["path"], folder)}}
-    return data
+    if not isinstance(graph, dict):
+        return data
+    path = path_from(graph.get("path"), folder)
+    return data if path == graph.get("path") else {**data, "graph": {**graph, "path": path}}
 
 
 def set_graph_path_from(overrides: dict[str, Any], folder: Path | None) -> dict[str, Any]:
