@@ -321,12 +321,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="check agreement with scoresim instead (benchmarks/vs_numpy.py --agree)",
     )
-    args, rest = ap.parse_known_args(argv)
-    if args.agree:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if "--agree" in argv:  # vs_numpy.py --agree, with its options
         sys.path.insert(0, str(Path(__file__).resolve().parent))
-        from vs_numpy import agreement
+        from vs_numpy import main as vs_numpy
 
-        return agreement(rest)
+        return vs_numpy(argv)
+    args = ap.parse_args(argv)
     started = time.perf_counter()
     metrics = run_reference(scenario(args.agents, args.steps), args.seed)
     wall = time.perf_counter() - started

@@ -217,9 +217,10 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="write here (default benchmarks/out/vs-numpy-<date>.json)",
     )
-    args, rest = ap.parse_known_args(argv)
-    if args.agree:
-        return agreement(rest)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if "--agree" in argv:  # the other options are then the agreement's own (--agents, --steps)
+        return agreement([a for a in argv if a != "--agree"])
+    args = ap.parse_args(argv)
     if args.quick:
         args.agents, args.steps, args.rounds = 10**5, 10, 1
     from bench import host_probe_ms

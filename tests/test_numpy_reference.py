@@ -80,3 +80,20 @@ def test_find_and_edit_keep_the_graph_simple_and_consistent() -> None:
     _assert_simple_undirected(g)
     x = rng.normal(size=g.n)
     assert np.allclose(g.sums(x), np.bincount(src, weights=x[dst], minlength=g.n))
+
+
+@pytest.mark.parametrize("program", ["vs_numpy", "numpy_reference"])
+def test_agree_gets_every_option_it_is_given(program, monkeypatch):
+    """``--agree`` hands the agreement all the other options, ``--agents`` and ``--steps``
+    among them (the timing's parser used to keep those for itself)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    try:
+        import numpy_reference
+        import vs_numpy
+    finally:
+        sys.path.pop(0)
+    given: list[list[str]] = []
+    monkeypatch.setattr(vs_numpy, "agreement", lambda argv: given.append(argv) or 0)
+    main = {"vs_numpy": vs_numpy.main, "numpy_reference": numpy_reference.main}[program]
+    assert main(["--agree", "--agents", "1000", "--steps", "30", "--seeds", "3"]) == 0
+    assert given == [["--agents", "1000", "--steps", "30", "--seeds", "3"]]
