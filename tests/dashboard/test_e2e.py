@@ -56,9 +56,18 @@ def session(browser, server):
 
 def _pause(page) -> int:
     """Pause, wait for the readout to say so, and return the step once it holds still (the
-    step under way when Pause came may still end)."""
-    click_button(page, "Pause")
+    step under way when Pause came may still end). A run that ends before the click (a fast
+    one can, between the caller's look at the step and the click) has nothing to pause."""
+    pause = page.get_by_role("button", name="Pause", exact=True)
     deadline = time.monotonic() + DEADLINE
+    while True:
+        try:
+            pause.click(timeout=1000)
+            break
+        except playwright.TimeoutError:
+            if "done" in readout(page):
+                return step_of(page)
+            assert time.monotonic() < deadline, readout(page)
     while "paused" not in (text := readout(page)) and "done" not in text:
         assert time.monotonic() < deadline, text
         page.wait_for_timeout(100)
